@@ -1,0 +1,240 @@
+"""The collaborative as a Mesa model: one step is one week, from enrolment to the end of follow-up.
+
+The calendar's fixed moments -- learning sessions, the final congress, the end of the
+collaborative and each month's report -- are Mesa events scheduled at creation; the weekly step
+runs what happens every week (action-period work, turnover, drop-out, sustain and decay).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.time import Priority
+
+from sim import calendar as cal
+from sim.agents import ChangeIdea, Organisation, Team, beta_around
+from sim.calendar import Calendar
+from sim.costs import meeting_cost, team_week_cost
+from sim.enrolment import select_teams
+from sim.parameters import Scenario
+from sim.scenario import validate
+
+TEAM_COLUMNS: dict[str, str] = {
+    "team_id": "unique_id",
+    "month": "month",
+    "phase": "phase",
+    "true_performance": "performance",
+    "measured_performance": "last_measured",
+    "ihi_score": "ihi_score",
+    "motivation": "motivation",
+    "knowledge": "knowledge",
+    "capability": "capability",
+    "cohesion": "cohesion",
+    "data_capability": "data_capability",
+    "senior_engagement": "senior_engagement",
+    "changes_in_use": "changes_in_use",
+    "status": "status",
+    "using_qi": "using_qi",
+}
+"""Columns of the monthly team table and the Team attribute each reports."""
+
+
+class CollaborativeModel(mesa.Model):
+    """A quality improvement collaborative (or its comparator) with its teams and organisations.
+
+    Build it from a scenario (``CollaborativeModel(load_scenario("ihi-ade"), rng=1)``) or from flat
+    parameters on top of the defaults (``CollaborativeModel(teams=40, didactic_share=0.8, rng=1)``),
+    which is what ``mesa.batch_run`` does.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, rng: int | None = None, **params: Any) -> None:
+        if rng is None:
+            raise ValueError("rng: a seed (int) is required; qicsim never seeds from the clock")
+        super().__init__(rng=rng)
+        base = scenario if scenario is not None else Scenario()
+        self.params: Scenario = validate({**base.model_dump(), **params}, origin=f"scenario '{base.name}'") \
+            if params else base
+        s = self.params
+        self.calendar = Calendar.for_scenario(s)
+        self.week = 0
+        self.report_month = 0
+        self.cost_meetings = 0.0
+        self.cost_team_time = 0.0
+        self._next_idea_id = s.change_package_size
+        self.package = self._change_package()
+        self.end_snapshot: dict[int, dict[str, float]] = {}
+
+        self.organisations: list[Organisation] = []
+        self.teams: list[Team] = []
+        for a in select_teams(s, self.rng):
+            org = Organisation(self, a["qi_culture"], a["senior_support"], a["strategic_importance"],
+                               a["staff_time_hours"], a["data_infrastructure"])
+            team = Team(self, org, a, sent_by_management=bool(a["sent"]))
+            if s.mode == "collaborative":
+                for idea in self.package:
+                    team.ideas[idea.idea_id] = self._localise(idea)
+            self.organisations.append(org)
+            self.teams.append(team)
+
+        for w in self.calendar.session_weeks:
+            self.schedule_event(self.learning_session, at=w, priority=Priority.LOW)
+        if self.calendar.congress_week is not None:
+            self.schedule_event(self.congress, at=self.calendar.congress_week, priority=Priority.LOW)
+        self.schedule_event(self.end_of_collaborative, at=self.calendar.end_week, priority=Priority.DEFAULT)
+        for w in sorted(set(self.calendar.month_end_weeks)):
+            self.schedule_event(self.month_end, at=w, priority=Priority.LOW)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "month": "report_month",
+                "active_teams": lambda m: sum(t.active for t in m.teams),
+                "dropped_teams": lambda m: sum(t.status == "dropped" for t in m.teams),
+                "mean_performance": lambda m: float(np.mean([t.performance for t in m.teams])),
+                "mean_ihi_score": lambda m: float(np.mean([t.ihi_score for t in m.teams])),
+                "cost_so_far": "total_cost",
+            },
+            agenttype_reporters={Team: TEAM_COLUMNS},
+        )
+        self.datacollector.collect(self)
+
+    # ---- the change package (challenge 1) ----
+    def _change_package(self) -> list[ChangeIdea]:
+        """The faculty's change ideas: better with strong evidence and a narrow subject.
+
+        Paper, challenge 1: choose 'a subject in which there is evidence of effective
+        interventions' and real examples; for a broad subject 'there may not be clear or directly
+        comparable examples of best practice, change concepts, or good research evidence'.
+        """
+        s = self.params
+        quality = 0.2 + 0.6 * s.evidence_strength * (0.4 + 0.6 * s.subject_specificity)
+        return [
+            ChangeIdea(i, float(beta_around(self.rng, quality, 0.12)), self._effect(), "package")
+            for i in range(s.change_package_size)
+        ]
+
+    def _effect(self, scale: float = 1.0) -> float:
+        """Share of the remaining gap one change closes (lognormal around the scenario mean)."""
+        s = self.params
+        e = s.change_effect_mean * scale * math.exp(self.rng.normal(-0.125, 0.5))
+        return min(0.9, e * (0.4 + 0.6 * s.subject_specificity))
+
+    def _localise(self, idea: ChangeIdea) -> ChangeIdea:
+        """A package idea in one team's setting: for a broad subject teams' settings differ more."""
+        s = self.params
+        q = idea.quality + self.rng.normal(0, 0.25 * (1 - s.subject_specificity))
+        return ChangeIdea(idea.idea_id, float(min(0.99, max(0.01, q))), idea.effect, "package")
+
+    def _new_idea_id(self) -> int:
+        self._next_idea_id += 1
+        return self._next_idea_id
+
+    def own_idea(self, team: Team) -> ChangeIdea:
+        """A change idea the team finds itself: better with capability, no peer testing behind it."""
+        s = self.params
+        q = s.own_idea_quality * (0.5 + team.capability) * (0.6 + 0.4 * s.evidence_strength)
+        return ChangeIdea(self._new_idea_id(), float(min(0.95, q)), self._effect(0.7), "own")
+
+    def peer_idea(self, team: Team, change: Any) -> ChangeIdea:
+        """A peer's own successful change offered to a team that did not have the idea."""
+        s = self.params
+        q = s.own_idea_quality * (0.5 + team.capability)
+        q += 0.5 * s.subject_specificity * (1 - q)
+        return ChangeIdea(change.idea_id, float(min(0.95, q)), change.effect, "peer")
+
+    # ---- the weekly step ----
+    def step(self) -> None:
+        """One week: organisations, then teams in a fixed order; team time is costed."""
+        self.week = self.steps
+        follow_up = self.week > self.calendar.end_week
+        for org in self.organisations:
+            org.week(follow_up)
+        for team in self.teams:
+            team.week()
+            if team.active and not follow_up and self.params.mode != "none":
+                self.cost_team_time += team_week_cost(self.params, team.organisation.staff_time_hours)
+            elif team.using_qi:
+                self.cost_team_time += team_week_cost(self.params, team.organisation.staff_time_hours,
+                                                      self.params.follow_up_test_share)
+        if self.week >= self.calendar.total_weeks:
+            self.running = False
+
+    # ---- scheduled events ----
+    def learning_session(self) -> None:
+        """A learning session: teams learn, meet, share what worked; senior leaders re-engaged."""
+        s = self.params
+        attendees = [t for t in self.teams if t.active]
+        self.cost_meetings += meeting_cost(s, s.session_days, len(attendees))
+        for team in attendees:
+            team.attend_learning_session(s.session_days)
+        for org in dict.fromkeys(t.organisation for t in attendees):
+            org.re_engage()
+        self.exchange(attendees)
+
+    def congress(self) -> None:
+        """The final congress: teams present their results and hear each other's."""
+        s = self.params
+        attendees = [t for t in self.teams if t.active]
+        self.cost_meetings += meeting_cost(s, s.congress_days, len(attendees))
+        self.exchange(attendees)
+
+    def meetings(self, attendees: list[Team]) -> list[tuple[Team, Team]]:
+        """Pairs of teams that meet and talk at a session, more with informal time and less lecturing.
+
+        This is the seam for the spread network: today each pair meets by chance at each session.
+        """
+        s = self.params
+        p = min(1.0, 0.1 + 1.5 * s.informal_time_share + 0.5 * (1 - s.didactic_share))
+        pairs = []
+        for i, a in enumerate(attendees):
+            for b in attendees[i + 1:]:
+                if self.rng.random() < p:
+                    pairs.append((a, b))
+        return pairs
+
+    def exchange(self, attendees: list[Team]) -> None:
+        """Teams that meet pass on their working changes and motivate each other by example."""
+        heard = {t.unique_id: 0 for t in attendees}
+        for a, b in self.meetings(attendees):
+            before_a, before_b = a.peer_examples, b.peer_examples
+            a.learn_from_peer(b)
+            b.learn_from_peer(a)
+            heard[a.unique_id] += a.peer_examples - before_a
+            heard[b.unique_id] += b.peer_examples - before_b
+        for t in attendees:
+            t.hear_peer_examples(heard[t.unique_id])
+
+    def end_of_collaborative(self) -> None:
+        """The collaborative (or project) ends: record each team's result; survivors complete."""
+        for team in self.teams:
+            if team.active:
+                team.status = "completed"
+                team.using_qi = self.params.mode != "none"
+            self.end_snapshot[team.unique_id] = {
+                "performance_end": team.performance,
+                "relative_improvement": team.relative_improvement,
+                "successful_changes": team.successes_in_period,
+                "leader_changed": team.leader_changes > 0,
+            }
+
+    def month_end(self) -> None:
+        """Each team reports its month; the data collector records the month."""
+        self.report_month += 1
+        for team in self.teams:
+            team.phase = self._reported_phase(team)
+            team.monthly_report(self.report_month)
+            if self.report_month == self.calendar.end_month:
+                self.end_snapshot[team.unique_id]["ihi_score_end"] = team.ihi_score
+        self.datacollector.collect(self)
+
+    def _reported_phase(self, team: Team) -> str:
+        phase = self.calendar.month_phase(self.report_month)
+        return team.phase if phase == cal.PROJECT else phase
+
+    # ---- model-level state ----
+    @property
+    def total_cost(self) -> float:
+        """Meetings plus team time so far, in the scenario's currency."""
+        return self.cost_meetings + self.cost_team_time

@@ -1,0 +1,48 @@
+"""Run one simulation and collect its results: the Python API's front door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.model import CollaborativeModel
+from sim.outcomes import monthly_teams, summarise, team_outcomes
+from sim.parameters import Scenario
+from sim.scenario import ScenarioError, load_scenario
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The results of one run: ``summary`` (one number per outcome), ``teams`` (one row per team
+    per month), ``team_outcomes`` (one row per team) and ``series`` (one row per month)."""
+
+    scenario: Scenario
+    seed: int
+    summary: dict[str, float]
+    teams: pd.DataFrame
+    team_outcomes: pd.DataFrame
+    series: pd.DataFrame
+
+
+def as_scenario(scenario_or_name: Scenario | str | Path, **overrides: Any) -> Scenario:
+    """A scenario object from a scenario, a built-in name or a file path, with overrides applied."""
+    scenario = scenario_or_name if isinstance(scenario_or_name, Scenario) else load_scenario(scenario_or_name)
+    return scenario.with_overrides(**overrides) if overrides else scenario
+
+
+def run(scenario_or_name: Scenario | str | Path = "breakthrough", seed: int = 0, **overrides: Any) -> RunResult:
+    """Simulate one collaborative from enrolment to the end of follow-up.
+
+    The same scenario and seed give identical results in any process.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ScenarioError(f"seed = {seed!r}: a seed must be a non-negative whole number")
+    scenario = as_scenario(scenario_or_name, **overrides)
+    model = CollaborativeModel(scenario, rng=seed)
+    model.run_model()
+    outcomes = team_outcomes(model)
+    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    return RunResult(scenario, seed, summarise(outcomes, model), monthly_teams(model), outcomes, series)

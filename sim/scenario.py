@@ -1,0 +1,139 @@
+"""Reading scenarios: built-in names or YAML files, sections flattened, strictly validated.
+
+A scenario file looks like::
+
+    name: didactic-heavy
+    description: lectures fill most of each learning session
+    base: breakthrough          # optional: start from another scenario
+    parameters:
+      sessions:                 # optional section headings, as in ``qicsim show``
+        didactic_share: 0.85
+      teams: 30                 # or flat names
+
+YAML is read with ``yaml.safe_load`` only. Every error names the field, the value and what is
+allowed, and is raised as :class:`ScenarioError` (a ``ValueError``) so that front ends can show it
+without a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+import scenarios
+from sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
+
+DEFAULT_SCENARIO = "breakthrough"
+_FILE_KEYS = {"name", "description", "base", "parameters"}
+
+
+class ScenarioError(ValueError):
+    """A scenario, override or file that cannot be used; the message says why and what is allowed."""
+
+
+def validate(values: dict[str, Any], origin: str = "scenario") -> Scenario:
+    """Build a :class:`Scenario` from flat values, turning pydantic's errors into plain ones."""
+    try:
+        return Scenario(**values)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(scenario)"
+            value = err.get("input")
+            if err["type"] == "extra_forbidden":
+                lines.append(f"unknown parameter '{field}' = {value!r}; see `qicsim show` for the names")
+            else:
+                what = allowed(field) if field in Scenario.model_fields else err["msg"]
+                lines.append(f"field '{field}' = {value!r}: {err['msg'].lower()} (allowed: {what})")
+        raise ScenarioError(f"{origin}: " + "; ".join(lines)) from None
+
+
+def flatten(parameters: Any, origin: str) -> dict[str, Any]:
+    """Flatten optional section headings into flat parameter names, checking each heading."""
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise ScenarioError(f"{origin}: 'parameters' must be a mapping of names to values, "
+                            f"got {type(parameters).__name__}")
+    flat: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if key in SECTIONS and isinstance(value, dict):
+            for name, v in value.items():
+                if name in PARAMETER_NAMES and parameter_info(name)["section"] != key:
+                    raise ScenarioError(
+                        f"{origin}: parameter '{name}' is in section "
+                        f"'{parameter_info(name)['section']}', not '{key}'")
+                flat[str(name)] = v
+        elif isinstance(value, dict):
+            raise ScenarioError(f"{origin}: unknown section '{key}' (allowed: {', '.join(SECTIONS)})")
+        else:
+            flat[str(key)] = value
+    return flat
+
+
+def _read_file(source: Path | Any, origin: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{origin}: not valid YAML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{origin}: cannot read the file ({exc})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{origin}: a scenario file must be a mapping with 'parameters'")
+    unknown = set(data) - _FILE_KEYS
+    if unknown:
+        raise ScenarioError(f"{origin}: unknown top-level key(s) {sorted(unknown)} "
+                            f"(allowed: {', '.join(sorted(_FILE_KEYS))})")
+    return data
+
+
+def _resolve(name_or_path: str | Path, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Flat values of a scenario, its ``base`` chain applied first."""
+    text = str(name_or_path)
+    builtin = scenarios.resource(text) if "/" not in text and not text.endswith(".yaml") else None
+    if builtin is not None:
+        source, origin = builtin, f"scenario '{text}'"
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise ScenarioError(
+                f"scenario '{text}': no built-in scenario or file of that name "
+                f"(built-ins: {', '.join(scenarios.names())})")
+        source, origin = path, f"scenario file '{text}'"
+    if text in chain:
+        raise ScenarioError(f"{origin}: 'base' chain loops: {' -> '.join((*chain, text))}")
+    data = _read_file(source, origin)
+    values: dict[str, Any] = {}
+    base = data.get("base")
+    if base is not None:
+        if not isinstance(base, str):
+            raise ScenarioError(f"{origin}: 'base' must be a scenario name, got {base!r}")
+        values.update(_resolve(base, (*chain, text)))
+    values.update(flatten(data.get("parameters"), origin))
+    values["name"] = str(data.get("name", Path(text).stem))
+    values["description"] = str(data.get("description", ""))
+    return values
+
+
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+    """Load a built-in scenario by name, or a scenario YAML file by path, and validate it."""
+    values = _resolve(name_or_path)
+    return validate(values, origin=f"scenario '{values['name']}'")
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse ``name=value`` from the command line; the value is read as a YAML scalar."""
+    if "=" not in text:
+        raise ScenarioError(f"--set '{text}': expected name=value, for example didactic_share=0.8")
+    name, raw = text.split("=", 1)
+    name = name.strip()
+    if name not in PARAMETER_NAMES:
+        raise ScenarioError(f"--set '{text}': unknown parameter '{name}'; see `qicsim show` for the names")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    return name, value
