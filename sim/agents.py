@@ -37,6 +37,11 @@ MAX_TRIES = 3
 """Failed tests after which a team sets an idea aside."""
 TRADITIONAL_SUPPORT = 0.75
 """Test-rate factor of a team without facilitators or peers (no collaborative support)."""
+DRIFT_LIMIT = 0.5
+"""Largest drift of performance not caused by changes, in units of the baseline gap: a team can
+end at most half its gap worse than its baseline (the floor of the measure)."""
+DRIFT_REVERSION = 0.1
+"""Share of the drift that reverts to the baseline each month (an Ornstein-Uhlenbeck process)."""
 
 
 def beta_around(rng: np.random.Generator, mean: float, sd: float, size: int | None = None):
@@ -106,6 +111,7 @@ class Organisation(mesa.Agent):
                  strategic_importance: float, staff_time_hours: float, data_infrastructure: float) -> None:
         super().__init__(model)
         s = model.params
+        self.organisation_id = len(model.organisations) + 1
         self.qi_culture = qi_culture
         self.senior_support = senior_support
         self.strategic_importance = strategic_importance
@@ -153,6 +159,7 @@ class Team(mesa.Agent):
         super().__init__(model)
         s = model.params
         rng = model.rng
+        self.team_id = len(model.teams) + 1  # 1..teams in enrolment order (Mesa ids span all agents)
         self.organisation = organisation
         self.sent_by_management = sent_by_management
         self.motivation = attrs["motivation"]
@@ -212,6 +219,12 @@ class Team(mesa.Agent):
         """True value of the measure: between best practice and the floor the drift allows."""
         best = self.model.params.best_practice_performance
         return best + self.gap * (self.baseline - best)
+
+    @property
+    def performance_floor(self) -> float:
+        """The worst value the measure can take for this team (baseline plus the largest drift)."""
+        best = self.model.params.best_practice_performance
+        return best + (1 + DRIFT_LIMIT) * (self.baseline - best)
 
     @property
     def relative_improvement(self) -> float:
@@ -280,7 +293,7 @@ class Team(mesa.Agent):
         rng = self.model.rng
         idea = self.next_idea()
         org = self.organisation
-        skill = 0.65 * self.capability + 0.15 * self.knowledge + 0.2 * self.data_capability
+        skill = 0.6 * self.capability + 0.1 * self.knowledge + 0.3 * self.data_capability
         context = 0.5 * (org.qi_culture + org.senior_engagement)
         p = min(0.95, idea.quality * (0.2 + 0.8 * skill) * (0.3 + context))
         self.tests_run += 1
@@ -354,7 +367,7 @@ class Team(mesa.Agent):
             self.formed = self.planned = True
             if s.mode == "collaborative":
                 support = 0.75 + 0.5 * s.organiser_capacity
-                self.data_capability += 0.01 * s.data_support * (1 - self.data_capability)
+                self.data_capability += 0.02 * s.data_support * (1 - self.data_capability)
             else:
                 support = TRADITIONAL_SUPPORT
             self.run_tests(self.test_rate_per_week(support))
@@ -481,24 +494,44 @@ class Team(mesa.Agent):
         """
         s = self.model.params
         rng = self.model.rng
+        # Performance drifts for reasons outside the team's changes (case mix, staffing, season).
+        self.drift += DRIFT_REVERSION * (1 - self.drift) + rng.normal(0.0, s.performance_drift_sd)
+        self.drift = min(1 + DRIFT_LIMIT, max(1 - DRIFT_LIMIT, self.drift))
         collecting = self.status != "dropped" and (self.formed or self.using_qi)
         if collecting and rng.random() < 0.3 + 0.7 * self.data_capability:
-            noise = s.measurement_noise * (1 - 0.8 * self.data_capability)
-            value = self.performance * (1 + rng.normal(0.0, noise))
-            before = self.progress()
-            self.measurements.append((month, value))
+            self.measurements.append((month, self.performance * (1 + rng.normal(0.0, self.noise_sd))))
             if self.baseline_measured is None:
-                self.baseline_measured = value
-            after = self.progress()
-            if self.active and before is not None and after is not None:
-                seen = max(-0.5, min(1.0, after - before))
-                room = (1 - self.motivation) if seen > 0 else self.motivation
-                self.motivation += s.see_improvement_effect * seen * room
+                self.baseline_measured = self.measurements[-1][1]
+            seen = self.visible_progress()
+            if self.active and seen > 0:
+                self.motivation += s.see_improvement_effect * min(1.0, seen) * (1 - self.motivation)
         if self.status != "dropped":
             progress = self.progress()
             self.months_at_half_goal = self.months_at_half_goal + 1 if progress is not None and progress >= 0.5 else 0
             self.months_at_goal = self.months_at_goal + 1 if progress is not None and progress >= 1.0 else 0
             self.ihi_score = ihi_score(self, progress)
+
+    @property
+    def noise_sd(self) -> float:
+        """Relative noise of one measurement; it falls as the team's data capability grows."""
+        return self.model.params.measurement_noise * (1 - 0.8 * self.data_capability)
+
+    def visible_progress(self) -> float:
+        """Progress the team can tell from noise in its own data (as a run or control chart would).
+
+        Paper, challenge 6: the strongest motivation 'comes from teams seeing improvements which
+        they have made, which depends in part on them being able to measure progress'. A team
+        credits only the progress beyond one standard error of its own measurement noise, so
+        better data let it see more of what it has achieved.
+        """
+        progress = self.progress()
+        if progress is None:
+            return 0.0
+        s = self.model.params
+        goal_change = abs(s.target_ambition * (self.baseline - s.best_practice_performance))
+        recent = min(3, len(self.measurements) - 1)
+        band = self.noise_sd * abs(self.baseline) / goal_change * math.sqrt(1 / recent + 1)
+        return max(0.0, progress - band)
 
     def progress(self) -> float | None:
         """Share of the team's goal reached, as its own recent data show it (None without data)."""

@@ -23,7 +23,7 @@ from sim.parameters import Scenario
 from sim.scenario import validate
 
 TEAM_COLUMNS: dict[str, str] = {
-    "team_id": "unique_id",
+    "team_id": "team_id",
     "month": "month",
     "phase": "phase",
     "true_performance": "performance",
@@ -36,6 +36,7 @@ TEAM_COLUMNS: dict[str, str] = {
     "data_capability": "data_capability",
     "senior_engagement": "senior_engagement",
     "changes_in_use": "changes_in_use",
+    "tests_run": "tests_run",
     "status": "status",
     "using_qi": "using_qi",
 }

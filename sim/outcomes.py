@@ -33,18 +33,12 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
         end = model.end_snapshot[t.unique_id]
         significant = end["relative_improvement"] >= s.significant_improvement_threshold
         rows.append({
-            "team_id": t.unique_id,
-            "organisation_id": t.organisation.unique_id,
+            "team_id": t.team_id,
+            "organisation_id": t.organisation.organisation_id,
             "sent_by_management": t.sent_by_management,
             "leader_changed": end["leader_changed"],
             "dropped": t.status == "dropped",
-            "dropped_month": cal.month_of(t.dropped_week) if t.dropped_week is not None else math.nan,
-            "performance_baseline": t.baseline,
-            "performance_end": end["performance_end"],
-            "performance_follow_up": t.performance,
             "relative_improvement": end["relative_improvement"],
-            "relative_change": (end["performance_end"] - t.baseline) / t.baseline,
-            "relative_improvement_follow_up": t.relative_improvement,
             "significant_improvement": significant,
             "sustained": significant and t.relative_improvement >= s.significant_improvement_threshold,
             "changes_adopted": len(t.changes),
@@ -52,6 +46,12 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
             "first_result_month": cal.month_of(t.first_result_week) if not math.isnan(t.first_result_week)
             else math.nan,
             "ihi_score_end": end.get("ihi_score_end", t.ihi_score),
+            "dropped_month": cal.month_of(t.dropped_week) if t.dropped_week is not None else math.nan,
+            "performance_baseline": t.baseline,
+            "performance_end": end["performance_end"],
+            "performance_follow_up": t.performance,
+            "relative_change": (end["performance_end"] - t.baseline) / t.baseline,
+            "relative_improvement_follow_up": t.relative_improvement,
             "continued_qi": t.using_qi,
             "months_organising": t.organising_weeks / cal.WEEKS_PER_MONTH,
             "tests_run": t.tests_run,

@@ -282,7 +282,7 @@ class Scenario(BaseModel):
         doc="relative improvement that counts as significant",
     )
     measurement_noise: float = param(
-        0.15, ge=0, le=1, section="measurement", unit="relative sd",
+        0.10, ge=0, le=1, section="measurement", unit="relative sd",
         source="assumption: noise of a monthly measurement for a team without data skills",
         doc="measurement noise at zero data capability (falls as data capability grows)",
     )
@@ -434,6 +434,13 @@ class Scenario(BaseModel):
         from sim.scenario import validate  # local: scenario.py imports this module
 
         return validate({**self.model_dump(), **flat}, origin=f"scenario '{self.name}' with overrides")
+
+    def to_yaml(self) -> str:
+        """The scenario as a YAML file that :func:`sim.load_scenario` reads back to an equal scenario."""
+        import yaml
+
+        doc = {"name": self.name, "description": self.description, "parameters": self.parameters()}
+        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
     def parameters(self) -> dict[str, Any]:
         """The model parameters only (no metadata), as a flat dict."""

@@ -78,7 +78,7 @@ def _read_file(source: Path | Any, origin: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{origin}: not valid YAML ({exc})") from None
+        raise ScenarioError(f"{origin}: not valid YAML ({' '.join(str(exc).split())})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{origin}: cannot read the file ({exc})") from None
     if not isinstance(data, dict):
@@ -91,27 +91,32 @@ def _read_file(source: Path | Any, origin: str) -> dict[str, Any]:
 
 
 def _resolve(name_or_path: str | Path, chain: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Flat values of a scenario, its ``base`` chain applied first."""
+    """Flat values of a scenario, its ``base`` chain applied first.
+
+    A ``base`` names a built-in scenario or a file, relative to the file that names it.
+    """
     text = str(name_or_path)
     builtin = scenarios.resource(text) if "/" not in text and not text.endswith(".yaml") else None
     if builtin is not None:
-        source, origin = builtin, f"scenario '{text}'"
+        source, origin, key = builtin, f"scenario '{text}'", text
     else:
         path = Path(text)
         if not path.is_file():
             raise ScenarioError(
                 f"scenario '{text}': no built-in scenario or file of that name "
                 f"(built-ins: {', '.join(scenarios.names())})")
-        source, origin = path, f"scenario file '{text}'"
-    if text in chain:
-        raise ScenarioError(f"{origin}: 'base' chain loops: {' -> '.join((*chain, text))}")
+        source, origin, key = path, f"scenario file '{text}'", str(path.resolve())
+    if key in chain:
+        raise ScenarioError(f"{origin}: 'base' chain loops back to itself")
     data = _read_file(source, origin)
     values: dict[str, Any] = {}
     base = data.get("base")
     if base is not None:
         if not isinstance(base, str):
-            raise ScenarioError(f"{origin}: 'base' must be a scenario name, got {base!r}")
-        values.update(_resolve(base, (*chain, text)))
+            raise ScenarioError(f"{origin}: 'base' must be a scenario name or file, got {base!r}")
+        if builtin is None and scenarios.resource(base) is None and not Path(base).is_absolute():
+            base = str(Path(text).parent / base)
+        values.update(_resolve(base, (*chain, key)))
     values.update(flatten(data.get("parameters"), origin))
     values["name"] = str(data.get("name", Path(text).stem))
     values["description"] = str(data.get("description", ""))
@@ -132,6 +137,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     name = name.strip()
     if name not in PARAMETER_NAMES:
         raise ScenarioError(f"--set '{text}': unknown parameter '{name}'; see `qicsim show` for the names")
+    if Scenario.model_fields[name].annotation is str:
+        return name, raw  # text stays text: measure_name=on is the word "on", not true
     try:
         value = yaml.safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:

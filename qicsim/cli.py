@@ -1,0 +1,517 @@
+"""The ``qicsim`` command line: run a scenario, list the built-in scenarios, show parameters.
+
+::
+
+    qicsim run [SCENARIO] [--seed N] [--reps R] [--set name=value ...] [--out DIR]
+    qicsim scenarios
+    qicsim show [SCENARIO] [--verbose]
+
+This module is a thin front end over the ``sim`` package's Python API (``sim.load_scenario``,
+``sim.run``); it adds replication with derived seeds, a summary table, and atomic result files
+(see :mod:`qicsim.output`).
+
+Exit codes: 0 success; 1 the result files could not be written, a built-in scenario failed to load
+(``qicsim scenarios``) or stdout was closed early; 2 bad input (usage, unknown scenario or
+parameter, a value out of range, an unreadable file); 130 interrupted. Bad input is reported as
+``qicsim: error: <message>`` without a traceback; an unexpected failure inside the model keeps its
+traceback (with a note naming the replicate and seed), because that is a bug to report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import re
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import scenarios
+import sim
+from qicsim.output import write_csv, write_parquet, write_text
+from sim.parameters import SECTIONS
+from sim.scenario import parse_assignment
+
+PROG = "qicsim"
+MAX_WIDTH = 120
+"""Widest line the listings are wrapped to (narrower when the terminal is narrower)."""
+
+OUTPUT_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "scenario.yaml")
+"""Files ``qicsim run --out DIR`` writes, in the order they are written."""
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def package_version() -> str:
+    """The installed version of qicsim, or ``"unknown"`` when run from an uninstalled checkout."""
+    try:
+        return version("qicsim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` that accepts whole numbers of at least ``minimum``.
+
+    argparse prefixes the message with the option, e.g. ``argument --reps: must be at least 1, got 0``.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _width() -> int:
+    """Line width for wrapped text: the terminal's, but at most :data:`MAX_WIDTH` and at least 60."""
+    return max(60, min(MAX_WIDTH, shutil.get_terminal_size((MAX_WIDTH, 24)).columns))
+
+
+def _wrap(text: str, width: int, indent: str, first_indent: str | None = None) -> str:
+    """Wrap ``text`` (whitespace collapsed) with a hanging indent."""
+    return textwrap.fill(
+        " ".join(text.split()),
+        width=width,
+        initial_indent=indent if first_indent is None else first_indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(`])")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of ``text``: up to a full stop (or ! ?) followed by a capitalised word."""
+    text = " ".join(text.split())
+    return _SENTENCE_END.split(text, maxsplit=1)[0] if text else ""
+
+
+def format_outcome(key: str, value: float) -> str:
+    """Format one summary number for the table: money with thousands separators and no decimals,
+    months with one decimal, counts as whole numbers, everything else (shares, rates, indices)
+    with three decimals; NaN as ``n/a``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    value = float(value)
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if key.startswith("cost") or key.endswith("_cost") or "_cost_" in key:
+        return f"{value:,.0f}"
+    if key.startswith("months_") or key.endswith("_months") or "_months_" in key:
+        return f"{value:,.1f}"
+    if key == "teams" or key.startswith("n_"):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return f"{value:,.3f}"
+
+
+def format_parameter(value: Any) -> str:
+    """A parameter value as it would be typed in ``--set`` or YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        try:
+            plain = value.strip() == value and value != "" and yaml.safe_load(value) == value
+        except yaml.YAMLError:
+            plain = False
+        return value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# qicsim run
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_overrides(assignments: Sequence[str]) -> dict[str, Any]:
+    """``--set`` arguments as a dict (a name given twice: the last value wins)."""
+    overrides: dict[str, Any] = {}
+    for text in assignments:
+        name, value = parse_assignment(text)
+        overrides[name] = value
+    return overrides
+
+
+def effective_scenario(name_or_path: str, assignments: Sequence[str]) -> tuple[sim.Scenario, dict[str, Any]]:
+    """The scenario to run and the overrides applied to it; raises :class:`sim.ScenarioError`."""
+    try:
+        overrides = parse_overrides(assignments)
+        scenario = sim.load_scenario(name_or_path)
+        return (scenario.with_overrides(**overrides) if overrides else scenario), overrides
+    except sim.ScenarioError:
+        raise
+    except ValueError as exc:  # anything else the loader refuses is still bad input
+        raise sim.ScenarioError(str(exc)) from None
+
+
+def _describe_overrides(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={format_parameter(v)}" for k, v in overrides.items()) or "none"
+
+
+def summary_keys(summaries: Sequence[dict[str, float]]) -> list[str]:
+    """``sim.SUMMARY_KEYS`` first, then every other key in the order the runs report them."""
+    keys = list(sim.SUMMARY_KEYS)
+    for summary in summaries:
+        keys.extend(k for k in summary if k not in keys)
+    return keys
+
+
+def summary_frame(scenario: sim.Scenario, seeds: Sequence[int], summaries: Sequence[dict[str, float]]) -> pd.DataFrame:
+    """One row per replicate: replicate, seed, scenario, then every summary key."""
+    keys = summary_keys(summaries)
+    rows = [
+        {"replicate": r, "seed": seed, "scenario": scenario.name, **{k: s.get(k, math.nan) for k in keys}}
+        for r, (seed, s) in enumerate(zip(seeds, summaries, strict=True))
+    ]
+    return pd.DataFrame(rows, columns=["replicate", "seed", "scenario", *keys])
+
+
+def _with_replicate(frame: pd.DataFrame, replicate: int, seed: int) -> pd.DataFrame:
+    """``frame`` with ``replicate`` and ``seed`` columns prepended."""
+    frame = frame.reset_index(drop=True).copy()
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "replicate", replicate)
+    return frame
+
+
+def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
+    """The summary table: one row per key; the value (one replicate) or the mean and 95% interval."""
+    reps = len(summary)
+    headers = ["outcome", "value"] if reps == 1 else ["outcome", "mean", "2.5%", "97.5%"]
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for key in keys:
+        values = summary[key].to_numpy(dtype=float)
+        finite = values[~np.isnan(values)]
+        if reps == 1:
+            rows.append([key, format_outcome(key, values[0])])
+            continue
+        if finite.size:
+            mean = float(finite.mean())
+            low, high = (float(x) for x in np.percentile(finite, [2.5, 97.5]))
+        else:
+            mean = low = high = math.nan
+        rows.append([key, *(format_outcome(key, x) for x in (mean, low, high))])
+        missing = reps - finite.size
+        if 0 < missing < reps:
+            notes.append(f"{key}: n/a in {missing} of {reps} replicates; mean and interval use the others")
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    n_headline = sum(1 for k in keys if k in sim.SUMMARY_KEYS)
+    out = [line(headers), line(["-" * w for w in widths])]
+    for i, row in enumerate(rows):
+        if i == n_headline:
+            out.append("")
+        out.append(line(row))
+    out.extend(f"note: {n}" for n in notes)
+    return "\n".join(out)
+
+
+class Progress:
+    """An in-place ``run 3/20`` counter on a stream (stderr), so stdout keeps only the results."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total, self.stream, self.enabled = total, stream, enabled
+        self._last = 0
+
+    def update(self, current: int) -> None:
+        if self.enabled:
+            text = f"run {current}/{self.total}"
+            self.stream.write("\r" + text.ljust(self._last))
+            self.stream.flush()
+            self._last = len(text)
+
+    def done(self) -> None:
+        if self.enabled and self._last:
+            self.stream.write("\r" + " " * self._last + "\r")
+            self.stream.flush()
+            self._last = 0
+
+
+def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int) -> str:
+    """The effective scenario as a file that ``sim.load_scenario(path)`` reads back unchanged."""
+    comment = (
+        f"# Effective scenario of a qicsim {package_version()} run: scenario {source!r}, "
+        f"overrides: {_describe_overrides(overrides)}; base seed {seed}, {reps} replicate(s).\n"
+        "# Every parameter is listed; run it again with `qicsim run path/to/this/scenario.yaml`.\n"
+    )
+    return comment + scenario.to_yaml()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``qicsim run``: replicate a scenario, print the summary table, optionally write files."""
+    scenario, overrides = effective_scenario(args.scenario, args.set)
+    out_dir: Path | None = None
+    if args.out is not None:
+        out_dir = Path(args.out)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _error(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror or exc})")
+            return EXIT_FAILURE
+
+    reps, base_seed = args.reps, args.seed
+    seeds = [sim.derive_seed(base_seed, r) for r in range(reps)]
+    if reps == 1:
+        seed_text = f"1 replicate, seed {base_seed} (run seed {seeds[0]} = derive_seed({base_seed}, 0))"
+    else:
+        seed_text = f"{reps} replicates, base seed {base_seed} (replicate r runs with derive_seed({base_seed}, r))"
+    print(f"scenario {scenario.name}: {seed_text}; overrides: {_describe_overrides(overrides)}")
+    if reps > 1:
+        print(f"mean and 95% interval (2.5th-97.5th percentile of the {reps} replicate values)")
+    sys.stdout.flush()
+
+    summaries: list[dict[str, float]] = []
+    teams: list[pd.DataFrame] = []
+    outcomes: list[pd.DataFrame] = []
+    progress = Progress(reps, sys.stderr, enabled=reps > 1 and sys.stderr.isatty())
+    try:
+        for r, seed in enumerate(seeds):
+            progress.update(r + 1)
+            try:
+                result = sim.run(scenario, seed=seed)
+            except Exception as exc:
+                exc.add_note(f"qicsim: while running replicate {r} (seed {seed}) of scenario {scenario.name!r}")
+                raise
+            summaries.append(dict(result.summary))
+            if out_dir is not None:
+                teams.append(_with_replicate(result.teams, r, seed))
+                outcomes.append(_with_replicate(result.team_outcomes, r, seed))
+    finally:
+        progress.done()
+
+    summary = summary_frame(scenario, seeds, summaries)
+    print()
+    print(format_summary_table(summary, summary_keys(summaries)))
+    if any(k.startswith("cost") or "_cost" in k for k in summary.columns):
+        print(f"\ncosts in {scenario.currency} at {scenario.price_year} prices")
+
+    if out_dir is not None:
+        try:
+            write_csv(summary, out_dir / "summary.csv")
+            write_csv(pd.concat(outcomes, ignore_index=True), out_dir / "team_outcomes.csv")
+            write_parquet(pd.concat(teams, ignore_index=True), out_dir / "teams.parquet")
+            write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps), out_dir / "scenario.yaml")
+        except OSError as exc:
+            _error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")
+            return EXIT_FAILURE
+        print(f"\nwrote {', '.join(OUTPUT_FILES)} to {out_dir}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# qicsim scenarios
+# ---------------------------------------------------------------------------------------------
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """``qicsim scenarios``: each built-in scenario with the first sentence of its description."""
+    names = scenarios.names()
+    if not names:
+        print("no built-in scenarios found")
+        return EXIT_OK
+    width = _width()
+    name_width = max(len(n) for n in names)
+    indent = " " * (name_width + 4)
+    failed = False
+    for name in names:
+        try:
+            text = first_sentence(sim.load_scenario(name).description) or "(no description)"
+        except sim.ScenarioError as exc:
+            text, failed = f"[cannot load: {exc}]", True
+        print(_wrap(text, width, indent, first_indent=f"  {name.ljust(name_width)}  "))
+    print(f"\n`{PROG} show NAME` lists a scenario's parameters; `{PROG} run NAME` runs it.")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# qicsim show
+# ---------------------------------------------------------------------------------------------
+
+
+def format_parameters(scenario: sim.Scenario, verbose: bool = False, width: int = MAX_WIDTH) -> str:
+    """Every parameter grouped by section: name, value, unit, default if changed, then the source."""
+    values = scenario.parameters()
+    infos = {name: sim.parameter_info(name) for name in sim.PARAMETER_NAMES}
+    shown = {name: format_parameter(values[name]) for name in sim.PARAMETER_NAMES}
+    name_w = max(len(n) for n in sim.PARAMETER_NAMES)
+    value_w = min(32, max(len(v) for v in shown.values()))
+    unit_w = min(24, max(len(str(i.get("unit", ""))) for i in infos.values()))
+    detail_indent = " " * 8
+
+    groups: dict[str, list[str]] = {section: [] for section in SECTIONS}
+    for name in sim.PARAMETER_NAMES:
+        groups.setdefault(str(infos[name].get("section", "other")), []).append(name)
+
+    lines = ["* = differs from the schema default (the default follows in brackets)"]
+    for section, names in groups.items():
+        if not names:
+            continue
+        lines.append("")
+        lines.append(_wrap(f"{section}: {SECTIONS.get(section, '')}".rstrip(": "), width, "    ", first_indent=""))
+        for name in names:
+            info = infos[name]
+            changed = values[name] != info["default"]
+            row = (
+                f"  {'*' if changed else ' '} {name.ljust(name_w)}  {shown[name].ljust(value_w)}  "
+                f"{str(info.get('unit', '')).ljust(unit_w)}"
+            )
+            if changed:
+                row += f"  [default {format_parameter(info['default'])}]"
+            lines.append(row.rstrip())
+            if verbose:
+                lines.append(_wrap(f"{info.get('doc') or ''}; allowed: {info['allowed']}", width, detail_indent))
+            lines.append(_wrap(f"source: {info.get('source', 'not given')}", width, detail_indent + "  ",
+                               first_indent=detail_indent))
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """``qicsim show``: the scenario's name, description and every parameter by section."""
+    scenario, overrides = effective_scenario(args.scenario, args.set)
+    width = _width()
+    print(f"scenario {scenario.name}" + (f" with overrides: {_describe_overrides(overrides)}" if overrides else ""))
+    if scenario.description:
+        print(_wrap(scenario.description, width, "  "))
+    print()
+    print(format_parameters(scenario, verbose=args.verbose, width=width))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# parser and entry point
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "scenario", nargs="?", default=sim.DEFAULT_SCENARIO, metavar="SCENARIO",
+        help=f"a built-in scenario name (see `{PROG} scenarios`) or a path to a scenario YAML file "
+             f"(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="override one parameter, e.g. --set didactic_share=0.8 (repeatable; the value is read as YAML)",
+    )
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, max_help_position=28)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``qicsim`` command."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        formatter_class=_formatter,
+        description="Agent-based simulation of healthcare quality improvement collaboratives.",
+        epilog=f"Run `{PROG} COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    run = commands.add_parser(
+        "run", help="run a scenario and print its summary",
+        description="Run a scenario for one or more replicates and print a summary of the outcomes. "
+                    "Replicate r (0-based) runs with seed derive_seed(SEED, r).",
+    )
+    _add_scenario_argument(run)
+    run.add_argument("--seed", type=_whole_number(0), default=1, metavar="N",
+                     help="base seed, a whole number >= 0 (default: %(default)s)")
+    run.add_argument("--reps", type=_whole_number(1), default=1, metavar="R",
+                     help="number of replicates, >= 1 (default: %(default)s)")
+    run.add_argument("--out", metavar="DIR",
+                     help="write summary.csv, team_outcomes.csv, teams.parquet and scenario.yaml to DIR "
+                          "(created if needed; each file is replaced atomically)")
+    run.set_defaults(func=cmd_run)
+
+    listing = commands.add_parser(
+        "scenarios", help="list the built-in scenarios",
+        description="List the built-in scenarios with the first sentence of each description.",
+    )
+    listing.set_defaults(func=cmd_scenarios)
+
+    show = commands.add_parser("show", help="show a scenario's parameters",
+                               description="Show every parameter of a scenario by section, with unit and source; "
+                                           "values that differ from the schema default are marked with *.")
+    _add_scenario_argument(show)
+    show.add_argument("-v", "--verbose", action="store_true", help="also show each parameter's meaning and range")
+    show.set_defaults(func=cmd_show)
+    return parser
+
+
+def _exit_code(code: object) -> int:
+    """An integer exit code from ``SystemExit.code`` (None = 0; a message = 1, as Python does)."""
+    if code is None:
+        return EXIT_OK
+    return code if isinstance(code, int) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``qicsim`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (argparse has printed them)
+        return _exit_code(exc.code)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except sim.ScenarioError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `qicsim show | head`): stop quietly, as other CLI tools do.
+        _silence_stdout()
+        return EXIT_FAILURE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

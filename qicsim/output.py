@@ -1,0 +1,85 @@
+"""Atomic file writing for the command line's result files.
+
+Each helper writes to a hidden temporary file in the target's own directory and then moves it into
+place with :func:`os.replace`, so a reader never sees a half-written file: the target holds either
+its old content or the complete new content, even if the run is interrupted or the disk fills up.
+The temporary file is created with mode 0o666 filtered by the umask, like a file opened with
+``open(path, "w")``, so results keep the user's usual permissions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+__all__ = ["atomic_open", "write_csv", "write_parquet", "write_text"]
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``.
+
+    ``mode`` is ``"w"`` (text; ``kwargs`` go to :func:`open`, e.g. ``encoding``, ``newline``) or
+    ``"wb"``. If the block raises, the temporary file is removed and ``path`` is left untouched.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open: mode must be 'w' or 'wb', got {mode!r}")
+    target = Path(path)
+    directory = target.parent
+    tmp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        try:
+            handle = os.fdopen(fd, mode, **kwargs)
+        except BaseException:
+            os.close(fd)
+            raise
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable where the platform allows it (POSIX); a no-op elsewhere."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write(path: str | os.PathLike[str], mode: str, writer: Callable[[IO[Any]], None], **kwargs: Any) -> Path:
+    with atomic_open(path, mode, **kwargs) as handle:
+        writer(handle)
+    return Path(path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` to ``path`` atomically as UTF-8 (newlines as given); return the path."""
+    return _write(path, "w", lambda f: f.write(text), encoding="utf-8", newline="")
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` to ``path`` atomically as UTF-8 CSV without the index; return the path."""
+    return _write(path, "w", lambda f: df.to_csv(f, index=False), encoding="utf-8", newline="")
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``df`` to ``path`` atomically as Parquet (pyarrow) without the index; return the path."""
+    return _write(path, "wb", lambda f: df.to_parquet(f, index=False, engine="pyarrow"))

@@ -1,0 +1,29 @@
+"""Shared helpers: paired runs over many seeds for effect tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+
+
+def paired_difference(key: str, base: dict, changed: dict, seeds: int = 24, scenario: str = "breakthrough"):
+    """Mean and standard error of (changed - base) in a summary key over paired seeds.
+
+    Both arms use the same seeds (common random numbers), so the difference is the lever's effect
+    plus noise that shrinks with the number of seeds.
+    """
+    diffs = []
+    for seed in range(seeds):
+        a = sim.run(scenario, seed=seed, **base).summary[key]
+        b = sim.run(scenario, seed=seed, **changed).summary[key]
+        diffs.append(b - a)
+    diffs = np.asarray(diffs)
+    return float(diffs.mean()), float(diffs.std(ddof=1) / np.sqrt(len(diffs)))
+
+
+@pytest.fixture(scope="session")
+def small_run():
+    """One small run shared by the invariant tests."""
+    return sim.run("breakthrough", seed=11, teams=20)

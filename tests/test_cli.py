@@ -1,0 +1,229 @@
+"""Tests of the ``qicsim`` command line (qicsim.cli), run in-process except for one subprocess check."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import scenarios
+import sim
+from qicsim import output
+from qicsim.cli import first_sentence, format_outcome, main
+
+FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# ---- run ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_rep_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
+    """``qicsim run --reps 2 --out DIR`` once for the tests that read its files."""
+    out = tmp_path_factory.mktemp("run") / "results"  # not yet there: --out creates it
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["run", "breakthrough", "--seed", "7", "--reps", "2", *FAST, "--out", str(out)])
+    return code, out, stdout.getvalue()
+
+
+def test_run_writes_the_four_files(two_rep_run: tuple[int, Path, str]) -> None:
+    code, out, stdout = two_rep_run
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["scenario.yaml", "summary.csv", "team_outcomes.csv",
+                                                     "teams.parquet"]  # and no temporary files left
+    assert "95% interval" in stdout and "2.5th-97.5th percentile" in stdout
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 2
+    assert list(summary.columns[:3]) == ["replicate", "seed", "scenario"]
+    assert list(summary.columns[3:3 + len(sim.SUMMARY_KEYS)]) == list(sim.SUMMARY_KEYS)
+    assert summary["replicate"].tolist() == [0, 1]
+    assert summary["seed"].tolist() == [sim.derive_seed(7, 0), sim.derive_seed(7, 1)]
+    assert (summary["scenario"] == "breakthrough").all()
+
+    outcomes = pd.read_csv(out / "team_outcomes.csv")
+    assert len(outcomes) == 2 * 8
+    assert list(outcomes.columns[:2]) == ["replicate", "seed"]
+    assert outcomes.groupby("replicate").size().tolist() == [8, 8]
+
+    teams = pd.read_parquet(out / "teams.parquet")
+    assert list(teams.columns[:2]) == ["replicate", "seed"]
+    assert set(teams["replicate"]) == {0, 1}
+    assert set(teams["seed"]) == set(summary["seed"])
+
+    reloaded = sim.load_scenario(out / "scenario.yaml")
+    expected = sim.load_scenario("breakthrough").with_overrides(teams=8, follow_up_months=6)
+    assert reloaded.parameters() == expected.parameters()
+    assert reloaded.name == "breakthrough"
+
+
+def test_run_summary_matches_the_python_api(two_rep_run: tuple[int, Path, str]) -> None:
+    _, out, _ = two_rep_run
+    summary = pd.read_csv(out / "summary.csv")
+    direct = sim.run("breakthrough", seed=sim.derive_seed(7, 1), teams=8, follow_up_months=6).summary
+    for key in sim.SUMMARY_KEYS:
+        assert summary.loc[1, key] == pytest.approx(direct[key], nan_ok=True)
+
+
+def test_run_is_deterministic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    texts = []
+    for name in ("a", "b"):
+        code, _, _ = run_cli(capsys, "run", "--seed", "3", "--reps", "2", *FAST, "--out", str(tmp_path / name))
+        assert code == 0
+        texts.append((tmp_path / name / "summary.csv").read_text())
+    assert texts[0] == texts[1]
+
+
+def test_set_teams_gives_that_many_teams(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run_cli(capsys, "run", "--set", "teams=12", "--set", "follow_up_months=6", "--out", str(tmp_path))
+    assert code == 0
+    assert "teams=12" in out
+    outcomes = pd.read_csv(tmp_path / "team_outcomes.csv")
+    assert len(outcomes) == 12 and set(outcomes["replicate"]) == {0}
+
+
+def test_run_prints_the_summary_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "run", *FAST)
+    assert code == 0
+    assert "breakthrough" in out and "1 replicate" in out and "seed 1" in out
+    assert "2.5%" not in out  # one replicate: just the value
+    lines = out.splitlines()
+    positions = [next(i for i, line in enumerate(lines) if line.startswith(k + " ")) for k in sim.SUMMARY_KEYS]
+    assert positions == sorted(positions)
+    assert "run 1/1" not in err
+
+
+def test_progress_stays_out_of_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "run", "--reps", "2", *FAST)
+    assert code == 0 and "run 1/2" not in out and "\r" not in out
+
+
+# ---- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--set", "teams=0"], ["teams", "0"]),
+        (["run", "--set", "nosuch=1"], ["nosuch", "1"]),
+        (["run", "--set", "teams"], ["teams", "name=value"]),
+        (["run", "no-such-scenario"], ["no-such-scenario"]),
+        (["run", "--reps", "0"], ["--reps", "0"]),
+        (["run", "--seed", "-1"], ["--seed", "-1"]),
+        (["show", "no-such-scenario"], ["no-such-scenario"]),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: list[str]
+) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert "error" in err and "Traceback" not in err
+    for text in expected:
+        assert text in err
+    assert out == ""
+
+
+def test_malformed_yaml_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nparameters: [teams: 3\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(bad))
+    assert code == 2
+    assert err.startswith("qicsim: error: ") and str(bad) in err and "YAML" in err
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys)
+    assert code == 2 and "usage: qicsim" in err and "scenarios" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--version")
+    assert code == 0 and out.startswith("qicsim ")
+
+
+def test_module_entry_point_exit_code_without_traceback() -> None:
+    bad = subprocess.run([sys.executable, "-m", "qicsim", "run", "--set", "teams=0"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2
+    assert "qicsim: error:" in bad.stderr and "teams" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+# ---- scenarios and show ------------------------------------------------------------------------
+
+
+def test_scenarios_lists_the_built_ins(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "scenarios")
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines() if line.startswith("  ") and line[2] != " "]
+    assert "breakthrough" in names
+    assert names == scenarios.names()
+
+
+def test_show_lists_parameters_with_unit_and_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "show", "breakthrough")
+    assert code == 0
+    flat = " ".join(out.split())  # sources may be wrapped onto a second line
+    info = sim.parameter_info("didactic_share")
+    assert "didactic_share" in out
+    assert info["unit"] in flat and " ".join(info["source"].split()) in flat
+    for section in sim.parameters.SECTIONS:
+        assert any(line.startswith(f"{section}:") for line in out.splitlines())
+    for name in sim.PARAMETER_NAMES:
+        assert name in out
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_show_marks_values_that_differ_from_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "show", "--set", "didactic_share=0.85", "--verbose")
+    assert code == 0
+    line = next(line for line in out.splitlines() if " didactic_share " in line)
+    assert line.lstrip().startswith("*") and "default 0.5" in line
+    unchanged = next(line for line in out.splitlines() if " informal_time_share " in line)
+    assert not unchanged.lstrip().startswith("*")
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def test_formatting() -> None:
+    assert format_outcome("total_cost", 1234567.8) == "1,234,568"
+    assert format_outcome("dropout_rate", 0.25) == "0.250"
+    assert format_outcome("months_to_first_result_mean", 5.26) == "5.3"
+    assert format_outcome("dropout_rate", float("nan")) == "n/a"
+    assert first_sentence("Challenge 3: team leaders change often. Leaders leave et al. 2002.") == (
+        "Challenge 3: team leaders change often.")
+
+
+def test_atomic_writers_replace_and_leave_no_temporaries(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    output.write_text("old\n", target)
+    output.write_text("new\n", target)
+    assert target.read_text() == "new\n"
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    output.write_csv(df, tmp_path / "t.csv")
+    output.write_parquet(df, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.csv"), df, check_dtype=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), df, check_dtype=False)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), output.atomic_open(target) as handle:
+        handle.write("partial")
+        raise Boom
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "t.csv", "t.parquet"]

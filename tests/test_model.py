@@ -1,0 +1,164 @@
+"""The model: determinism, invariants, calendar, IHI scale, and the Mesa contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
+from sim.ihi import ihi_score
+
+OUTCOME_COLUMNS = ["team_id", "organisation_id", "sent_by_management", "leader_changed", "dropped",
+                   "relative_improvement", "significant_improvement", "sustained", "changes_adopted",
+                   "successful_changes", "first_result_month", "ihi_score_end"]
+TEAM_TABLE_COLUMNS = ["team_id", "month", "phase", "true_performance", "measured_performance", "ihi_score",
+                      "motivation", "knowledge", "capability", "cohesion", "status"]
+
+
+def fingerprint(result: sim.RunResult) -> str:
+    h = hashlib.sha256(json.dumps(result.summary, sort_keys=True).encode())
+    h.update(pd.util.hash_pandas_object(result.teams, index=False).values.tobytes())
+    h.update(pd.util.hash_pandas_object(result.team_outcomes, index=False).values.tobytes())
+    return h.hexdigest()
+
+
+def test_same_seed_same_results_and_other_seed_differs():
+    a, b = sim.run("breakthrough", seed=5), sim.run("breakthrough", seed=5)
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(sim.run("breakthrough", seed=6))
+
+
+def test_same_seed_same_results_in_another_process():
+    code = ("import sys; sys.path.insert(0, 'tests'); import sim; from test_model import fingerprint; "
+            "print(fingerprint(sim.run('breakthrough', seed=5)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONHASHSEED": "123", "PATH": ""})
+    assert out.stdout.strip() == fingerprint(sim.run("breakthrough", seed=5))
+
+
+def test_outputs_have_the_contracted_shape(small_run):
+    assert set(sim.SUMMARY_KEYS) <= set(small_run.summary)
+    assert all(isinstance(v, float) for v in small_run.summary.values())
+    assert list(small_run.team_outcomes.columns[: len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
+    assert len(small_run.team_outcomes) == 20
+    assert set(TEAM_TABLE_COLUMNS) <= set(small_run.teams.columns)
+    months = small_run.teams.groupby("team_id")["month"].apply(list)
+    assert all(m == list(range(m[-1] + 1)) for m in months), "one row per team per month from month 0"
+    assert set(small_run.teams["phase"]) == {"prework", "learning_session", "action_period", "congress",
+                                             "follow_up"}
+    by_month = small_run.teams.groupby("month")["phase"].first()
+    assert by_month.iloc[0] == "prework" and by_month.iloc[-1] == "follow_up"
+
+
+@pytest.mark.parametrize("scenario", ["breakthrough", "traditional", "leader-churn", "uk-orthopaedic"])
+def test_invariants(scenario):
+    for seed in range(3):
+        r = sim.run(scenario, seed=seed)
+        for key in ["dropout_rate", "significant_improvement_rate", "sustained_rate", "continued_qi_rate"]:
+            assert 0.0 <= r.summary[key] <= 1.0
+        s = r.scenario
+        t = r.teams
+        for col in ["motivation", "knowledge", "capability", "cohesion", "data_capability", "senior_engagement"]:
+            assert t[col].between(0, 1).all(), col
+        assert t["ihi_score"].isin(np.arange(0.5, 5.01, 0.5)).all()
+        o = r.team_outcomes
+        floor = s.best_practice_performance + 1.5 * (o["performance_baseline"] - s.best_practice_performance)
+        merged = t.merge(o[["team_id"]].assign(floor=floor.values), on="team_id")
+        assert (merged["true_performance"] >= s.best_practice_performance - 1e-12).all()
+        assert (merged["true_performance"] <= merged["floor"] + 1e-12).all()
+        # sustained implies significant; dropped teams never complete
+        assert not (o["sustained"] & ~o["significant_improvement"]).any()
+        assert (t.loc[t["status"] == "completed", "team_id"].isin(o.loc[~o["dropped"], "team_id"])).all()
+
+
+def test_dropped_teams_run_no_more_tests():
+    checked = 0
+    for seed in range(4):
+        r = sim.run("leader-churn", seed=seed)
+        for team_id, rows in r.teams.groupby("team_id"):
+            dropped = rows[rows["status"] == "dropped"]
+            if dropped.empty:
+                continue
+            checked += 1
+            assert dropped["tests_run"].nunique() == 1, f"team {team_id} tested after dropping out"
+            assert (dropped["status"] == "dropped").all()
+            assert rows.loc[rows["month"] >= dropped["month"].min(), "status"].eq("dropped").all()
+    assert checked >= 5, "too few drop-outs to check"
+
+
+def test_comparators():
+    none = sim.run("breakthrough", seed=2, mode="none")
+    assert none.summary["dropout_rate"] == 0.0
+    assert none.team_outcomes["changes_adopted"].sum() == 0
+    assert none.summary["total_cost"] == 0.0
+    trad = sim.run("traditional", seed=2)
+    assert trad.summary["cost_meetings"] == 0.0
+    assert set(trad.teams["phase"]) <= {"project", "organising", "diagnosis", "action_period", "follow_up"}
+    assert {"organising", "diagnosis", "action_period"} <= set(trad.teams["phase"])
+
+
+def test_calendar_breakthrough():
+    s = sim.load_scenario("breakthrough")
+    c = Calendar.for_scenario(s)
+    assert len(c.session_weeks) == s.learning_sessions
+    assert c.congress_week == c.end_week
+    assert c.months == math.ceil(c.total_weeks / WEEKS_PER_MONTH)
+    assert c.total_weeks == weeks(s.prework_months) + s.learning_sessions * weeks(s.action_period_months) + 1 \
+        + weeks(s.follow_up_months)
+    for m, w in enumerate(c.month_end_weeks, start=1):
+        assert month_of(w) == m
+        assert month_of(w + 1) == m + 1 or w == c.total_weeks
+    assert c.month_phase(0) == "prework"
+
+
+def test_calendar_traditional_has_no_sessions():
+    c = Calendar.for_scenario(sim.load_scenario("traditional"))
+    assert c.session_weeks == () and c.congress_week is None
+
+
+def fake_team(**kw):
+    base = dict(formed=True, planned=True, baseline_measured=1.0, tests_run=3, months_at_goal=0,
+                months_at_half_goal=0)
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_ihi_scale():
+    assert ihi_score(fake_team(formed=False), None) == 0.5
+    assert ihi_score(fake_team(planned=False), None) == 1.0
+    assert ihi_score(fake_team(baseline_measured=None), None) == 1.5
+    assert ihi_score(fake_team(tests_run=0), 0.9) == 2.0
+    assert ihi_score(fake_team(), None) == 2.5, "no data, no claim of improvement"
+    assert [ihi_score(fake_team(), p) for p in (0.1, 0.25, 0.4, 0.6)] == [2.5, 3.0, 3.5, 4.0]
+    assert ihi_score(fake_team(months_at_half_goal=3), 0.6) == 4.5
+    assert ihi_score(fake_team(months_at_half_goal=6, months_at_goal=6), 1.1) == 5.0
+
+
+def test_model_is_a_mesa_model_for_batch_run():
+    model = sim.CollaborativeModel(teams=6, follow_up_months=3.0, rng=4)
+    assert isinstance(model, mesa.Model)
+    results = mesa.batch_run(sim.CollaborativeModel, parameters={"teams": [6], "didactic_share": [0.2, 0.8],
+                                                                 "follow_up_months": 3.0},
+                             rng=[1, 2], max_steps=500, display_progress=False)
+    assert len({r["RunId"] for r in results}) == 4
+    assert len(results) == 4 * 6, "one row per team (agent-type reporters) per run"
+    assert {"active_teams", "dropped_teams", "mean_ihi_score", "didactic_share"} <= set(results[0])
+
+
+def test_model_requires_a_seed():
+    with pytest.raises(ValueError, match="seed"):
+        sim.CollaborativeModel(teams=5)
+
+
+def test_bad_seed_refused():
+    with pytest.raises(sim.ScenarioError, match="seed"):
+        sim.run("breakthrough", seed=-1)
