@@ -39,6 +39,7 @@ import yaml
 
 import scenarios
 import sim
+from qicsim import cli_cea
 from qicsim.output import write_csv, write_parquet, write_text
 from sim.parameters import SECTIONS
 from sim.scenario import parse_assignment
@@ -471,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_argument(show)
     show.add_argument("-v", "--verbose", action="store_true", help="also show each parameter's meaning and range")
     show.set_defaults(func=cmd_show)
+    cli_cea.add_commands(commands, _add_scenario_argument, _whole_number)
     return parser
 
 

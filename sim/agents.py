@@ -221,6 +221,11 @@ class Team(mesa.Agent):
         return best + self.gap * (self.baseline - best)
 
     @property
+    def improvement_units(self) -> float:
+        """Improvement on the team's own baseline in the measure's units (positive = better)."""
+        return (1.0 - self.gap) * abs(self.baseline - self.model.params.best_practice_performance)
+
+    @property
     def performance_floor(self) -> float:
         """The worst value the measure can take for this team (baseline plus the largest drift)."""
         best = self.model.params.best_practice_performance

@@ -1,23 +1,101 @@
-"""What a collaborative costs: meetings and team time (the cost-effectiveness issue refines it).
+"""What a collaborative costs and what it gains, in money and health, discounted as economists do.
 
-Meetings: sessions x days x attendees x (daily wage + travel and venue) -- the paper: 'collaboratives
-are expensive, mostly because of the costs of meeting three or more times for 2-3 days'.
-Team time: protected hours per member per week x members x wage, while a team works on the
-project (Sathe et al. 2016: 62-88% of a QIC's cost is labour).
+Costs fall into categories that belong to one of two perspectives:
+
+- **programme** (the sponsor's budget, what reports such as 'the orthopaedic collaborative cost
+  GBP 750,000' count): organisers and facilitators, faculty, meeting venues and travel, and any
+  funding the sponsor gives local projects;
+- **health system** (the programme plus what the participating organisations spend): staff time at
+  meetings, team project time, data collection, and upkeep of changes after the end.
+
+``cost_perspective`` chooses which one ``total_cost`` reports; the cost-effectiveness analysis
+uses the discounted total of the scenario's perspective. The paper: 'collaboratives are expensive,
+mostly because of the costs of meeting three or more times for 2-3 days'; Sathe et al. 2016:
+62-88% of a diabetes QIC's cost was labour.
+
+Benefits: each month a team's improvement on its own baseline (in the measure's units) counts for
+``patients_per_team_per_year / 12`` patients, valued at ``savings_per_unit`` (money, counted as
+a cost offset) and ``qalys_per_unit``. They are counted to the end of follow-up, so improvement
+that decays after the end loses benefit (paper, key messages: cost-effectiveness 'depends on
+whether a team sustains improvement').
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from sim.parameters import Scenario
 
 HOURS_PER_DAY = 8.0
+WEEKS_PER_YEAR = 52.0
+
+PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding")
+"""Cost categories the sponsor pays."""
+HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep")
+"""All cost categories: the programme plus the participating organisations' own resources."""
 
 
-def meeting_cost(s: Scenario, days: float, attending_teams: int) -> float:
-    """Cost of one meeting of ``days`` days attended by ``attending_teams`` teams."""
-    return days * attending_teams * s.attendees_per_team * (s.wage_per_day + s.travel_venue_per_attendee_day)
+def discount_factor(rate_per_year: float, years: float) -> float:
+    """Present value of one unit ``years`` from enrolment at an annual discount rate."""
+    return (1.0 + rate_per_year) ** (-years)
+
+
+def meeting_costs(s: Scenario, days: float, attending_teams: int) -> dict[str, float]:
+    """One meeting: faculty days, attendees' venue and travel, and attendees' time."""
+    attendee_days = days * attending_teams * s.attendees_per_team
+    return {
+        "faculty": days * s.faculty_experts * s.faculty_cost_per_day,
+        "venue_and_travel": attendee_days * s.travel_venue_per_attendee_day,
+        "meeting_staff_time": attendee_days * s.wage_per_day,
+    }
 
 
 def team_week_cost(s: Scenario, staff_time_hours: float, share: float = 1.0) -> float:
-    """Cost of one week of a team's project time (``share`` of its full protected time)."""
+    """One week of a team's project time (``share`` of its full protected time)."""
     return share * staff_time_hours * s.team_members * s.wage_per_day / HOURS_PER_DAY
+
+
+class Ledger:
+    """Running, discounted totals of costs by category and of benefits, for one run."""
+
+    def __init__(self, s: Scenario) -> None:
+        self.s = s
+        self.cost: dict[str, float] = defaultdict(float)
+        self.cost_discounted: dict[str, float] = defaultdict(float)
+        self.health_gain = 0.0  # measure units x patients (e.g. bed-days saved), undiscounted
+        self.savings = 0.0  # money, discounted
+        self.qalys = 0.0  # discounted
+
+    def add(self, category: str, amount: float, week: float) -> None:
+        """Book a cost incurred in a given week."""
+        if category not in HEALTH_SYSTEM:
+            raise KeyError(f"unknown cost category {category!r}")
+        self.cost[category] += amount
+        self.cost_discounted[category] += amount * discount_factor(self.s.discount_rate_per_year,
+                                                                   week / WEEKS_PER_YEAR)
+
+    def add_costs(self, amounts: dict[str, float], week: float) -> None:
+        for category, amount in amounts.items():
+            self.add(category, amount, week)
+
+    def add_benefit(self, improvement_units: float, months: float, month: float) -> None:
+        """Book ``months`` of an improvement of ``improvement_units`` for one team, ending at ``month``."""
+        s = self.s
+        gain = improvement_units * s.patients_per_team_per_year * months / 12.0
+        d = discount_factor(s.discount_rate_per_year, month / 12.0)
+        self.health_gain += gain
+        self.savings += gain * s.savings_per_unit * d
+        self.qalys += gain * s.qalys_per_unit * d
+
+    def categories(self) -> tuple[str, ...]:
+        return PROGRAMME if self.s.cost_perspective == "programme" else HEALTH_SYSTEM
+
+    def total(self, discounted: bool = False) -> float:
+        """Total cost in the scenario's perspective."""
+        book = self.cost_discounted if discounted else self.cost
+        return sum(book[c] for c in self.categories())
+
+    def net_monetary_benefit(self) -> float:
+        """Discounted QALYs at the willingness-to-pay plus savings, minus discounted cost,
+        against no change from baseline."""
+        return self.s.willingness_to_pay * self.qalys + self.savings - self.total(discounted=True)

@@ -17,7 +17,7 @@ from mesa.time import Priority
 from sim import calendar as cal
 from sim.agents import ChangeIdea, Organisation, Team, beta_around
 from sim.calendar import Calendar
-from sim.costs import meeting_cost, team_week_cost
+from sim.costs import HOURS_PER_DAY, Ledger, meeting_costs, team_week_cost
 from sim.enrolment import select_teams
 from sim.parameters import Scenario
 from sim.scenario import validate
@@ -62,8 +62,7 @@ class CollaborativeModel(mesa.Model):
         self.calendar = Calendar.for_scenario(s)
         self.week = 0
         self.report_month = 0
-        self.cost_meetings = 0.0
-        self.cost_team_time = 0.0
+        self.ledger = Ledger(s)
         self._next_idea_id = s.change_package_size
         self.package = self._change_package()
         self.end_snapshot: dict[int, dict[str, float]] = {}
@@ -147,27 +146,47 @@ class CollaborativeModel(mesa.Model):
 
     # ---- the weekly step ----
     def step(self) -> None:
-        """One week: organisations, then teams in a fixed order; team time is costed."""
+        """One week: organisations, then teams in a fixed order; then the week's costs."""
         self.week = self.steps
         follow_up = self.week > self.calendar.end_week
         for org in self.organisations:
             org.week(follow_up)
         for team in self.teams:
             team.week()
-            if team.active and not follow_up and self.params.mode != "none":
-                self.cost_team_time += team_week_cost(self.params, team.organisation.staff_time_hours)
-            elif team.using_qi:
-                self.cost_team_time += team_week_cost(self.params, team.organisation.staff_time_hours,
-                                                      self.params.follow_up_test_share)
+        self._book_weekly_costs(follow_up)
         if self.week >= self.calendar.total_weeks:
             self.running = False
+
+    def _book_weekly_costs(self, follow_up: bool) -> None:
+        """Programme running costs while the collaborative runs; teams' time, data and upkeep."""
+        s = self.params
+        if s.mode == "none":
+            return
+        w = self.week
+        per_week = cal.MONTHS_PER_YEAR / cal.WEEKS_PER_YEAR
+        hourly = s.wage_per_day / HOURS_PER_DAY
+        active = [t for t in self.teams if t.active]
+        if s.mode == "collaborative" and not follow_up:
+            self.ledger.add("organisers", per_week * (s.organiser_cost_per_month
+                                                      + len(active) * s.organiser_cost_per_team_per_month), w)
+            self.ledger.add("local_funding", per_week * len(active) * s.local_funding_per_team_per_month, w)
+        for team in self.teams:
+            staff_time = team.organisation.staff_time_hours
+            if team.active and not follow_up:
+                self.ledger.add("team_time", team_week_cost(s, staff_time), w)
+            elif team.using_qi:
+                self.ledger.add("team_time", team_week_cost(s, staff_time, s.follow_up_test_share), w)
+            if (team.active and team.formed) or team.using_qi:
+                self.ledger.add("data_collection", per_week * s.data_collection_hours_per_month * hourly, w)
+            if follow_up and team.status == "completed" and team.changes_in_use > 0:
+                self.ledger.add("upkeep", s.upkeep_hours_per_week * hourly, w)
 
     # ---- scheduled events ----
     def learning_session(self) -> None:
         """A learning session: teams learn, meet, share what worked; senior leaders re-engaged."""
         s = self.params
         attendees = [t for t in self.teams if t.active]
-        self.cost_meetings += meeting_cost(s, s.session_days, len(attendees))
+        self.ledger.add_costs(meeting_costs(s, s.session_days, len(attendees)), self.week)
         for team in attendees:
             team.attend_learning_session(s.session_days)
         for org in dict.fromkeys(t.organisation for t in attendees):
@@ -178,7 +197,7 @@ class CollaborativeModel(mesa.Model):
         """The final congress: teams present their results and hear each other's."""
         s = self.params
         attendees = [t for t in self.teams if t.active]
-        self.cost_meetings += meeting_cost(s, s.congress_days, len(attendees))
+        self.ledger.add_costs(meeting_costs(s, s.congress_days, len(attendees)), self.week)
         self.exchange(attendees)
 
     def meetings(self, attendees: list[Team]) -> list[tuple[Team, Team]]:
@@ -224,6 +243,7 @@ class CollaborativeModel(mesa.Model):
         """Each team reports its month; the data collector records the month."""
         self.report_month += 1
         for team in self.teams:
+            self.ledger.add_benefit(team.improvement_units, months=1.0, month=self.report_month)
             team.phase = self._reported_phase(team)
             team.monthly_report(self.report_month)
             if self.report_month == self.calendar.end_month:
@@ -237,5 +257,5 @@ class CollaborativeModel(mesa.Model):
     # ---- model-level state ----
     @property
     def total_cost(self) -> float:
-        """Meetings plus team time so far, in the scenario's currency."""
-        return self.cost_meetings + self.cost_team_time
+        """Costs so far in the scenario's perspective and currency, undiscounted."""
+        return self.ledger.total()

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim import calendar as cal
 from sim.agents import Team
+from sim.costs import HEALTH_SYSTEM, PROGRAMME
 from sim.model import CollaborativeModel
 
 
@@ -66,6 +67,10 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
     def share(col: str) -> float:
         return float(outcomes[col].mean())
 
+    ledger = model.ledger
+    significant = int(outcomes["significant_improvement"].sum())
+    sustained = int(outcomes["sustained"].sum())
+    total = float(model.total_cost)
     return {
         "teams": float(len(outcomes)),
         "dropout_rate": share("dropped"),
@@ -74,9 +79,17 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
         "mean_relative_improvement": share("relative_improvement"),
         "months_to_first_result_mean": float(first.mean()) if len(first) else math.nan,
         "continued_qi_rate": share("continued_qi"),
-        "total_cost": float(model.total_cost),
-        "cost_meetings": float(model.cost_meetings),
-        "cost_team_time": float(model.cost_team_time),
+        "total_cost": total,
+        "cost_per_significant_improvement": total / significant if significant else math.nan,
+        "cost_per_sustained_improvement": total / sustained if sustained else math.nan,
+        "net_monetary_benefit": ledger.net_monetary_benefit(),
+        "cost_discounted": ledger.total(discounted=True),
+        "qalys": ledger.qalys,
+        "savings": ledger.savings,
+        "health_gain": ledger.health_gain,
+        "cost_programme": sum(ledger.cost[c] for c in PROGRAMME),
+        "cost_health_system": sum(ledger.cost[c] for c in HEALTH_SYSTEM),
+        **{f"cost_{c}": float(ledger.cost[c]) for c in HEALTH_SYSTEM},
         "leader_change_rate": share("leader_changed"),
         "mean_measure_baseline": share("performance_baseline"),
         "mean_measure_end": share("performance_end"),

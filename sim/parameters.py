@@ -36,7 +36,8 @@ SECTIONS: dict[str, str] = {
     "pdsa": "rapid test cycles (plan-do-study-act)",
     "dropout": "leaving the collaborative before its end",
     "traditional": "the comparator: a traditional QI project team without a collaborative",
-    "costs": "unit costs of meetings and team time",
+    "costs": "unit costs of the programme and of the participating organisations' time",
+    "benefits": "what an improvement is worth: patients reached, savings, QALYs, discounting",
 }
 
 
@@ -426,6 +427,72 @@ class Scenario(BaseModel):
         250.0, ge=0, le=10000, section="costs", unit="currency/person-day",
         source="assumption: travel, lodging and venue per attendee and day",
         doc="meeting cost per attendee and day beyond wages",
+    )
+    cost_perspective: Literal["health_system", "programme"] = param(
+        "health_system", section="costs", unit="choice",
+        source="health-economic convention (health-system perspective); 'programme' = the sponsor's budget, "
+               "which is what the paper's reported costs count",
+        doc="which costs total_cost counts: the sponsor's programme only, or the whole health system",
+    )
+    organiser_cost_per_month: float = param(
+        15000.0, ge=0, le=1e7, section="costs", unit="currency/month",
+        source="calibrated: with the other unit costs, uk-orthopaedic's programme costs GBP 750,000 (paper)",
+        doc="central programme team (director, facilitators, administration) while the collaborative runs",
+    )
+    organiser_cost_per_team_per_month: float = param(
+        400.0, ge=0, le=1e6, section="costs", unit="currency/team/month",
+        source="assumption: facilitator visits, calls and reports per team",
+        doc="organisers' support per enrolled, active team",
+    )
+    faculty_experts: int = param(
+        6, ge=0, le=100, section="costs", unit="experts", source=f"{IHI_BTS}: 5-8 faculty experts",
+        doc="faculty at each learning session",
+    )
+    faculty_cost_per_day: float = param(
+        1500.0, ge=0, le=1e5, section="costs", unit="currency/expert-day",
+        source="assumption: fee and expenses of a clinical or improvement expert",
+        doc="cost of one faculty expert for one day",
+    )
+    local_funding_per_team_per_month: float = param(
+        0.0, ge=0, le=1e6, section="costs", unit="currency/team/month",
+        source="assumption: none by default; some sponsors fund local project managers (uk-cancer)",
+        doc="sponsor's funding of local project staff per active team",
+    )
+    data_collection_hours_per_month: float = param(
+        8.0, ge=0, le=200, section="costs", unit="hours/team/month",
+        source=f"assumption; {PAPER}, challenge 8: teams must 'find a cost effective way to collect' data",
+        doc="staff time a team spends collecting and reporting data",
+    )
+    upkeep_hours_per_week: float = param(
+        1.0, ge=0, le=40, section="costs", unit="hours/team/week",
+        source="assumption: keeping adopted changes going after the end",
+        doc="staff time after the end spent maintaining changes still in use",
+    )
+    discount_rate_per_year: float = param(
+        0.035, ge=0, le=0.2, section="benefits", unit="per year",
+        source="NICE reference case: 3.5% a year for costs and effects",
+        doc="discount rate for costs and benefits",
+    )
+    patients_per_team_per_year: float = param(
+        500.0, ge=0, le=1e7, section="benefits", unit="patients/team/year",
+        source="assumption: patients a team's unit treats in a year",
+        doc="patients whose care the measure describes, per team and year",
+    )
+    savings_per_unit: float = param(
+        0.0, ge=-1e6, le=1e6, section="benefits", unit="currency/(measure unit x patient)",
+        source="assumption: none for the generic index; e.g. the cost of a bed-day for length of stay",
+        doc="money saved per unit of improvement per patient (a cost offset)",
+    )
+    qalys_per_unit: float = param(
+        0.016, ge=0, le=100, section="benefits", unit="QALY/(measure unit x patient)",
+        source="calibrated for the generic index: breakthrough's ICER against no intervention is of the order "
+               "Huang et al. 2007 report for a QIC (about USD 33,000/QALY)",
+        doc="quality-adjusted life years gained per unit of improvement per patient",
+    )
+    willingness_to_pay: float = param(
+        30000.0, ge=0, le=1e7, section="benefits", unit="currency/QALY",
+        source="NICE threshold GBP 20,000-30,000 per QALY; Huang et al. 2007 ICER about USD 33,000/QALY",
+        doc="willingness to pay for one QALY, for net monetary benefit",
     )
 
     # ---- helpers ----

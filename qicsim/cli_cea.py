@@ -1,0 +1,88 @@
+"""``qicsim cea``: cost-effectiveness of a collaborative against the traditional team and no intervention."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from analysis.cea import acceptability, analyse
+from analysis.plots import acceptability_curve, ce_plane
+from qicsim.output import write_csv
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value:g}")
+    return value
+
+
+def add_commands(subparsers, add_scenario_argument, whole_number) -> None:
+    """Register ``cea`` on the ``qicsim`` command's subparsers."""
+    cea = subparsers.add_parser(
+        "cea", help="cost-effectiveness against the traditional team and no intervention",
+        description="Run the collaborative, the traditional QI team and no intervention on the same seeds "
+                    "(common random numbers) and compare costs and QALYs: incremental cost and effect, ICER or "
+                    "dominance, net monetary benefit, a cost-effectiveness plane and acceptability curves.",
+    )
+    add_scenario_argument(cea)
+    cea.add_argument("--seed", type=whole_number(0), default=1, metavar="N", help="base seed (default: %(default)s)")
+    cea.add_argument("--reps", type=whole_number(2), default=20, metavar="R",
+                     help="replicates, at least 2 (default: %(default)s)")
+    cea.add_argument("--wtp", type=_positive_float, default=None, metavar="X",
+                     help="willingness to pay per QALY (default: the scenario's willingness_to_pay)")
+    cea.add_argument("--out", metavar="DIR", default=".",
+                     help="where to write ce_plane.png, ceac.png and cea_replicates.csv (default: .)")
+    cea.set_defaults(func=cmd_cea)
+
+
+def _money(x: float) -> str:
+    return "n/a" if np.isnan(x) else f"{x:,.0f}"
+
+
+def cmd_cea(args: argparse.Namespace) -> int:
+    from qicsim.cli import Progress, effective_scenario
+
+    scenario, _ = effective_scenario(args.scenario, args.set)
+    wtp = scenario.willingness_to_pay if args.wtp is None else args.wtp
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = Progress(args.reps * 3, sys.stderr, enabled=sys.stderr.isatty())
+    done = [0]
+
+    def tick() -> None:
+        done[0] += 1
+        progress.update(done[0])
+
+    try:
+        result = analyse(scenario, args.reps, args.seed, wtp, tick)
+    finally:
+        progress.done()
+    c = scenario.currency
+    print(f"scenario {scenario.name}: {args.reps} replicates on common random numbers (base seed {args.seed}); "
+          f"{scenario.cost_perspective.replace('_', ' ')} perspective; {c} at {scenario.price_year} prices; "
+          f"costs and QALYs discounted at {scenario.discount_rate_per_year:.1%} a year; WTP {c} {wtp:,.0f}/QALY\n")
+    arms = result.table.attrs["arms"]
+    print(f"{'design':22s} {'cost':>14s} {'net cost':>14s} {'QALYs':>9s} {'NMB':>14s} "
+          f"{'cost/significant':>17s} {'cost/sustained':>15s}")
+    for _, a in arms.iterrows():
+        print(f"{a['arm']:22s} {_money(a['cost']):>14s} {_money(a['net_cost']):>14s} {a['qalys']:9.1f} "
+              f"{_money(a['nmb']):>14s} {_money(a['cost_per_significant_improvement']):>17s} "
+              f"{_money(a['cost_per_sustained_improvement']):>15s}")
+    print("\ncollaborative against      incremental cost  incremental QALYs  incremental NMB  P(cost-effective)")
+    for _, row in result.table.iterrows():
+        print(f"  {row['comparator']:24s} {_money(row['incremental_cost']):>16s} {row['incremental_qalys']:18.1f} "
+              f"{_money(row['incremental_nmb']):>16s} {row['prob_cost_effective']:18.2f}")
+        print(f"    {row['verdict']}")
+    curve = acceptability(result.replicates, np.linspace(0, 3 * max(wtp, 1.0), 61))
+    plane = ce_plane(result.replicates, wtp, c, out / "ce_plane.png")
+    ceac = acceptability_curve(curve, wtp, c, out / "ceac.png")
+    write_csv(result.replicates, out / "cea_replicates.csv")
+    print(f"\nwrote {plane}, {ceac} and {out / 'cea_replicates.csv'}")
+    return 0
