@@ -3,7 +3,8 @@
 Each replicate runs the collaborative, the traditional QI team and no intervention on the *same
 seed* (common random numbers), so the teams, organisations and their chance events are shared and
 the differences between arms are the designs' effects, not sampling noise. Costs are the
-scenario's perspective, discounted; effects are discounted QALYs; savings (cost offsets) reduce
+health system's (the programme plus the organisations' own staff time), discounted, whatever
+perspective the scenario reports its ``total_cost`` in; effects are discounted QALYs; savings (cost offsets) reduce
 net cost. For each comparator: incremental cost, incremental effect, the ICER -- or, where one
 arm is both cheaper and better, the label 'dominant' or 'dominated' instead of a ratio whose
 negative sign would mislead -- and the net monetary benefit at a willingness-to-pay. Over the
@@ -34,8 +35,10 @@ def icer_label(d_cost: float, d_effect: float, effect_unit: str = "QALY", curren
     """
     money = f"{currency} " if currency else ""
     if d_effect == 0 or math.isclose(d_effect, 0.0, abs_tol=1e-12):
-        word = "cheaper" if d_cost < 0 else "costlier" if d_cost > 0 else "same cost"
-        return f"no difference in effect ({word})"
+        if d_cost == 0:
+            return "no difference in effect or cost"
+        word = "lower (cost-saving)" if d_cost < 0 else "higher"
+        return f"no difference in effect; net cost {word} by {money}{abs(d_cost):,.0f}"
     if d_effect > 0 and d_cost <= 0:
         return "dominant (more effective, not more costly)"
     if d_effect < 0 and d_cost >= 0:
@@ -67,8 +70,9 @@ def run_arms(scenario: sim.Scenario, reps: int, seed: int, progress=None) -> pd.
             teams = summary["teams"]
             rows.append({
                 "replicate": r, "seed": run_seed, "arm": arm,
-                "cost": summary["cost_discounted"], "savings": summary["savings"],
-                "net_cost": summary["cost_discounted"] - summary["savings"], "qalys": summary["qalys"],
+                "cost": summary["cost_health_system_discounted"], "savings": summary["savings"],
+                "net_cost": summary["cost_health_system_discounted"] - summary["savings"],
+                "qalys": summary["qalys"],
                 "significant": summary["significant_improvement_rate"] * teams,
                 "sustained": summary["sustained_rate"] * teams,
             })

@@ -8,8 +8,9 @@ Costs fall into categories that belong to one of two perspectives:
 - **health system** (the programme plus what the participating organisations spend): staff time at
   meetings, team project time, data collection, and upkeep of changes after the end.
 
-``cost_perspective`` chooses which one ``total_cost`` reports; the cost-effectiveness analysis
-uses the discounted total of the scenario's perspective. The paper: 'collaboratives are expensive,
+``cost_perspective`` chooses which one ``total_cost`` (and ``net_monetary_benefit``) reports; the
+cost-effectiveness analysis always takes the health-system perspective, so that a comparator's
+own staff time is not hidden from the comparison. The paper: 'collaboratives are expensive,
 mostly because of the costs of meeting three or more times for 2-3 days'; Sathe et al. 2016:
 62-88% of a diabetes QIC's cost was labour.
 
@@ -87,13 +88,11 @@ class Ledger:
         self.savings += gain * s.savings_per_unit * d
         self.qalys += gain * s.qalys_per_unit * d
 
-    def categories(self) -> tuple[str, ...]:
-        return PROGRAMME if self.s.cost_perspective == "programme" else HEALTH_SYSTEM
-
-    def total(self, discounted: bool = False) -> float:
-        """Total cost in the scenario's perspective."""
+    def total(self, discounted: bool = False, perspective: str | None = None) -> float:
+        """Total cost in a perspective (default: the scenario's ``cost_perspective``)."""
         book = self.cost_discounted if discounted else self.cost
-        return sum(book[c] for c in self.categories())
+        categories = PROGRAMME if (perspective or self.s.cost_perspective) == "programme" else HEALTH_SYSTEM
+        return sum(book[c] for c in categories)
 
     def net_monetary_benefit(self) -> float:
         """Discounted QALYs at the willingness-to-pay plus savings, minus discounted cost,

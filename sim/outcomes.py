@@ -84,6 +84,7 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
         "cost_per_sustained_improvement": total / sustained if sustained else math.nan,
         "net_monetary_benefit": ledger.net_monetary_benefit(),
         "cost_discounted": ledger.total(discounted=True),
+        "cost_health_system_discounted": ledger.total(discounted=True, perspective="health_system"),
         "qalys": ledger.qalys,
         "savings": ledger.savings,
         "health_gain": ledger.health_gain,

@@ -97,7 +97,8 @@ def test_uk_cancer_cost_per_project_matches_the_report():
         (0.0, -2.0, "dominated"),
         (100.0, 4.0, "ICER USD 25 per QALY gained"),
         (-100.0, -4.0, "less costly and less effective: saves USD 25 per QALY lost"),
-        (5.0, 0.0, "no difference in effect (costlier)"),
+        (5.0, 0.0, "no difference in effect; net cost higher by USD 5"),
+        (-5.0, 0.0, "no difference in effect; net cost lower (cost-saving) by USD 5"),
     ],
 )
 def test_icer_labels(d_cost, d_effect, expected):
