@@ -117,14 +117,14 @@ class Organisation(mesa.Agent):
         self.strategic_importance = strategic_importance
         self.staff_time_hours = staff_time_hours
         self.data_infrastructure = data_infrastructure
-        self.senior_leader = self._new_senior_leader()
+        self.senior_leader = self._new_senior_leader(model.population_rng)
         # Signing up gives partial engagement; a self-assessment tool details what support is
         # needed (paper, challenge 4), so it starts fuller.
         self.senior_engagement = senior_support * (0.7 + 0.3 * s.self_assessment)
 
-    def _new_senior_leader(self) -> Leader:
+    def _new_senior_leader(self, rng: np.random.Generator) -> Leader:
         s = self.model.params
-        return Leader(self.model, "senior_leader", skill=float(beta_around(self.model.rng, 0.6, 0.15)),
+        return Leader(self.model, "senior_leader", skill=float(beta_around(rng, 0.6, 0.15)),
                       commitment=self.senior_support, turnover_per_year=s.senior_leader_turnover_per_year)
 
     def week(self, in_follow_up: bool) -> None:
@@ -137,7 +137,7 @@ class Organisation(mesa.Agent):
         s = self.model.params
         if self.senior_leader.leaves_this_week():
             self.senior_leader.remove()
-            self.senior_leader = self._new_senior_leader()
+            self.senior_leader = self._new_senior_leader(self.model.rng)
             self.senior_engagement *= 0.5
         decay = s.senior_engagement_decay_per_year * (1 - 0.5 * self.strategic_importance)
         if in_follow_up:
@@ -158,7 +158,7 @@ class Team(mesa.Agent):
                  sent_by_management: bool) -> None:
         super().__init__(model)
         s = model.params
-        rng = model.rng
+        rng = model.population_rng
         self.team_id = len(model.teams) + 1  # 1..teams in enrolment order (Mesa ids span all agents)
         self.organisation = organisation
         self.sent_by_management = sent_by_management
@@ -170,7 +170,7 @@ class Team(mesa.Agent):
         self.learning_ability = attrs["learning_ability"]
         self.data_capability = attrs["data_capability"]
         self.clarity = attrs["clarity"]
-        self.leader = self._new_leader()
+        self.leader = self._new_leader(rng)
         # Performance: ``gap`` is the distance to best practice in units of this team's baseline
         # gap (1 = baseline, 0 = best practice); ``drift`` is the part not caused by changes.
         self.baseline = attrs["baseline"]
@@ -197,13 +197,15 @@ class Team(mesa.Agent):
         self.peer_examples = 0
         self.organising_weeks = 0
         self.start_testing_week = 0
+        # Paper (ref 8): about 3 months organising; diagnosis varies widely (1-66 months to a first
+        # result in another study), hence a gamma and a lognormal draw. Drawn in every mode, used in
+        # the traditional one, so that every mode draws the same teams from a seed.
+        organising = cal.weeks(rng.gamma(4.0, s.organising_months / 4.0))
+        sigma = 0.8
+        diagnosis = cal.weeks(s.diagnosis_months * math.exp(rng.normal(-sigma**2 / 2, sigma)))
         if s.mode == "traditional":
-            # Paper (ref 8): about 3 months organising; diagnosis varies widely (1-66 months to a
-            # first result in another study), hence a gamma and a lognormal draw.
-            self.organising_weeks = cal.weeks(rng.gamma(4.0, s.organising_months / 4.0))
-            sigma = 0.8
-            diag = s.diagnosis_months * math.exp(rng.normal(-sigma**2 / 2, sigma))
-            self.start_testing_week = self.organising_weeks + cal.weeks(diag)
+            self.organising_weeks = organising
+            self.start_testing_week = organising + diagnosis
 
     # ---- state derived on demand ----
     @property
@@ -262,9 +264,8 @@ class Team(mesa.Agent):
         """Adopted changes weighted by how fully each is still practised."""
         return sum(c.in_use for c in self.changes)
 
-    def _new_leader(self) -> Leader:
+    def _new_leader(self, rng: np.random.Generator) -> Leader:
         s = self.model.params
-        rng = self.model.rng
         return Leader(self.model, "team_leader", skill=float(beta_around(rng, 0.55, s.between_team_sd)),
                       commitment=float(beta_around(rng, 0.6, s.between_team_sd)),
                       turnover_per_year=s.leader_turnover_per_year)
@@ -388,7 +389,7 @@ class Team(mesa.Agent):
             return
         s = self.model.params
         self.leader.remove()
-        self.leader = self._new_leader()
+        self.leader = self._new_leader(self.model.rng)
         self.leader_changes += 1
         self.last_leader_change_week = w
         self.cohesion *= 1 - s.leader_change_shock

@@ -63,13 +63,18 @@ class CollaborativeModel(mesa.Model):
         self.week = 0
         self.report_month = 0
         self.ledger = Ledger(s)
+        # Separate streams for who takes part, for the change package and for what happens week by
+        # week, so that designs compared on one seed share their teams and organisations exactly
+        # (common random numbers) however differently the weeks then unfold.
+        self.population_rng = np.random.default_rng([rng, 1])
+        self.package_rng = np.random.default_rng([rng, 2])
         self._next_idea_id = s.change_package_size
         self.package = self._change_package()
         self.end_snapshot: dict[int, dict[str, float]] = {}
 
         self.organisations: list[Organisation] = []
         self.teams: list[Team] = []
-        for a in select_teams(s, self.rng):
+        for a in select_teams(s, self.population_rng):
             org = Organisation(self, a["qi_culture"], a["senior_support"], a["strategic_importance"],
                                a["staff_time_hours"], a["data_infrastructure"])
             team = Team(self, org, a, sent_by_management=bool(a["sent"]))
@@ -110,21 +115,22 @@ class CollaborativeModel(mesa.Model):
         """
         s = self.params
         quality = 0.2 + 0.6 * s.evidence_strength * (0.4 + 0.6 * s.subject_specificity)
+        rng = self.package_rng
         return [
-            ChangeIdea(i, float(beta_around(self.rng, quality, 0.12)), self._effect(), "package")
+            ChangeIdea(i, float(beta_around(rng, quality, 0.12)), self._effect(rng), "package")
             for i in range(s.change_package_size)
         ]
 
-    def _effect(self, scale: float = 1.0) -> float:
+    def _effect(self, rng: np.random.Generator, scale: float = 1.0) -> float:
         """Share of the remaining gap one change closes (lognormal around the scenario mean)."""
         s = self.params
-        e = s.change_effect_mean * scale * math.exp(self.rng.normal(-0.125, 0.5))
+        e = s.change_effect_mean * scale * math.exp(rng.normal(-0.125, 0.5))
         return min(0.9, e * (0.4 + 0.6 * s.subject_specificity))
 
     def _localise(self, idea: ChangeIdea) -> ChangeIdea:
         """A package idea in one team's setting: for a broad subject teams' settings differ more."""
         s = self.params
-        q = idea.quality + self.rng.normal(0, 0.25 * (1 - s.subject_specificity))
+        q = idea.quality + self.package_rng.normal(0, 0.25 * (1 - s.subject_specificity))
         return ChangeIdea(idea.idea_id, float(min(0.99, max(0.01, q))), idea.effect, "package")
 
     def _new_idea_id(self) -> int:
@@ -135,7 +141,7 @@ class CollaborativeModel(mesa.Model):
         """A change idea the team finds itself: better with capability, no peer testing behind it."""
         s = self.params
         q = s.own_idea_quality * (0.5 + team.capability) * (0.6 + 0.4 * s.evidence_strength)
-        return ChangeIdea(self._new_idea_id(), float(min(0.95, q)), self._effect(0.7), "own")
+        return ChangeIdea(self._new_idea_id(), float(min(0.95, q)), self._effect(self.rng, 0.7), "own")
 
     def peer_idea(self, team: Team, change: Any) -> ChangeIdea:
         """A peer's own successful change offered to a team that did not have the idea."""

@@ -162,3 +162,14 @@ def test_model_requires_a_seed():
 def test_bad_seed_refused():
     with pytest.raises(sim.ScenarioError, match="seed"):
         sim.run("breakthrough", seed=-1)
+
+
+def test_designs_on_one_seed_share_their_teams():
+    """Common random numbers: every mode draws the same teams and organisations from a seed."""
+    cols = ["team_id", "organisation_id", "sent_by_management", "performance_baseline"]
+    runs = [sim.run("breakthrough", seed=9, mode=m, follow_up_months=3.0).team_outcomes[cols]
+            for m in ("collaborative", "traditional", "none")]
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    pd.testing.assert_frame_equal(runs[0], runs[2])
+    other = sim.run("breakthrough", seed=9, didactic_share=0.9, change_package_size=20).team_outcomes[cols]
+    pd.testing.assert_frame_equal(runs[0], other)
