@@ -1,0 +1,361 @@
+"""A sweep directory: results as a chunked Parquet dataset with a manifest, safe to kill and resume.
+
+Layout of ``DIR``::
+
+    manifest.json          what the sweep is: spec fingerprint, the spec, the effective base
+                           scenario, design size, summary keys, seed rule, code version
+    spec.yaml              the spec file as given            scenario.yaml   the effective base scenario
+    points.parquet         the design: point_id and the varied parameters (+ raw.* for Sobol/Morris)
+    runs/part-NNNNN.parquet           one row per run: run_id, point_id, replicate, seed, the varied
+                                      parameters, status (ok/failed), summary keys, error, code_version
+    failures/part-NNNNN.parquet       failed runs with their error and traceback
+    team_outcomes/, series/, teams/   optional per-run tables, same chunk numbers, same id columns
+
+Why it survives ``kill -9``: every file is written under a hidden temporary name and then renamed
+into place (``os.replace``), so a file either exists whole or not at all, and a leftover temporary
+file is ignored and removed. A chunk's ``runs`` file is written last; it is the chunk's commit, and
+the set of runs done is the set of ``run_id`` in the ``runs`` files. A chunk's other files without
+its ``runs`` file (killed in between) are removed on the next start, and those runs are made again,
+so no run is lost or stored twice. The manifest is written once, last, when the directory is set up.
+A lock file (``flock``) stops two sweeps from writing to one directory at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from experiments.experiment import Experiment, scenario_parameters
+from experiments.samplers import column_dtype
+from experiments.spec import ExperimentError, parse_spec
+from experiments.tasks import RunRecord
+
+try:  # POSIX; elsewhere two sweeps on one directory are not prevented
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+FORMAT = "qicsim-sweep/1"
+MANIFEST, SPEC_COPY, SCENARIO_COPY = "manifest.json", "spec.yaml", "scenario.yaml"
+POINTS, LOCK = "points.parquet", ".lock"
+RUNS, FAILURES = "runs", "failures"
+OPTIONAL_TABLES = ("team_outcomes", "series", "teams")
+TABLES = (RUNS, FAILURES, *OPTIONAL_TABLES)
+ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
+_PART = re.compile(r"^part-(\d{5,})\.parquet$")
+_OURS = {MANIFEST, SPEC_COPY, SCENARIO_COPY, POINTS, LOCK, "sensitivity.csv", *TABLES}
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic files
+# ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Any:
+    """A binary file handle whose content replaces ``path`` only once it is complete and synced."""
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        with open(tmp, "xb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    with _atomic(path) as handle:
+        frame.to_parquet(handle, index=False, engine="pyarrow")
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    with _atomic(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+def write_bytes_with(path: Path, writer: Any) -> None:
+    """Write ``path`` atomically with ``writer(handle)`` (e.g. a figure's ``savefig``)."""
+    handle: IO[bytes]
+    with _atomic(path) as handle:
+        writer(handle)
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading a sweep directory (also used by `qicsim sensitivity` and analysis code)
+# ---------------------------------------------------------------------------------------------
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """The manifest of the sweep in ``root``; :class:`ExperimentError` if there is none."""
+    path = Path(root) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExperimentError(f"{root}: not a sweep directory (no {MANIFEST}); run `qicsim sweep SPEC --out "
+                              f"{root}` first") from None
+    except (OSError, ValueError) as exc:
+        raise ExperimentError(f"{path}: cannot read the manifest ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ExperimentError(f"{path}: not a {FORMAT} manifest")
+    return manifest
+
+
+def _parts(root: Path, table: str) -> dict[int, Path]:
+    folder = root / table
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for entry in folder.iterdir():
+        match = _PART.match(entry.name)
+        if match:
+            found[int(match.group(1))] = entry
+    return dict(sorted(found.items()))
+
+
+def done_run_ids(root: str | Path) -> set[int]:
+    """``run_id`` of every run stored in a complete chunk (failed runs included: they are done)."""
+    done: set[int] = set()
+    for path in _parts(Path(root), RUNS).values():
+        done.update(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+    return done
+
+
+def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
+    """One table of a sweep (``runs``, ``failures``, ``team_outcomes``, ``series``, ``teams``) from its
+    committed chunks, sorted by ``run_id``; an empty frame when the table has no rows."""
+    root = Path(root)
+    committed = set(_parts(root, RUNS))
+    frames = [pd.read_parquet(p) for n, p in _parts(root, table).items() if n in committed]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True)
+    order = ["run_id", *(["team_id"] if "team_id" in frame else []), *(["month"] if "month" in frame else [])]
+    return frame.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def load_points(root: str | Path) -> pd.DataFrame:
+    """The sweep's design: ``point_id`` and the varied parameters (+ ``raw.*`` for Sobol/Morris)."""
+    return pd.read_parquet(Path(root) / POINTS)
+
+
+# ---------------------------------------------------------------------------------------------
+# writing: one sweep directory, opened for a sweep
+# ---------------------------------------------------------------------------------------------
+
+
+def _describe_difference(manifest: dict[str, Any], experiment: Experiment) -> str:
+    """Which parts of the spec or base scenario differ from the stored sweep's."""
+    stored_spec = manifest.get("spec", {})
+    new_spec = experiment.spec.model_dump(mode="json")
+    parts = [f"'{k}'" for k in experiment.spec.result_fields() if stored_spec.get(k) != new_spec.get(k)]
+    stored_scenario, new_scenario = manifest.get("scenario", {}), scenario_parameters(experiment.scenario)
+    names = sorted(set(stored_scenario) | set(new_scenario))
+    changed = [k for k in names if stored_scenario.get(k) != new_scenario.get(k)]
+    if changed:
+        shown = ", ".join(f"{k} {stored_scenario.get(k)!r} -> {new_scenario.get(k)!r}" for k in changed[:5])
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        parts.append(f"base scenario parameters ({shown}{more})")
+    return "; ".join(parts) or "its fingerprint"
+
+
+class SweepStore:
+    """A sweep directory opened for writing: holds its lock, knows its chunks, writes new ones."""
+
+    def __init__(self, root: Path, experiment: Experiment, manifest: dict[str, Any], lock: IO[bytes] | None,
+                 resumed: bool) -> None:
+        self.root, self.experiment, self.manifest, self.resumed = root, experiment, manifest, resumed
+        self._lock = lock
+        self._next = max(_parts(root, RUNS), default=0) + 1
+
+    # ---- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, root: str | Path, experiment: Experiment, code: dict[str, Any]) -> SweepStore:
+        """Set up ``root`` for ``experiment``, or resume the same experiment's unfinished sweep there.
+
+        Refuses (:class:`ExperimentError`) a directory that holds a different experiment, files that
+        are not a sweep's, or a sweep another process is writing. On resume the stored design and
+        summary keys are used, so the sweep finishes as it began.
+        """
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        had_lock_file = (root / LOCK).exists()
+        lock = cls._take_lock(root)
+        try:
+            if (root / MANIFEST).exists():
+                manifest = read_manifest(root)
+                if manifest.get("spec_hash") != experiment.spec_hash():
+                    name = manifest.get("spec", {}).get("name")
+                    raise ExperimentError(
+                        f"--out {str(root)!r} holds a sweep of a different experiment ({name!r}; differs in "
+                        f"{_describe_difference(manifest, experiment)}); use another --out directory, or delete "
+                        "this one to start again")
+                cls._clean(root)
+                design = load_points(root)
+                stored = experiment.with_stored(design, tuple(manifest["summary_keys"]))
+                return cls(root, stored, manifest, lock, resumed=True)
+            cls._check_empty(root)
+            manifest = cls._initialise(root, experiment, code)
+            return cls(root, experiment, manifest, lock, resumed=False)
+        except BaseException:
+            if lock is not None:
+                lock.close()
+            if not had_lock_file and not (root / MANIFEST).exists():
+                (root / LOCK).unlink(missing_ok=True)  # leave a refused directory as it was
+            raise
+
+    @staticmethod
+    def _take_lock(root: Path) -> IO[bytes] | None:
+        if fcntl is None:  # pragma: no cover
+            return None
+        handle = open(root / LOCK, "ab")  # noqa: SIM115 - held open for the sweep's lifetime
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise ExperimentError(f"--out {str(root)!r}: another qicsim sweep is writing to this directory") from None
+        return handle
+
+    @staticmethod
+    def _check_empty(root: Path) -> None:
+        foreign = sorted(e.name for e in root.iterdir() if e.name not in _OURS and not _is_temp(e.name))
+        if foreign:
+            raise ExperimentError(f"--out {str(root)!r} is not empty and holds no qicsim sweep (found "
+                                  f"{', '.join(foreign[:5])}); choose a new or empty directory")
+        if _parts(root, RUNS):
+            raise ExperimentError(f"--out {str(root)!r} has results but no {MANIFEST}; it cannot be resumed safely, "
+                                  "choose a new directory")
+
+    @staticmethod
+    def _initialise(root: Path, experiment: Experiment, code: dict[str, Any]) -> dict[str, Any]:
+        for table in (RUNS, FAILURES, *experiment.spec.outputs.tables()):
+            (root / table).mkdir(exist_ok=True)
+        SweepStore._clean(root)
+        write_text_atomic(experiment.spec_text or experiment.spec.model_dump_json(indent=2), root / SPEC_COPY)
+        write_text_atomic(experiment.scenario.to_yaml(), root / SCENARIO_COPY)
+        write_parquet_atomic(experiment.design, root / POINTS)
+        manifest = {
+            "format": FORMAT,
+            "spec_hash": experiment.spec_hash(),
+            "name": experiment.spec.name,
+            "spec": experiment.spec.model_dump(mode="json"),
+            "scenario": scenario_parameters(experiment.scenario),
+            "varied": list(experiment.varied),
+            "kinds": experiment.kinds,
+            "summary_keys": list(experiment.summary_keys),
+            "tables": [RUNS, FAILURES, *experiment.spec.outputs.tables()],
+            "points": experiment.points,
+            "replications": experiment.spec.replications,
+            "total_runs": experiment.total_runs,
+            "run_id": "point_id * replications + replicate",
+            "seed": f"sim.derive_seed({experiment.spec.seed}, point_id, replicate)",
+            "code_version": code,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),  # metadata only; never a seed
+        }
+        write_text_atomic(json.dumps(manifest, indent=2) + "\n", root / MANIFEST)
+        return manifest
+
+    @staticmethod
+    def _clean(root: Path) -> None:
+        """Remove temporary files and chunk files whose ``runs`` file was never written."""
+        committed = set(_parts(root, RUNS))
+        for folder in (root, *(root / t for t in TABLES)):
+            if not folder.is_dir():
+                continue
+            for entry in folder.iterdir():
+                if _is_temp(entry.name):
+                    entry.unlink(missing_ok=True)
+        for table in (FAILURES, *OPTIONAL_TABLES):
+            for number, path in _parts(root, table).items():
+                if number not in committed:
+                    path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> SweepStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    def _ids(self, records: Sequence[RunRecord]) -> pd.DataFrame:
+        """Identity columns and varied parameters of ``records``, with stable dtypes."""
+        tasks = [r.task for r in records]
+        frame = pd.DataFrame({c: pd.Series([getattr(t, c) for t in tasks], dtype="int64") for c in ID_COLUMNS})
+        for name in self.experiment.varied:
+            dtype = column_dtype(self.experiment.kinds[name])
+            frame[name] = pd.Series([t.overrides[name] for t in tasks], dtype=dtype)
+        return frame
+
+    def write_chunk(self, records: Sequence[RunRecord], code_label: str) -> None:
+        """Store ``records`` as the next chunk: optional tables and failures first, ``runs`` last."""
+        if not records:
+            return
+        records = sorted(records, key=lambda r: r.task.run_id)
+        name = f"part-{self._next:05d}.parquet"
+        for table in self.experiment.spec.outputs.tables():
+            frames = [self._with_ids(r, r.tables[table]) for r in records if r.ok and len(r.tables.get(table, ()))]
+            if frames:
+                write_parquet_atomic(pd.concat(frames, ignore_index=True), self.root / table / name)
+        failed = [r for r in records if not r.ok]
+        if failed:
+            failures = self._ids(failed)
+            failures["error"] = pd.Series([r.error for r in failed], dtype="string")
+            failures["traceback"] = pd.Series([r.traceback for r in failed], dtype="string")
+            failures["code_version"] = pd.Series([code_label] * len(failed), dtype="string")
+            write_parquet_atomic(failures, self.root / FAILURES / name)
+        runs = self._ids(records)
+        runs["status"] = pd.Series(["ok" if r.ok else "failed" for r in records], dtype="string")
+        for key in self.experiment.summary_keys:
+            runs[key] = pd.Series([r.summary[key] if r.ok else float("nan") for r in records], dtype="float64")
+        runs["error"] = pd.Series([r.error for r in records], dtype="string")
+        runs["code_version"] = pd.Series([code_label] * len(records), dtype="string")
+        write_parquet_atomic(runs, self.root / RUNS / name)  # the commit: these runs are now done
+        self._next += 1
+
+    def _with_ids(self, record: RunRecord, table: pd.DataFrame) -> pd.DataFrame:
+        ids = self._ids([record])
+        repeated = ids.loc[ids.index.repeat(len(table))].reset_index(drop=True)
+        return pd.concat([repeated, table.reset_index(drop=True)], axis=1)
+
+
+def count_failed(root: str | Path) -> int:
+    """Failed runs stored in the sweep's committed chunks."""
+    return sum(pq.read_table(p, columns=["status"]).column("status").to_pylist().count("failed")
+               for p in _parts(Path(root), RUNS).values())
+
+
+def parse_stored_spec(manifest: dict[str, Any], root: str | Path) -> Any:
+    """The spec a sweep directory was made from (shape-checked again)."""
+    return parse_spec(manifest.get("spec"), f"{Path(root) / MANIFEST}: spec")
+
