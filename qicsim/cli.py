@@ -39,7 +39,7 @@ import yaml
 
 import scenarios
 import sim
-from qicsim import cli_cea
+from qicsim import cli_app, cli_cea, cli_experiments
 from qicsim.output import write_csv, write_parquet, write_text
 from sim.parameters import SECTIONS
 from sim.scenario import parse_assignment
@@ -472,7 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_argument(show)
     show.add_argument("-v", "--verbose", action="store_true", help="also show each parameter's meaning and range")
     show.set_defaults(func=cmd_show)
+    cli_experiments.add_commands(commands)
     cli_cea.add_commands(commands, _add_scenario_argument, _whole_number)
+    cli_app.add_commands(commands)  # solara itself is imported only when the dashboard runs
     return parser
 
 
