@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.cea import ARM_LABELS, ARMS  # noqa: E402
+from sim.files import atomic_open  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.4), "figure.dpi": 150, "font.size": 10, "axes.spines.top": False,
@@ -23,10 +24,11 @@ COLOURS = {"collaborative": "#1b6ca8", "traditional": "#d1495b", "none": "#6c757
 def save(fig: plt.Figure, path: Path) -> Path:
     """Write a figure atomically (temporary file, then rename) and close it."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with atomic_open(path, "wb") as handle:
+            fig.savefig(handle, format=path.suffix.lstrip(".") or "png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 

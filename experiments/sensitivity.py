@@ -35,8 +35,8 @@ from experiments.storage import (
     parse_stored_spec,
     read_manifest,
     write_bytes_with,
-    write_text_atomic,
 )
+from sim.files import write_text
 
 SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")
@@ -164,6 +164,6 @@ def write_outputs(root: str | Path, result: SensitivityResult) -> list[Path]:
     if rows:
         frame = pd.concat(rows, ignore_index=True)
         frame = frame[["key", *[c for c in frame.columns if c != "key"]]]
-        write_text_atomic(frame.to_csv(index=False), root / "sensitivity.csv")
+        write_text(frame.to_csv(index=False), root / "sensitivity.csv")
         written.append(root / "sensitivity.csv")
     return written

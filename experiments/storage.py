@@ -22,11 +22,8 @@ A lock file (``flock``) stops two sweeps from writing to one directory at the sa
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +36,7 @@ from experiments.experiment import Experiment, scenario_parameters
 from experiments.samplers import column_dtype
 from experiments.spec import ExperimentError, parse_spec
 from experiments.tasks import RunRecord
+from sim.files import atomic_open, write_parquet, write_text
 
 try:  # POSIX; elsewhere two sweeps on one directory are not prevented
     import fcntl
@@ -61,42 +59,9 @@ _OURS = {MANIFEST, SPEC_COPY, SCENARIO_COPY, POINTS, LOCK, "sensitivity.csv", *T
 # ---------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _atomic(path: Path) -> Any:
-    """A binary file handle whose content replaces ``path`` only once it is complete and synced."""
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        with open(tmp, "xb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    with _atomic(path) as handle:
-        frame.to_parquet(handle, index=False, engine="pyarrow")
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    with _atomic(path) as handle:
-        handle.write(text.encode("utf-8"))
-
-
 def write_bytes_with(path: Path, writer: Any) -> None:
     """Write ``path`` atomically with ``writer(handle)`` (e.g. a figure's ``savefig``)."""
-    handle: IO[bytes]
-    with _atomic(path) as handle:
+    with atomic_open(path, "wb") as handle:
         writer(handle)
 
 
@@ -256,9 +221,9 @@ class SweepStore:
         for table in (RUNS, FAILURES, *experiment.spec.outputs.tables()):
             (root / table).mkdir(exist_ok=True)
         SweepStore._clean(root)
-        write_text_atomic(experiment.spec_text or experiment.spec.model_dump_json(indent=2), root / SPEC_COPY)
-        write_text_atomic(experiment.scenario.to_yaml(), root / SCENARIO_COPY)
-        write_parquet_atomic(experiment.design, root / POINTS)
+        write_text(experiment.spec_text or experiment.spec.model_dump_json(indent=2), root / SPEC_COPY)
+        write_text(experiment.scenario.to_yaml(), root / SCENARIO_COPY)
+        write_parquet(experiment.design, root / POINTS)
         manifest = {
             "format": FORMAT,
             "spec_hash": experiment.spec_hash(),
@@ -277,7 +242,7 @@ class SweepStore:
             "code_version": code,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),  # metadata only; never a seed
         }
-        write_text_atomic(json.dumps(manifest, indent=2) + "\n", root / MANIFEST)
+        write_text(json.dumps(manifest, indent=2) + "\n", root / MANIFEST)
         return manifest
 
     @staticmethod
@@ -326,21 +291,21 @@ class SweepStore:
         for table in self.experiment.spec.outputs.tables():
             frames = [self._with_ids(r, r.tables[table]) for r in records if r.ok and len(r.tables.get(table, ()))]
             if frames:
-                write_parquet_atomic(pd.concat(frames, ignore_index=True), self.root / table / name)
+                write_parquet(pd.concat(frames, ignore_index=True), self.root / table / name)
         failed = [r for r in records if not r.ok]
         if failed:
             failures = self._ids(failed)
             failures["error"] = pd.Series([r.error for r in failed], dtype="string")
             failures["traceback"] = pd.Series([r.traceback for r in failed], dtype="string")
             failures["code_version"] = pd.Series([code_label] * len(failed), dtype="string")
-            write_parquet_atomic(failures, self.root / FAILURES / name)
+            write_parquet(failures, self.root / FAILURES / name)
         runs = self._ids(records)
         runs["status"] = pd.Series(["ok" if r.ok else "failed" for r in records], dtype="string")
         for key in self.experiment.summary_keys:
             runs[key] = pd.Series([r.summary[key] if r.ok else float("nan") for r in records], dtype="float64")
         runs["error"] = pd.Series([r.error for r in records], dtype="string")
         runs["code_version"] = pd.Series([code_label] * len(records), dtype="string")
-        write_parquet_atomic(runs, self.root / RUNS / name)  # the commit: these runs are now done
+        write_parquet(runs, self.root / RUNS / name)  # the commit: these runs are now done
         self._next += 1
 
     def _with_ids(self, record: RunRecord, table: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@
 
 This module is a thin front end over the ``sim`` package's Python API (``sim.load_scenario``,
 ``sim.run``); it adds replication with derived seeds, a summary table, and atomic result files
-(see :mod:`qicsim.output`).
+(see :mod:`sim.files`).
 
 Exit codes: 0 success; 1 the result files could not be written, a built-in scenario failed to load
 (``qicsim scenarios``) or stdout was closed early; 2 bad input (usage, unknown scenario or
@@ -28,7 +28,7 @@ import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,11 +40,11 @@ import yaml
 import scenarios
 import sim
 from qicsim import cli_app, cli_cea, cli_experiments
-from qicsim.output import write_csv, write_parquet, write_text
+from qicsim.arguments import PROG, add_scenario_argument, error, whole_number
+from sim.files import write_csv, write_parquet, write_text
 from sim.parameters import SECTIONS
 from sim.scenario import parse_assignment
 
-PROG = "qicsim"
 MAX_WIDTH = 120
 """Widest line the listings are wrapped to (narrower when the terminal is narrower)."""
 
@@ -65,24 +65,6 @@ def package_version() -> str:
         return version("qicsim")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type`` that accepts whole numbers of at least ``minimum``.
-
-    argparse prefixes the message with the option, e.g. ``argument --reps: must be at least 1, got 0``.
-    """
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
 
 
 def _width() -> int:
@@ -142,10 +124,6 @@ def format_parameter(value: Any) -> str:
             plain = False
         return value if plain else '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return str(value)
-
-
-def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            _error(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror or exc})")
+            error(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror or exc})")
             return EXIT_FAILURE
 
     reps, base_seed = args.reps, args.seed
@@ -328,7 +306,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_parquet(pd.concat(teams, ignore_index=True), out_dir / "teams.parquet")
             write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps), out_dir / "scenario.yaml")
         except OSError as exc:
-            _error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")
+            error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")
             return EXIT_FAILURE
         print(f"\nwrote {', '.join(OUTPUT_FILES)} to {out_dir}")
     return EXIT_OK
@@ -418,18 +396,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _add_scenario_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "scenario", nargs="?", default=sim.DEFAULT_SCENARIO, metavar="SCENARIO",
-        help=f"a built-in scenario name (see `{PROG} scenarios`) or a path to a scenario YAML file "
-             f"(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE",
-        help="override one parameter, e.g. --set didactic_share=0.8 (repeatable; the value is read as YAML)",
-    )
-
-
 def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, max_help_position=28)
 
@@ -450,10 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a scenario for one or more replicates and print a summary of the outcomes. "
                     "Replicate r (0-based) runs with seed derive_seed(SEED, r).",
     )
-    _add_scenario_argument(run)
-    run.add_argument("--seed", type=_whole_number(0), default=1, metavar="N",
+    add_scenario_argument(run)
+    run.add_argument("--seed", type=whole_number(0), default=1, metavar="N",
                      help="base seed, a whole number >= 0 (default: %(default)s)")
-    run.add_argument("--reps", type=_whole_number(1), default=1, metavar="R",
+    run.add_argument("--reps", type=whole_number(1), default=1, metavar="R",
                      help="number of replicates, >= 1 (default: %(default)s)")
     run.add_argument("--out", metavar="DIR",
                      help="write summary.csv, team_outcomes.csv, teams.parquet and scenario.yaml to DIR "
@@ -469,11 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="show a scenario's parameters",
                                description="Show every parameter of a scenario by section, with unit and source; "
                                            "values that differ from the schema default are marked with *.")
-    _add_scenario_argument(show)
+    add_scenario_argument(show)
     show.add_argument("-v", "--verbose", action="store_true", help="also show each parameter's meaning and range")
     show.set_defaults(func=cmd_show)
     cli_experiments.add_commands(commands)
-    cli_cea.add_commands(commands, _add_scenario_argument, _whole_number)
+    cli_cea.add_commands(commands)
     cli_app.add_commands(commands)  # solara itself is imported only when the dashboard runs
     return parser
 
@@ -498,11 +464,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except sim.ScenarioError as exc:
-        _error(str(exc))
+        error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(file=sys.stderr)
-        _error("interrupted")
+        error("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `qicsim show | head`): stop quietly, as other CLI tools do.

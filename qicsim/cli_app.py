@@ -19,7 +19,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def add_commands(subparsers, add_scenario_argument=None, whole_number=None) -> None:
+def add_commands(subparsers) -> None:
     """Register ``app`` on the ``qicsim`` command's subparsers."""
     app = subparsers.add_parser(
         "app", help="serve the what-if dashboard in a web browser",

@@ -10,7 +10,8 @@ import numpy as np
 
 from analysis.cea import acceptability, analyse
 from analysis.plots import acceptability_curve, ce_plane
-from qicsim.output import write_csv
+from qicsim.arguments import add_scenario_argument, whole_number
+from sim.files import write_csv
 
 
 def _positive_float(text: str) -> float:
@@ -23,7 +24,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def add_commands(subparsers, add_scenario_argument, whole_number) -> None:
+def add_commands(subparsers) -> None:
     """Register ``cea`` on the ``qicsim`` command's subparsers."""
     cea = subparsers.add_parser(
         "cea", help="cost-effectiveness against the traditional team and no intervention",

@@ -15,28 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
+
+from qicsim.arguments import error, whole_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 FAILURES_SHOWN = 5
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _error(message: str) -> None:
-    print(f"qicsim: error: {message}", file=sys.stderr)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -54,14 +38,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             experiment, args.out, workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
             progress=args.progress, log=lambda line: print(line, flush=True))
     except experiments.WorkerLost as exc:
-        _error(str(exc))
+        error(str(exc))
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"stopped: the finished runs are stored in {args.out}; run the same command again to resume",
               file=sys.stderr)
         raise
     except OSError as exc:
-        _error(f"--out {args.out!r}: cannot write the results ({exc})")
+        error(f"--out {args.out!r}: cannot write the results ({exc})")
         return EXIT_FAILURE
     rate = f" in {report.seconds:.1f} s ({report.ran / report.seconds:.2f} runs/s)" if report.ran else ""
     print(f"done: {report.done_before + report.ran} of {report.total} runs stored, {report.ran} run now{rate}; "
@@ -119,13 +103,13 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument("spec", metavar="SPEC", help="an experiment spec file (see experiments/*.yaml)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep directory (created if needed)")
-    sweep.add_argument("--workers", type=_at_least(1), default=1, metavar="N",
+    sweep.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
                        help="local worker processes (default: %(default)s, in this process); with "
                             "--scheduler local, the number of Dask workers")
     sweep.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on Dask: a scheduler address such as tcp://10.0.0.5:8786, or 'local' for a "
                             "LocalCluster of --workers processes on this machine")
-    sweep.add_argument("--chunk-size", type=_at_least(1), default=25, metavar="N",
+    sweep.add_argument("--chunk-size", type=whole_number(1), default=25, metavar="N",
                        help="runs per stored chunk (default: %(default)s; a chunk is also written every minute)")
     sweep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar on stderr (default: when stderr is a terminal)")

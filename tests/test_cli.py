@@ -13,8 +13,8 @@ import pytest
 
 import scenarios
 import sim
-from qicsim import output
 from qicsim.cli import first_sentence, format_outcome, main
+from sim import files as output
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 

@@ -1,4 +1,4 @@
-"""Atomic file writing for the command line's result files.
+"""Atomic file writing: every result file qicsim writes (runs, sweeps, plots) goes through here.
 
 Each helper writes to a hidden temporary file in the target's own directory and then moves it into
 place with :func:`os.replace`, so a reader never sees a half-written file: the target holds either

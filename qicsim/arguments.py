@@ -1,0 +1,47 @@
+"""Argument types and messages shared by every ``qicsim`` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+import sim
+
+PROG = "qicsim"
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` that accepts whole numbers of at least ``minimum``.
+
+    argparse prefixes the message with the option, e.g. ``argument --reps: must be at least 1, got 0``.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional SCENARIO argument and the repeatable ``--set NAME=VALUE``."""
+    parser.add_argument(
+        "scenario", nargs="?", default=sim.DEFAULT_SCENARIO, metavar="SCENARIO",
+        help=f"a built-in scenario name (see `{PROG} scenarios`) or a path to a scenario YAML file "
+             f"(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="override one parameter, e.g. --set didactic_share=0.8 (repeatable; the value is read as YAML)",
+    )
+
+
+def error(message: str) -> None:
+    """Report bad input the way argparse does, without a traceback."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
