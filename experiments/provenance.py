@@ -17,7 +17,8 @@ import sim
 _PACKAGES = ("qicsim", "mesa", "numpy", "pandas", "scipy", "SALib", "pyarrow")
 
 
-def _package_version(name: str) -> str | None:
+def package_version(name: str) -> str | None:
+    """The installed version of a package, or None when it is not installed (e.g. a bare checkout)."""
     try:
         return version(name)
     except PackageNotFoundError:
@@ -42,11 +43,11 @@ def code_version() -> dict[str, Any]:
         status = _git(root, "status", "--porcelain", "--untracked-files=no")
         dirty = bool(status) if status is not None else None
     return {
-        "qicsim": _package_version("qicsim") or "unknown",
+        "qicsim": package_version("qicsim") or "unknown",
         "git_commit": commit,
         "git_dirty": dirty,
         "python": platform.python_version(),
-        "packages": {name: _package_version(name) for name in _PACKAGES},
+        "packages": {name: package_version(name) for name in _PACKAGES},
     }
 
 

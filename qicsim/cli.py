@@ -29,16 +29,17 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
+from tqdm import tqdm
 
 import scenarios
 import sim
+from experiments import provenance
 from qicsim import cli_app, cli_cea, cli_experiments
 from qicsim.arguments import PROG, add_scenario_argument, error, whole_number
 from sim.files import write_csv, write_parquet, write_text
@@ -61,10 +62,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def package_version() -> str:
     """The installed version of qicsim, or ``"unknown"`` when run from an uninstalled checkout."""
-    try:
-        return version("qicsim")
-    except PackageNotFoundError:
-        return "unknown"
+    return provenance.package_version("qicsim") or "unknown"
 
 
 def _width() -> int:
@@ -220,25 +218,11 @@ def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
     return "\n".join(out)
 
 
-class Progress:
-    """An in-place ``run 3/20`` counter on a stream (stderr), so stdout keeps only the results."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total, self.stream, self.enabled = total, stream, enabled
-        self._last = 0
-
-    def update(self, current: int) -> None:
-        if self.enabled:
-            text = f"run {current}/{self.total}"
-            self.stream.write("\r" + text.ljust(self._last))
-            self.stream.flush()
-            self._last = len(text)
-
-    def done(self) -> None:
-        if self.enabled and self._last:
-            self.stream.write("\r" + " " * self._last + "\r")
-            self.stream.flush()
-            self._last = 0
+def progress_bar(total: int, unit: str = "run") -> tqdm:
+    """A tqdm bar on stderr (runs done, rate, time left), shown only to a person at a terminal, so
+    that stdout keeps only the results and logs stay clean."""
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
+                disable=total < 2 or not sys.stderr.isatty())
 
 
 def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int) -> str:
@@ -277,10 +261,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     summaries: list[dict[str, float]] = []
     teams: list[pd.DataFrame] = []
     outcomes: list[pd.DataFrame] = []
-    progress = Progress(reps, sys.stderr, enabled=reps > 1 and sys.stderr.isatty())
-    try:
+    with progress_bar(reps) as progress:
         for r, seed in enumerate(seeds):
-            progress.update(r + 1)
             try:
                 result = sim.run(scenario, seed=seed)
             except Exception as exc:
@@ -290,8 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             if out_dir is not None:
                 teams.append(_with_replicate(result.teams, r, seed))
                 outcomes.append(_with_replicate(result.team_outcomes, r, seed))
-    finally:
-        progress.done()
+            progress.update()
 
     summary = summary_frame(scenario, seeds, summaries)
     print()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,23 +47,14 @@ def _money(x: float) -> str:
 
 
 def cmd_cea(args: argparse.Namespace) -> int:
-    from qicsim.cli import Progress, effective_scenario
+    from qicsim.cli import effective_scenario, progress_bar
 
     scenario, _ = effective_scenario(args.scenario, args.set)
     wtp = scenario.willingness_to_pay if args.wtp is None else args.wtp
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    progress = Progress(args.reps * 3, sys.stderr, enabled=sys.stderr.isatty())
-    done = [0]
-
-    def tick() -> None:
-        done[0] += 1
-        progress.update(done[0])
-
-    try:
-        result = analyse(scenario, args.reps, args.seed, wtp, tick)
-    finally:
-        progress.done()
+    with progress_bar(args.reps * 3) as progress:
+        result = analyse(scenario, args.reps, args.seed, wtp, progress.update)
     c = scenario.currency
     print(f"scenario {scenario.name}: {args.reps} replicates on common random numbers (base seed {args.seed}); "
           f"health-system perspective; {c} at {scenario.price_year} prices; "
