@@ -61,12 +61,12 @@ class CEAResult:
 
 def run_arms(scenario: sim.Scenario, reps: int, seed: int, progress=None) -> pd.DataFrame:
     """Run every arm on the same derived seeds; one row per replicate and arm."""
+    designs = {arm: scenario if scenario.mode == arm else scenario.with_overrides(mode=arm) for arm in ARMS}
     rows = []
     for r in range(reps):
         run_seed = sim.derive_seed(seed, r)
-        for arm in ARMS:
-            s = scenario if scenario.mode == arm else scenario.with_overrides(mode=arm)
-            summary = sim.run(s, seed=run_seed).summary
+        for arm, design in designs.items():
+            summary = sim.run(design, seed=run_seed).summary
             teams = summary["teams"]
             rows.append({
                 "replicate": r, "seed": run_seed, "arm": arm,
