@@ -136,10 +136,11 @@ class Outputs(_Strict):
     team_outcomes: bool = False
     series: bool = False
     teams: bool = False
+    adoption: bool = False
 
     def tables(self) -> tuple[str, ...]:
         """The optional per-run tables to store, in a fixed order."""
-        return tuple(t for t in ("team_outcomes", "series", "teams") if getattr(self, t))
+        return tuple(t for t in ("team_outcomes", "series", "teams", "adoption") if getattr(self, t))
 
 
 class ExperimentSpec(_Strict):

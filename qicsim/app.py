@@ -3,9 +3,8 @@ and watches a collaborative unfold, week by week, on Mesa's SolaraViz.
 
 Why it looks the way it does:
 
-- The levers are the paper's ten challenges (one control each; spread, challenge 10, is shown
-  disabled until the spread network exists) and its five success factors, with plain words, not
-  parameter names. Each control starts at the chosen built-in scenario's value, so "what if" is
+- The levers are the paper's ten challenges (one control each) and its five success factors,
+  with plain words, not parameter names. Each control starts at the chosen built-in scenario's value, so "what if" is
   always asked against a real design.
 - One model step is one week; the charts are monthly, as the teams report monthly.
 - Charts are matplotlib PNGs rendered on the server, so the page needs no JavaScript charting
@@ -106,6 +105,8 @@ LEVERS: tuple[Lever, ...] = (
           "Help teams get to collect and use their data; teams that can see improvement keep going."),
     Lever("sustain_planning", "Challenge 9", "Planning to sustain",
           "How much teams plan to build their changes into routines before the collaborative ends."),
+    Lever("spread_planning", "Challenge 10", "Planning to spread",
+          "How far teams and organisers plan and resource spread to other units and organisations."),
     Lever("teamwork_mean", "Success factor", "Teamwork",
           "How well the teams work together when they enrol.", design=False),
     Lever("qi_method_learning", "Success factor", "Learning QI methods",
@@ -118,10 +119,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever("senior_support", "Success factor", "Management support",
           "How visibly senior leaders support the teams when they enrol.", design=False),
 )
-"""The ten challenges' levers (spread, challenge 10, has none yet) and the five success factors."""
-
-SPREAD_NOTE = ("Challenge 10 · Planning to spread — not available yet: the model has no spread "
-               "network so far, so this lever is switched off.")
+"""The ten challenges' levers and the five success factors."""
 
 LEVER_NAMES: tuple[str, ...] = tuple(lever.name for lever in LEVERS)
 
@@ -189,6 +187,7 @@ class DashboardModel(sim.CollaborativeModel):
         target_ambition: float | None = None,
         data_support: float | None = None,
         sustain_planning: float | None = None,
+        spread_planning: float | None = None,
         teamwork_mean: float | None = None,
         qi_method_learning: float | None = None,
         strategic_importance: float | None = None,
@@ -311,12 +310,14 @@ def _ihi_colour(score: float) -> tuple[float, float, float, float]:
 
 
 def network_figure(model: sim.CollaborativeModel) -> Figure:
-    """The teams on a circle, coloured by IHI score; dropped teams as grey crosses.
-
-    Ties between teams come with the spread network (challenge 10); until then the teams alone.
-    """
-    fig, ax = _figure("Teams, coloured by IHI score")
+    """The teams on a circle, coloured by IHI score, with the ties between them (darker = stronger);
+    dropped teams as grey crosses."""
+    fig, ax = _figure("Teams by IHI score, and their ties")
     n = len(model.teams)
+    for a, b, strength in model.ties.pairs():
+        xa, ya = math.cos(2 * math.pi * a / n), math.sin(2 * math.pi * a / n)
+        xb, yb = math.cos(2 * math.pi * b / n), math.sin(2 * math.pi * b / n)
+        ax.plot([xa, xb], [ya, yb], color="tab:blue", alpha=0.15 + 0.5 * strength, lw=0.6, zorder=0)
     for i, team in enumerate(model.teams):
         angle = 2 * math.pi * i / n
         x, y = math.cos(angle), math.sin(angle)
@@ -329,8 +330,6 @@ def network_figure(model: sim.CollaborativeModel) -> Figure:
     ax.set_xlim(-1.3, 1.3)
     ax.set_ylim(-1.3, 1.3)
     ax.axis("off")
-    ax.text(0, 0, "ties between teams:\nwith the spread network", ha="center", va="center", fontsize=7,
-            color="grey")
     return fig
 
 
@@ -343,7 +342,8 @@ def readout(model: DashboardModel) -> str:
     return (f"Week {model.steps} · month {model.report_month} · {active} active, {dropped} dropped out of "
             f"{len(teams)} teams · mean IHI score {mean_ihi:.2f} · mean performance "
             f"{float(np.mean([t.performance for t in teams])):.3f} (target {model.goal:.3f}) · cost so far "
-            f"{model.params.currency} {model.total_cost:,.0f}")
+            f"{model.params.currency} {model.total_cost:,.0f} · spread to "
+            f"{int(np.count_nonzero(~np.isnan(model.units.adopted_month)))} other units")
 
 
 def lever_values(model: DashboardModel) -> str:
@@ -496,7 +496,7 @@ def Compare(model: DashboardModel):
 def lever_guide() -> str:
     """Every lever in plain words, as markdown."""
     return ("**What the levers mean** (they take effect when you press Reset)\n\n"
-            + "\n".join(f"- **{lv.title()}**: {lv.explanation}" for lv in LEVERS) + f"\n- *{SPREAD_NOTE}*")
+            + "\n".join(f"- **{lv.title()}**: {lv.explanation}" for lv in LEVERS))
 
 
 @solara.component

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import yaml
@@ -42,14 +43,15 @@ import sim
 from experiments import provenance
 from qicsim import cli_app, cli_cea, cli_experiments
 from qicsim.arguments import PROG, add_scenario_argument, error, whole_number
-from sim.files import write_csv, write_parquet, write_text
+from sim.files import atomic_open, write_csv, write_parquet, write_text
+from sim.network import unit_graph
 from sim.parameters import SECTIONS
 from sim.scenario import parse_assignment
 
 MAX_WIDTH = 120
 """Widest line the listings are wrapped to (narrower when the terminal is narrower)."""
 
-OUTPUT_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "scenario.yaml")
+OUTPUT_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
 """Files ``qicsim run --out DIR`` writes, in the order they are written."""
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -259,19 +261,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
 
     summaries: list[dict[str, float]] = []
-    teams: list[pd.DataFrame] = []
-    outcomes: list[pd.DataFrame] = []
+    tables: dict[str, list[pd.DataFrame]] = {"teams": [], "team_outcomes": [], "series": [], "adoption": []}
+    network = None
     with progress_bar(reps) as progress:
         for r, seed in enumerate(seeds):
             try:
-                result = sim.run(scenario, seed=seed)
+                model = sim.simulate(scenario, seed=seed)
+                result = sim.results(model, seed)
             except Exception as exc:
                 exc.add_note(f"qicsim: while running replicate {r} (seed {seed}) of scenario {scenario.name!r}")
                 raise
             summaries.append(dict(result.summary))
+            if r == 0 and args.network_out is not None:
+                network = unit_graph(model.units, model.organisation_graph.labels,
+                                     [t.team_id for t in model.teams], model.ties)
             if out_dir is not None:
-                teams.append(_with_replicate(result.teams, r, seed))
-                outcomes.append(_with_replicate(result.team_outcomes, r, seed))
+                for name, frames in tables.items():
+                    frames.append(_with_replicate(getattr(result, name), r, seed))
             progress.update()
 
     summary = summary_frame(scenario, seeds, summaries)
@@ -283,13 +289,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out_dir is not None:
         try:
             write_csv(summary, out_dir / "summary.csv")
-            write_csv(pd.concat(outcomes, ignore_index=True), out_dir / "team_outcomes.csv")
-            write_parquet(pd.concat(teams, ignore_index=True), out_dir / "teams.parquet")
+            write_csv(pd.concat(tables["team_outcomes"], ignore_index=True), out_dir / "team_outcomes.csv")
+            write_parquet(pd.concat(tables["teams"], ignore_index=True), out_dir / "teams.parquet")
+            write_csv(pd.concat(tables["series"], ignore_index=True), out_dir / "series.csv")
+            write_csv(pd.concat(tables["adoption"], ignore_index=True), out_dir / "adoption.csv")
             write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps), out_dir / "scenario.yaml")
         except OSError as exc:
             error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")
             return EXIT_FAILURE
         print(f"\nwrote {', '.join(OUTPUT_FILES)} to {out_dir}")
+    if network is not None:
+        try:
+            with atomic_open(Path(args.network_out), "wb") as handle:
+                nx.write_graphml(network, handle)
+        except OSError as exc:
+            error(f"--network-out {args.network_out!r}: cannot write the network ({exc})")
+            return EXIT_FAILURE
+        print(f"wrote the network of replicate 0 ({network.number_of_nodes():,} units, "
+              f"{network.number_of_edges():,} ties; adoption months as node attributes, -1 = never) "
+              f"to {args.network_out}")
     return EXIT_OK
 
 
@@ -403,8 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reps", type=whole_number(1), default=1, metavar="R",
                      help="number of replicates, >= 1 (default: %(default)s)")
     run.add_argument("--out", metavar="DIR",
-                     help="write summary.csv, team_outcomes.csv, teams.parquet and scenario.yaml to DIR "
-                          "(created if needed; each file is replaced atomically)")
+                     help="write summary.csv, team_outcomes.csv, teams.parquet, series.csv, adoption.csv and "
+                          "scenario.yaml to DIR (created if needed; each file is replaced atomically)")
+    run.add_argument("--network-out", metavar="FILE",
+                     help="write replicate 0's network of units as GraphML to FILE: organisation, team, and the "
+                          "months each unit was exposed and adopted (-1 = never)")
     run.set_defaults(func=cmd_run)
 
     listing = commands.add_parser(

@@ -12,7 +12,7 @@ The public API::
 
 from sim.model import CollaborativeModel
 from sim.parameters import PARAMETER_NAMES, Scenario, parameter_info
-from sim.run import RunResult, as_scenario, run
+from sim.run import RunResult, as_scenario, results, run, simulate
 from sim.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario
 from sim.seeds import derive_seed
 
@@ -39,5 +39,7 @@ __all__ = [
     "derive_seed",
     "load_scenario",
     "parameter_info",
+    "results",
     "run",
+    "simulate",
 ]

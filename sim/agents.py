@@ -16,6 +16,7 @@ import numpy as np
 
 from sim import calendar as cal
 from sim.ihi import ihi_score
+from sim.network import PEER_METHOD_TRANSFER
 
 if TYPE_CHECKING:
     from sim.model import CollaborativeModel
@@ -81,6 +82,7 @@ class Change:
     idea_id: int
     effect: float
     week: int
+    source: str = "package"  # where the idea came from: "package", "peer" or "own"
     in_use: float = 1.0  # how fully the change is still practised (0-1)
     institutionalisation: float = 0.0  # how far it is built into systems and procedures (0-1)
 
@@ -105,19 +107,25 @@ class Leader(mesa.Agent):
 
 class Organisation(mesa.Agent):
     """A home organisation: QI culture, management support, strategic importance of the topic,
-    staff time, data infrastructure and a senior leader whose engagement fades unless kept up."""
+    staff time, data infrastructure and a senior leader whose engagement fades unless kept up.
+
+    Participating organisations send a team; the others in the network are targets of spread only,
+    and their senior engagement stays at its starting level (nothing in the collaborative moves it).
+    """
 
     def __init__(self, model: CollaborativeModel, qi_culture: float, senior_support: float,
-                 strategic_importance: float, staff_time_hours: float, data_infrastructure: float) -> None:
+                 strategic_importance: float, staff_time_hours: float, data_infrastructure: float,
+                 rng: np.random.Generator, participating: bool = True) -> None:
         super().__init__(model)
         s = model.params
         self.organisation_id = len(model.organisations) + 1
+        self.participating = participating
         self.qi_culture = qi_culture
         self.senior_support = senior_support
         self.strategic_importance = strategic_importance
         self.staff_time_hours = staff_time_hours
         self.data_infrastructure = data_infrastructure
-        self.senior_leader = self._new_senior_leader(model.population_rng)
+        self.senior_leader = self._new_senior_leader(rng)
         # Signing up gives partial engagement; a self-assessment tool details what support is
         # needed (paper, challenge 4), so it starts fuller.
         self.senior_engagement = senior_support * (0.7 + 0.3 * s.self_assessment)
@@ -307,7 +315,7 @@ class Team(mesa.Agent):
                             * (0.5 + 0.5 * self.knowledge) * (1 - self.capability))
         if rng.random() < p:
             del self.ideas[idea.idea_id]
-            self.changes.append(Change(idea.idea_id, idea.effect, self.model.week))
+            self.changes.append(Change(idea.idea_id, idea.effect, self.model.week, idea.source))
             if self.model.week <= self.model.calendar.end_week:
                 self.successes_in_period += 1
             if math.isnan(self.first_result_week):
@@ -470,8 +478,10 @@ class Team(mesa.Agent):
 
     def learn_from_peer(self, peer: Team) -> None:
         """Change spread: a peer's working changes become tested ideas here, more so for a narrow
-        subject where teams work on comparable processes (paper, challenges 1 and 10)."""
+        subject where teams work on comparable processes (paper, challenges 1 and 10); quality
+        method spread: some of a more skilled peer's QI capability rubs off."""
         s = self.model.params
+        self.capability += PEER_METHOD_TRANSFER * max(0.0, peer.capability - self.capability)
         adopted = {c.idea_id for c in self.changes}
         transfer = PEER_TESTED_BOOST * s.subject_specificity
         for change in peer.changes:

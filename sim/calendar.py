@@ -16,6 +16,7 @@ from sim.parameters import Scenario
 
 WEEKS_PER_YEAR = 52
 MONTHS_PER_YEAR = 12
+DAYS_PER_WEEK = 7
 WEEKS_PER_MONTH = WEEKS_PER_YEAR / MONTHS_PER_YEAR
 
 PREWORK = "prework"

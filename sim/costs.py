@@ -32,7 +32,7 @@ WEEKS_PER_YEAR = 52.0
 
 PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding")
 """Cost categories the sponsor pays."""
-HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep")
+HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep", "spread")
 """All cost categories: the programme plus the participating organisations' own resources."""
 
 

@@ -18,7 +18,8 @@ from sim import calendar as cal
 from sim.agents import ChangeIdea, Organisation, Team, beta_around
 from sim.calendar import Calendar
 from sim.costs import HOURS_PER_DAY, Ledger, meeting_costs, team_week_cost
-from sim.enrolment import select_teams
+from sim.enrolment import draw_applicants, select_teams
+from sim.network import Spread, TeamTies, UnitNetwork, organisation_graph
 from sim.parameters import Scenario
 from sim.scenario import validate
 
@@ -68,6 +69,8 @@ class CollaborativeModel(mesa.Model):
         # (common random numbers) however differently the weeks then unfold.
         self.population_rng = np.random.default_rng([rng, 1])
         self.package_rng = np.random.default_rng([rng, 2])
+        network_rng = np.random.default_rng([rng, 3])
+        self.spread_rng = np.random.default_rng([rng, 4])
         self._next_idea_id = s.change_package_size
         self.package = self._change_package()
         self.end_snapshot: dict[int, dict[str, float]] = {}
@@ -76,13 +79,14 @@ class CollaborativeModel(mesa.Model):
         self.teams: list[Team] = []
         for a in select_teams(s, self.population_rng):
             org = Organisation(self, a["qi_culture"], a["senior_support"], a["strategic_importance"],
-                               a["staff_time_hours"], a["data_infrastructure"])
+                               a["staff_time_hours"], a["data_infrastructure"], self.population_rng)
             team = Team(self, org, a, sent_by_management=bool(a["sent"]))
             if s.mode == "collaborative":
                 for idea in self.package:
                     team.ideas[idea.idea_id] = self._localise(idea)
             self.organisations.append(org)
             self.teams.append(team)
+        self._build_network(network_rng)
 
         for w in self.calendar.session_weeks:
             self.schedule_event(self.learning_session, at=w, priority=Priority.LOW)
@@ -104,6 +108,27 @@ class CollaborativeModel(mesa.Model):
             agenttype_reporters={Team: TEAM_COLUMNS},
         )
         self.datacollector.collect(self)
+
+    # ---- the network that carries spread (challenge 10) ----
+    def _build_network(self, rng: np.random.Generator) -> None:
+        """The organisation graph, the units of every organisation, and the ties between teams.
+
+        Drawn from its own stream, after the participants, so that the teams are the same whatever
+        the network; non-participating organisations are drawn like applicants who did not apply.
+        """
+        s = self.params
+        graph = organisation_graph(s, rng)
+        self.organisation_graph = graph
+        for a in draw_applicants(s, rng, graph.size - len(self.teams)):
+            self.organisations.append(Organisation(
+                self, a["qi_culture"], a["senior_support"], a["strategic_importance"], a["staff_time_hours"],
+                a["data_infrastructure"], rng, participating=False))
+        self.units = UnitNetwork.build(graph, len(self.teams), s.internal_collaborative)
+        org_culture = np.array([o.qi_culture for o in self.organisations])
+        culture = np.clip(org_culture[self.units.org] + rng.normal(0, s.between_team_sd / 2, self.units.size), 0, 1)
+        self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng)
+        self.ties = TeamTies(len(self.teams), graph.graph)
+        self._team_index = {t.unique_id: i for i, t in enumerate(self.teams)}
 
     # ---- the change package (challenge 1) ----
     def _change_package(self) -> list[ChangeIdea]:
@@ -155,8 +180,8 @@ class CollaborativeModel(mesa.Model):
         """One week: organisations, then teams in a fixed order; then the week's costs."""
         self.week = self.steps
         follow_up = self.week > self.calendar.end_week
-        for org in self.organisations:
-            org.week(follow_up)
+        for team in self.teams:
+            team.organisation.week(follow_up)
         for team in self.teams:
             team.week()
         self._book_weekly_costs(follow_up)
@@ -207,18 +232,15 @@ class CollaborativeModel(mesa.Model):
         self.exchange(attendees)
 
     def meetings(self, attendees: list[Team]) -> list[tuple[Team, Team]]:
-        """Pairs of teams that meet and talk at a session, more with informal time and less lecturing.
+        """Pairs of teams that meet and talk at a session: new ties form, tied teams seek each other out."""
+        present = np.array([self._team_index[t.unique_id] for t in attendees], dtype=np.int64)
+        return [(self.teams[a], self.teams[b]) for a, b in self.ties.session(present, self.params, self.rng)]
 
-        This is the seam for the spread network: today each pair meets by chance at each session.
-        """
-        s = self.params
-        p = min(1.0, 0.1 + 1.5 * s.informal_time_share + 0.5 * (1 - s.didactic_share))
-        pairs = []
-        for i, a in enumerate(attendees):
-            for b in attendees[i + 1:]:
-                if self.rng.random() < p:
-                    pairs.append((a, b))
-        return pairs
+    def informal_contacts(self) -> list[tuple[Team, Team]]:
+        """Pairs of tied teams still working on QI that exchange this month outside the meetings."""
+        engaged = np.array([i for i, t in enumerate(self.teams)
+                            if (t.active and t.formed) or t.using_qi], dtype=np.int64)
+        return [(self.teams[a], self.teams[b]) for a, b in self.ties.informal_contacts(engaged, self.params, self.rng)]
 
     def exchange(self, attendees: list[Team]) -> None:
         """Teams that meet pass on their working changes and motivate each other by example."""
@@ -231,6 +253,44 @@ class CollaborativeModel(mesa.Model):
             heard[b.unique_id] += b.peer_examples - before_b
         for t in attendees:
             t.hear_peer_examples(heard[t.unique_id])
+
+    def spread_month(self) -> None:
+        """A month of contact between tied teams outside meetings, fading ties, and spread beyond.
+
+        Between meetings (and after the end, in a community of practice) tied teams exchange;
+        after the end ties fade. Units beyond the participants take up changes that work in a
+        participating unit, and QI methods from teams that use them.
+        """
+        s = self.params
+        if s.mode == "collaborative":
+            # Outside the meetings tied teams pass on changes; the confidence a room of peers' stories
+            # gives (hear_peer_examples) is the sessions' own.
+            for a, b in self.informal_contacts():
+                a.learn_from_peer(b)
+                b.learn_from_peer(a)
+            if self.week > self.calendar.end_week:
+                self.ties.fade(s)
+        if s.mode == "none":
+            return
+        change_sources = np.array([t.changes_in_use >= 0.5 for t in self.teams], dtype=float)
+        method_sources = np.array([t.capability if (t.active and t.formed) or t.using_qi else 0.0
+                                   for t in self.teams])
+        support = np.array([o.senior_engagement for o in self.organisations])
+        self.spread.month(self.report_month, change_sources, method_sources, support)
+        improvement = np.array([t.improvement_units for t in self.teams])
+        self.ledger.add_benefit(self.spread.spread_improvement(improvement), months=1.0, month=self.report_month)
+        self._book_spread_costs(method_sources > 0)
+
+    def _book_spread_costs(self, working: np.ndarray) -> None:
+        """Teams' time on spread (as far as it is planned) and internal collaboratives, while teams use QI."""
+        s = self.params
+        n = int(np.count_nonzero(working))
+        hourly = s.wage_per_day / HOURS_PER_DAY
+        cost = n * s.spread_planning * s.spread_hours_per_team_month * hourly
+        if s.internal_collaborative:
+            cost += n * s.internal_collaborative_cost_per_month
+        if cost:
+            self.ledger.add("spread", cost, self.week)
 
     def end_of_collaborative(self) -> None:
         """The collaborative (or project) ends: record each team's result; survivors complete."""
@@ -254,6 +314,7 @@ class CollaborativeModel(mesa.Model):
             team.monthly_report(self.report_month)
             if self.report_month == self.calendar.end_month:
                 self.end_snapshot[team.unique_id]["ihi_score_end"] = team.ihi_score
+        self.spread_month()
         self.datacollector.collect(self)
 
     def _reported_phase(self, team: Team) -> str:

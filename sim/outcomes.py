@@ -10,7 +10,18 @@ Definitions (shares are of the teams that enrolled, intention to treat):
   ``changes_adopted``: all changes adopted, follow-up included;
 - ``first_result_month``: month of the first successful change, 'the first tangible result' (paper);
 - ``continued_qi``: still using QI methods at the end of follow-up;
-- ``ihi_score_end``: the IHI score in the month the collaborative (or project) ends.
+- ``ihi_score_end``: the IHI score in the month the collaborative (or project) ends;
+- ``changes_from_peers``: adopted changes whose idea came from, or was proven by, a tied peer team
+  (change spread within the collaborative);
+- ``spread_units``: units beyond the participants that adopted changes reached through the team,
+  directly or along a chain of adopting units (change spread beyond the collaborative);
+- ``roll_out_days``: days from the team's first result to the first adoption by another unit of its
+  own organisation ('pilot improvement used by other organisational units', paper, ref 8).
+
+Spread summary keys count units and organisations beyond the participants (cumulative to the end
+of follow-up): ``spread_units``, ``spread_organisations`` (non-participating organisations with a
+unit that adopted), ``method_spread_units`` (units that took up QI methods), ``spread_units_share``
+(of all units that could adopt).
 """
 
 from __future__ import annotations
@@ -30,7 +41,9 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
     """One row per team at the end of the run."""
     s = model.params
     rows = []
-    for t in model.teams:
+    reached = model.spread.units_reached_by_team()
+    roll_out = model.spread.first_roll_out_month()
+    for i, t in enumerate(model.teams):
         end = model.end_snapshot[t.unique_id]
         significant = end["relative_improvement"] >= s.significant_improvement_threshold
         rows.append({
@@ -56,8 +69,19 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
             "continued_qi": t.using_qi,
             "months_organising": t.organising_weeks / cal.WEEKS_PER_MONTH,
             "tests_run": t.tests_run,
+            "changes_from_peers": sum(c.source == "peer" for c in t.changes),
+            "spread_units": int(reached[i]),
+            "roll_out_days": _roll_out_days(model, t, roll_out[i]),
         })
     return pd.DataFrame(rows)
+
+
+def _roll_out_days(model: CollaborativeModel, team: Team, month: float) -> float:
+    """Days from the team's first result to the month end at which another of its units had adopted."""
+    if math.isnan(month) or math.isnan(team.first_result_week):
+        return math.nan
+    week = model.calendar.month_end_weeks[int(month) - 1]
+    return float(max(0.0, (week - team.first_result_week) * cal.DAYS_PER_WEEK))
 
 
 def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, float]:
@@ -99,7 +123,30 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
         "mean_successful_changes": share("successful_changes"),
         "months_organising_mean": share("months_organising"),
         "first_result_rate": float(len(first) / len(outcomes)) if len(outcomes) else math.nan,
+        "changes_from_peers_mean": share("changes_from_peers"),
+        **spread_summary(model),
     }
+
+
+def spread_summary(model: CollaborativeModel) -> dict[str, float]:
+    """Spread beyond the participants at the end of the run."""
+    units = model.units
+    adopted = ~np.isnan(units.adopted_month)
+    targets = int(np.count_nonzero(~units.participant))
+    return {
+        "spread_units": float(np.count_nonzero(adopted)),
+        "spread_units_share": float(np.count_nonzero(adopted) / targets) if targets else math.nan,
+        "spread_organisations": float(model.spread.organisations_reached()),
+        "method_spread_units": float(np.count_nonzero(~np.isnan(units.method_month))),
+    }
+
+
+def adoption_curve(model: CollaborativeModel) -> pd.DataFrame:
+    """Cumulative adoption beyond the participants, one row per month (month 0 = enrolment)."""
+    columns = ["month", "spread_units", "spread_organisations", "method_spread_units", "exposed_units",
+               "participating_units_adopted"]
+    rows = [dict.fromkeys(columns, 0)] + model.spread.adoption_curve()
+    return pd.DataFrame(rows, columns=columns)
 
 
 def monthly_teams(model: CollaborativeModel) -> pd.DataFrame:

@@ -38,6 +38,7 @@ SECTIONS: dict[str, str] = {
     "traditional": "the comparator: a traditional QI project team without a collaborative",
     "costs": "unit costs of the programme and of the participating organisations' time",
     "benefits": "what an improvement is worth: patients reached, savings, QALYs, discounting",
+    "spread": "challenge 10: planning and learning for spread; the network that carries it",
 }
 
 
@@ -493,6 +494,95 @@ class Scenario(BaseModel):
         30000.0, ge=0, le=1e7, section="benefits", unit="currency/QALY",
         source="NICE threshold GBP 20,000-30,000 per QALY; Huang et al. 2007 ICER about USD 33,000/QALY",
         doc="willingness to pay for one QALY, for net monetary benefit",
+    )
+
+    # ---- spread (challenge 10) ----
+    units_per_organisation: int = param(
+        5, ge=1, le=50, section="spread", unit="units/organisation",
+        source="assumption: the wards, departments or sites of an organisation where the same change applies",
+        doc="units in each organisation; one unit of a participating organisation sends the team",
+    )
+    other_organisations: int = param(
+        30, ge=0, le=100_000, section="spread", unit="organisations",
+        source="assumption: the region's other organisations, one per participant",
+        doc="organisations in the network that do not take part (spread targets; ignored with a network file)",
+    )
+    network: Literal["small_world", "scale_free", "none", "file"] = param(
+        "small_world", section="spread", unit="choice",
+        source="Watts & Strogatz 1998 (regional small world); Barabási & Albert 1999 (scale-free)",
+        doc="how organisations are tied: generated small-world or scale-free graph, none, or network_file",
+    )
+    network_file: str = param(
+        "", section="spread", unit="path",
+        source="user's own referral or regional network (GraphML, or an edge list: two node ids per line)",
+        doc="organisation graph read when network = file (relative to the scenario file)",
+    )
+    network_degree: int = param(
+        4, ge=0, le=100, section="spread", unit="organisations",
+        source="assumption: an organisation is in regular contact with about four others in its region",
+        doc="mean number of other organisations each organisation is tied to (generated graphs)",
+    )
+    network_rewiring: float = param(
+        0.1, ge=0, le=1, section="spread", unit="probability",
+        source="Watts & Strogatz 1998: small-world properties for shortcut probabilities of about 0.01-0.1",
+        doc="share of a small-world graph's ties that are long-range shortcuts",
+    )
+    tie_formation: float = param(
+        1.0, ge=0, le=1, section="spread", unit="0-1",
+        source=f"{PAPER}, challenge 10: organisers give 'structured opportunities for exchange'",
+        doc="how readily teams that meet at a session form a working tie (0 = sessions form no ties)",
+    )
+    informal_contact_per_month: float = param(
+        0.1, ge=0, le=1, section="spread", unit="probability/month",
+        source=f"assumption; {PAPER}, challenge 10: exchange 'inside and outside the meetings'",
+        doc="chance that two fully tied teams exchange in a month between meetings",
+    )
+    post_collaborative_network: float = param(
+        0.0, ge=0, le=1, section="spread", unit="0-1",
+        source=f"{PAPER}, challenge 9: 'plan for a network to continue after the collaborative' "
+               "(used successfully in one Australian collaborative)",
+        doc="how far a community of practice is planned to keep teams' ties after the end",
+    )
+    tie_decay_per_year: float = param(
+        1.0, ge=0, le=20, section="spread", unit="per year",
+        source="assumption: without a planned network, ties between teams fade within a year or two",
+        doc="rate at which ties between teams fade after the end without a community of practice",
+    )
+    spread_planning: float = param(
+        0.0, ge=0, le=1, section="spread", unit="0-1",
+        source=f"{PAPER}, challenge 10: spread 'is not a priority for many collaboratives'; planning and "
+               "learning for it before the end",
+        doc="how far teams and organisers plan and resource spread beyond the participants",
+    )
+    internal_collaborative: bool = param(
+        False, section="spread", unit="yes/no",
+        source=f"{PAPER}, challenge 10: 'a team and its organisation itself to establish an internal collaborative'",
+        doc="participating organisations run their own collaborative to spread to their other units",
+    )
+    spread_innovation_per_year: float = param(
+        0.03, ge=0, le=5, section="spread", unit="per year",
+        source="Bass model innovation coefficient p, average 0.03 (Mahajan, Muller & Bass 1995; a starting point)",
+        doc="adoption rate of an exposed unit on its own initiative",
+    )
+    spread_imitation_per_year: float = param(
+        0.38, ge=0, le=20, section="spread", unit="per year",
+        source="Bass model imitation coefficient q, average 0.38 (Mahajan, Muller & Bass 1995; a starting point)",
+        doc="adoption rate of a unit all of whose contacts have adopted",
+    )
+    spread_effect_share: float = param(
+        0.5, ge=0, le=1, section="spread", unit="share",
+        source="assumption; Greenhalgh et al. 2004: adopters adapt rather than copy, with less effect",
+        doc="share of its source team's improvement that a unit gains by adopting without its own tests",
+    )
+    spread_hours_per_team_month: float = param(
+        16.0, ge=0, le=500, section="spread", unit="hours/team/month",
+        source="assumption: two days a month of a team's time at full spread planning",
+        doc="staff time a team spends on spread, times spread_planning, while it works on QI",
+    )
+    internal_collaborative_cost_per_month: float = param(
+        2000.0, ge=0, le=1e6, section="spread", unit="currency/organisation/month",
+        source="assumption: a part-time facilitator and meetings for an organisation's internal collaborative",
+        doc="cost of an internal collaborative, per participating organisation, while its team uses QI",
     )
 
     # ---- helpers ----

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.model import CollaborativeModel
-from sim.outcomes import monthly_teams, summarise, team_outcomes
+from sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
 from sim.parameters import Scenario
 from sim.scenario import ScenarioError, load_scenario
 
@@ -17,7 +17,8 @@ from sim.scenario import ScenarioError, load_scenario
 @dataclass(frozen=True)
 class RunResult:
     """The results of one run: ``summary`` (one number per outcome), ``teams`` (one row per team
-    per month), ``team_outcomes`` (one row per team) and ``series`` (one row per month)."""
+    per month), ``team_outcomes`` (one row per team), ``series`` (one row per month), ``adoption``
+    (spread beyond the participants, one row per month)."""
 
     scenario: Scenario
     seed: int
@@ -25,6 +26,7 @@ class RunResult:
     teams: pd.DataFrame
     team_outcomes: pd.DataFrame
     series: pd.DataFrame
+    adoption: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def as_scenario(scenario_or_name: Scenario | str | Path, **overrides: Any) -> Scenario:
@@ -38,11 +40,22 @@ def run(scenario_or_name: Scenario | str | Path = "breakthrough", seed: int = 0,
 
     The same scenario and seed give identical results in any process.
     """
+    return results(simulate(scenario_or_name, seed, **overrides), seed)
+
+
+def simulate(scenario_or_name: Scenario | str | Path = "breakthrough", seed: int = 0,
+             **overrides: Any) -> CollaborativeModel:
+    """The finished model of one run, for what the result tables do not hold (its network)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ScenarioError(f"seed = {seed!r}: a seed must be a non-negative whole number")
-    scenario = as_scenario(scenario_or_name, **overrides)
-    model = CollaborativeModel(scenario, rng=seed)
+    model = CollaborativeModel(as_scenario(scenario_or_name, **overrides), rng=seed)
     model.run_model()
+    return model
+
+
+def results(model: CollaborativeModel, seed: int) -> RunResult:
+    """The result tables of a finished model."""
     outcomes = team_outcomes(model)
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return RunResult(scenario, seed, summarise(outcomes, model), monthly_teams(model), outcomes, series)
+    return RunResult(model.params, seed, summarise(outcomes, model), monthly_teams(model), outcomes, series,
+                     adoption_curve(model))

@@ -117,7 +117,13 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...] = ()) -> dict[str,
         if builtin is None and scenarios.resource(base) is None and not Path(base).is_absolute():
             base = str(Path(text).parent / base)
         values.update(_resolve(base, (*chain, key)))
-    values.update(flatten(data.get("parameters"), origin))
+    flat = flatten(data.get("parameters"), origin)
+    network_file = flat.get("network_file")
+    if isinstance(network_file, str) and network_file and not Path(network_file).is_absolute():
+        # A network file is named relative to the scenario file that names it.
+        home = Path(scenarios.__file__).parent if builtin is not None else Path(text).parent
+        flat["network_file"] = str(home / network_file)
+    values.update(flat)
     values["name"] = str(data.get("name", Path(text).stem))
     values["description"] = str(data.get("description", ""))
     return values

@@ -38,11 +38,11 @@ def two_rep_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, st
     return code, out, stdout.getvalue()
 
 
-def test_run_writes_the_four_files(two_rep_run: tuple[int, Path, str]) -> None:
+def test_run_writes_its_files(two_rep_run: tuple[int, Path, str]) -> None:
     code, out, stdout = two_rep_run
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["scenario.yaml", "summary.csv", "team_outcomes.csv",
-                                                     "teams.parquet"]  # and no temporary files left
+    assert sorted(p.name for p in out.iterdir()) == ["adoption.csv", "scenario.yaml", "series.csv", "summary.csv",
+                                                     "team_outcomes.csv", "teams.parquet"]  # no temporaries left
     assert "95% interval" in stdout and "2.5th-97.5th percentile" in stdout
 
     summary = pd.read_csv(out / "summary.csv")
@@ -62,6 +62,12 @@ def test_run_writes_the_four_files(two_rep_run: tuple[int, Path, str]) -> None:
     assert list(teams.columns[:2]) == ["replicate", "seed"]
     assert set(teams["replicate"]) == {0, 1}
     assert set(teams["seed"]) == set(summary["seed"])
+
+    adoption = pd.read_csv(out / "adoption.csv")
+    assert list(adoption.columns[:5]) == ["replicate", "seed", "month", "spread_units", "spread_organisations"]
+    assert adoption.groupby("replicate")["spread_units"].is_monotonic_increasing.all()
+    series = pd.read_csv(out / "series.csv")
+    assert set(series["replicate"]) == {0, 1} and "mean_performance" in series
 
     reloaded = sim.load_scenario(out / "scenario.yaml")
     expected = sim.load_scenario("breakthrough").with_overrides(teams=8, follow_up_months=6)

@@ -17,13 +17,13 @@ import sim
 from qicsim.app import lever
 
 WORKSHOP = Path(__file__).resolve().parents[1] / "docs" / "workshop.md"
-SEEDS = 16
+SEEDS = 32
 
 EXERCISES = [
     # (exercise, lever, value A, value B, {outcome: promised sign of B - A})
     (1, "subject_specificity", 0.8, 0.2, {"significant_improvement_rate": -1}),
     (2, "share_sent_by_management", 0.0, 1.0, {"dropout_rate": +1, "significant_improvement_rate": -1}),
-    (3, "didactic_share", 0.2, 0.85, {"continued_qi_rate": -1}),
+    (3, "didactic_share", 0.2, 0.85, {"continued_qi_rate": -1, "significant_improvement_rate": -1}),
     (4, "leader_turnover_per_year", 0.05, 0.6, {"dropout_rate": +1}),
     (5, "sustain_planning", 0.0, 0.9, {"sustained_rate": +1, "cost_per_sustained_improvement": -1}),
 ]

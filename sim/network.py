@@ -1,0 +1,521 @@
+"""The networks that carry spread (paper, challenge 10): organisations and their units, and the ties
+between the collaborative's teams.
+
+Three layers, each kept in the form that is cheap for what it does:
+
+- the **organisation graph** (networkx): which organisations are in regular contact -- a generated
+  regional small world (Watts & Strogatz 1998) or scale-free graph (Barabási & Albert 1999), or a
+  user's own referral or regional network read from GraphML or an edge list;
+- the **units** of every organisation (numpy arrays indexed by unit, ties as a scipy.sparse matrix):
+  one unit of each participating organisation sends the team; every other unit, in participating
+  organisations and beyond them, is a spread target. A unit adopts the collaborative's changes
+  (or its QI methods) through exposure to adopted contacts and its own receptivity;
+- the **ties between teams** (a dense teams x teams strength matrix): formed at learning sessions,
+  more of them with less lecturing and more informal time, carrying tested changes and QI skill
+  between teams; after the end they fade unless a community of practice is planned.
+
+Adoption rule: a Bass-type contagion on the network (Bass 1969; Mahajan, Muller & Bass 1995 for
+the coefficients; its network form as in Valente 1996's exposure models). A unit is *exposed* once
+any of its contacts has adopted; an exposed unit adopts in a month with probability
+``1 - exp(-(p + q * f) * r / 12)``, where ``f`` is the weighted share of its contacts that have
+adopted, ``p`` and ``q`` are the yearly innovation and imitation coefficients and ``r`` its
+receptivity: its organisation's QI culture and management support (paper: spreading within an
+organisation 'requires the right leadership, support from opinion leaders, and training'), times
+how far spread is planned. Without planning the receptivity is low, so that spread beyond the
+participants stays rare, as the paper found; an internal collaborative raises both exposure and
+receptivity inside the participating organisations.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from sim.parameters import Scenario
+from sim.scenario import ScenarioError
+
+UNPLANNED_SPREAD = 0.15
+"""Receptivity factor of units when nobody plans spread (assumption: the paper found spread beyond
+participants rare where it was 'not a priority')."""
+SPREAD_PLANNING_GAIN = 1.5
+"""Receptivity added by fully planned spread (assumption: planning gives time, a spread plan and
+training, Greenhalgh et al. 2004)."""
+INTERNAL_COLLABORATIVE_GAIN = 1.0
+"""Receptivity added inside an organisation running an internal collaborative (assumption)."""
+INTERNAL_COLLABORATIVE_WEIGHT = 3.0
+"""Weight of the tie from a team's unit to the other units of its organisation when an internal
+collaborative brings them together (an ordinary tie weighs 1; assumption)."""
+BETWEEN_ORGANISATIONS_WEIGHT = 1.0
+"""Weight of a tie between two organisations' lead units, against 1 for two units of one
+organisation (assumption)."""
+METHOD_SPREAD_FACTOR = 0.5
+"""QI methods spread at this share of the rate of a tested change: they need training, not only an
+example (paper: spreading 'requires ... training about quality improvement techniques')."""
+PRIOR_TIE_STRENGTH = 0.3
+"""Strength of the tie between two teams whose organisations are already in contact (assumption)."""
+WORKING_TIE_SHARE = 0.5
+"""Share of the teams who meet at a session that go on to work together (assumption; the chance
+of meeting follows the session's informal time and lecturing)."""
+PEER_METHOD_TRANSFER = 0.02
+"""Share of the capability gap to a more skilled tied team closed at each exchange (quality
+method spread among teams; assumption)."""
+NEVER = -1.0
+"""Month written to GraphML for a unit that never adopted or was never exposed."""
+
+
+class NetworkFileError(ScenarioError):
+    """A network file that cannot be used; the message names the file and the problem."""
+
+
+# ---------------------------------------------------------------------------------------------
+# the organisation graph
+# ---------------------------------------------------------------------------------------------
+
+
+def read_network_file(path: str | Path) -> nx.Graph:
+    """An organisation graph from GraphML or an edge list (two node ids and an optional weight a line).
+
+    Nodes may carry ``units`` (a whole number of units, at least 1) and ``participating`` (true for
+    the organisations that send teams). Directed graphs are read as undirected; self-loops are
+    dropped. Every problem is reported with the file's name and, for an edge list, the line.
+    """
+    path = Path(path)
+    origin = f"network_file '{path}'"
+    if not path.is_file():
+        raise NetworkFileError(f"{origin}: no such file")
+    if path.suffix.lower() in (".graphml", ".xml"):
+        try:
+            graph = nx.read_graphml(path)
+        except (ElementTree.ParseError, nx.NetworkXError, KeyError, ValueError) as exc:
+            raise NetworkFileError(f"{origin}: not a readable GraphML file ({' '.join(str(exc).split())})") from None
+        graph = nx.Graph(graph)
+    else:
+        graph = _read_edge_list(path, origin)
+    graph.remove_edges_from(list(nx.selfloop_edges(graph)))
+    if graph.number_of_nodes() == 0:
+        raise NetworkFileError(f"{origin}: the file holds no organisations (nodes)")
+    for node, data in graph.nodes(data=True):
+        if "units" not in data:
+            continue
+        units = data["units"]
+        if isinstance(units, bool) or not isinstance(units, int | float) or units < 1 or units != int(units) \
+                or units > 50:
+            raise NetworkFileError(f"{origin}: node {node!r} has units = {units!r} (allowed: a whole number "
+                                   f"from 1 to 50)")
+        data["units"] = int(units)
+    return graph
+
+
+def _read_edge_list(path: Path, origin: str) -> nx.Graph:
+    graph = nx.Graph()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NetworkFileError(f"{origin}: cannot read the file ({exc})") from None
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].replace(",", " ").strip()
+        if not text:
+            continue
+        parts = text.split()
+        if len(parts) not in (2, 3):
+            raise NetworkFileError(f"{origin}, line {number}: expected two organisation ids and an optional "
+                                   f"weight, got {line.strip()!r}")
+        weight = 1.0
+        if len(parts) == 3:
+            try:
+                weight = float(parts[2])
+            except ValueError:
+                raise NetworkFileError(f"{origin}, line {number}: weight {parts[2]!r} is not a number") from None
+            if not weight > 0:
+                raise NetworkFileError(f"{origin}, line {number}: weight {parts[2]!r} must be positive")
+        graph.add_edge(parts[0], parts[1], weight=weight)
+    return graph
+
+
+def _participating_nodes(graph: nx.Graph, nodes: list, teams: int, origin: str, rng: np.random.Generator) -> list:
+    marked = [n for n in nodes if _truthy(graph.nodes[n].get("participating", False))]
+    if marked:
+        if len(marked) != teams:
+            raise NetworkFileError(f"{origin}: {len(marked)} nodes are marked participating but the scenario "
+                                   f"has teams = {teams}; mark exactly {teams} or none")
+        return marked
+    picks = rng.choice(len(nodes), size=teams, replace=False)
+    return [nodes[i] for i in sorted(picks)]
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+@dataclass
+class OrganisationGraph:
+    """Organisations 0..n-1 and their contacts; the first ``teams`` organisations take part.
+
+    Reordering puts the participating organisations first (in enrolment order) so that
+    organisation i < teams is the home of team i.
+    """
+
+    graph: nx.Graph
+    units: np.ndarray  # units per organisation
+    labels: list[str]  # the node ids of a user's file, or generated numbers
+
+    @property
+    def size(self) -> int:
+        return self.graph.number_of_nodes()
+
+
+def organisation_graph(s: Scenario, rng: np.random.Generator) -> OrganisationGraph:
+    """The scenario's organisation graph, generated or read from its file."""
+    if s.network == "file":
+        if not s.network_file:
+            raise NetworkFileError("field 'network_file' = '': a file is required when network = file")
+        raw = read_network_file(s.network_file)
+        origin = f"network_file '{s.network_file}'"
+        nodes = list(raw.nodes)
+        if len(nodes) < s.teams:
+            raise NetworkFileError(f"{origin}: {len(nodes)} organisations, fewer than teams = {s.teams}")
+        participating = _participating_nodes(raw, nodes, s.teams, origin, rng)
+        chosen = set(participating)
+        order = participating + [n for n in nodes if n not in chosen]
+        index = {n: i for i, n in enumerate(order)}
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(order)))
+        graph.add_weighted_edges_from((index[a], index[b], float(d.get("weight", 1.0)))
+                                      for a, b, d in raw.edges(data=True))
+        units = np.array([raw.nodes[n].get("units", s.units_per_organisation) for n in order], dtype=np.int64)
+        return OrganisationGraph(graph, units, [str(n) for n in order])
+
+    n = s.teams + s.other_organisations
+    seed = int(rng.integers(2**31))
+    k = min(s.network_degree, n - 1)
+    if s.network == "none" or k < 1:
+        graph = nx.empty_graph(n)
+    elif s.network == "small_world":
+        graph = nx.connected_watts_strogatz_graph(n, max(2, k), s.network_rewiring, tries=200, seed=seed) \
+            if n > 2 else nx.complete_graph(n)
+    else:  # scale_free
+        graph = nx.barabasi_albert_graph(n, max(1, min(k // 2 or 1, n - 1)), seed=seed) if n > 1 else nx.empty_graph(n)
+    # Participants sit anywhere in the region: a random relabelling puts them first.
+    perm = rng.permutation(n)
+    graph = nx.relabel_nodes(graph, {int(old): i for i, old in enumerate(perm)})
+    nx.set_edge_attributes(graph, 1.0, "weight")
+    return OrganisationGraph(graph, np.full(n, s.units_per_organisation, dtype=np.int64),
+                             [str(i + 1) for i in range(n)])
+
+
+# ---------------------------------------------------------------------------------------------
+# units and spread beyond the participants
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnitNetwork:
+    """Every unit of every organisation, its ties, and who adopted what when.
+
+    Unit 0 of organisation i (``lead[i]``) is the organisation's contact with others; for a
+    participating organisation it is the unit that sends the team.
+    """
+
+    org: np.ndarray  # organisation index of each unit
+    lead: np.ndarray  # first unit of each organisation
+    participant: np.ndarray  # bool: the unit sends a team
+    team_of_unit: np.ndarray  # team index (0-based) of a participating unit, -1 otherwise
+    ties: sp.csr_matrix  # symmetric weights between units
+    degree: np.ndarray  # weighted degree of each unit
+    adopted_month: np.ndarray = field(init=False)
+    exposed_month: np.ndarray = field(init=False)
+    method_month: np.ndarray = field(init=False)
+    origin: np.ndarray = field(init=False)  # team index through which a unit was reached, -1 if none
+
+    def __post_init__(self) -> None:
+        n = len(self.org)
+        self.adopted_month = np.full(n, np.nan)
+        self.exposed_month = np.full(n, np.nan)
+        self.method_month = np.full(n, np.nan)
+        self.origin = np.where(self.participant, self.team_of_unit, -1)
+
+    @property
+    def size(self) -> int:
+        return len(self.org)
+
+    @classmethod
+    def build(cls, graph: OrganisationGraph, teams: int, internal_collaborative: bool) -> UnitNetwork:
+        """Units of each organisation tied to one another; organisations tied through their lead units."""
+        counts = graph.units
+        org = np.repeat(np.arange(len(counts)), counts)
+        lead = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        participant = np.zeros(len(org), dtype=bool)
+        participant[lead[:teams]] = True
+        team_of_unit = np.full(len(org), -1, dtype=np.int64)
+        team_of_unit[lead[:teams]] = np.arange(teams)
+
+        within = _complete_blocks(lead, counts)
+        if internal_collaborative and teams:
+            # The internal collaborative brings the team's unit and the other units together.
+            rows, cols = [], []
+            for i in range(teams):
+                others = np.arange(lead[i] + 1, lead[i] + counts[i])
+                rows.extend([lead[i]] * len(others) + list(others))
+                cols.extend(list(others) + [lead[i]] * len(others))
+            extra = sp.csr_matrix((np.full(len(rows), INTERNAL_COLLABORATIVE_WEIGHT - 1.0), (rows, cols)),
+                                  shape=within.shape)
+            within = within + extra
+        edges = np.array([(a, b, d.get("weight", 1.0)) for a, b, d in graph.graph.edges(data=True)],
+                         dtype=float).reshape(-1, 3)
+        a, b = lead[edges[:, 0].astype(np.int64)], lead[edges[:, 1].astype(np.int64)]
+        w = edges[:, 2] * BETWEEN_ORGANISATIONS_WEIGHT
+        between = sp.csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                                shape=within.shape)
+        ties = (within + between).tocsr()
+        ties.sum_duplicates()
+        degree = np.asarray(ties.sum(axis=1)).ravel()
+        return cls(org, lead, participant, team_of_unit, ties, degree)
+
+    def exposure(self, sources: np.ndarray) -> np.ndarray:
+        """Weighted share of each unit's contacts that are sources (0 for a unit with no contacts)."""
+        reached = self.ties @ sources
+        return np.divide(reached, self.degree, out=np.zeros_like(reached), where=self.degree > 0)
+
+    def attribute(self, units: np.ndarray, sources: np.ndarray) -> np.ndarray:
+        """The team through which each newly adopting unit was reached: that of its heaviest source contact."""
+        out = np.empty(len(units), dtype=np.int64)
+        indptr, indices, data = self.ties.indptr, self.ties.indices, self.ties.data
+        for k, u in enumerate(units):
+            nbrs = indices[indptr[u]:indptr[u + 1]]
+            weights = data[indptr[u]:indptr[u + 1]] * sources[nbrs]
+            out[k] = self.origin[nbrs[int(np.argmax(weights))]]
+        return out
+
+
+def _complete_blocks(starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
+    """Ties of weight 1 between every two units of one organisation, built without a per-node loop."""
+    rows, cols = [], []
+    for k in np.unique(counts):
+        if k < 2:
+            continue
+        i, j = np.nonzero(~np.eye(k, dtype=bool))
+        s = starts[counts == k][:, None]
+        rows.append((s + i).ravel())
+        cols.append((s + j).ravel())
+    n = int(counts.sum())
+    if not rows:
+        return sp.csr_matrix((n, n))
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    return sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+
+
+def adoption_probability(p: float, q: float, share: np.ndarray, receptivity: np.ndarray,
+                         months: float = 1.0) -> np.ndarray:
+    """Chance that an exposed unit adopts within ``months`` (Bass hazard on the network)."""
+    return -np.expm1(-(p + q * share) * receptivity * months / 12.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# ties between teams
+# ---------------------------------------------------------------------------------------------
+
+
+class TeamTies:
+    """Working ties between the collaborative's teams: a symmetric strength matrix (0 = no tie).
+
+    Ties form at learning sessions when teams meet -- more with less lecturing and more informal
+    time (paper, challenge 5: 'much know-how is transferred' informally) -- and when their
+    organisations are already in contact. Tied teams exchange at sessions and, less often, between
+    them. After the end ties fade unless a community of practice is planned (challenge 9).
+    """
+
+    def __init__(self, teams: int, organisation_graph: nx.Graph) -> None:
+        self.strength = np.zeros((teams, teams))
+        for a, b in organisation_graph.edges():
+            if a < teams and b < teams:
+                self.strength[a, b] = self.strength[b, a] = PRIOR_TIE_STRENGTH
+
+    @staticmethod
+    def formation_chance(s: Scenario) -> float:
+        """Chance that two teams at a session start working together: they meet (more so with informal
+        time and less lecturing) and the meeting becomes a working tie."""
+        meet = min(1.0, 0.1 + 1.5 * s.informal_time_share + 0.5 * (1 - s.didactic_share))
+        return s.tie_formation * WORKING_TIE_SHARE * meet
+
+    def session(self, present: np.ndarray, s: Scenario, rng: np.random.Generator) -> list[tuple[int, int]]:
+        """Teams present meet: new ties form, tied teams seek each other out; the pairs that talk."""
+        i, j = np.triu_indices(len(present), k=1)
+        a, b = present[i], present[j]
+        formed = rng.random(len(a)) < self.formation_chance(s)
+        self.strength[a[formed], b[formed]] = self.strength[b[formed], a[formed]] = 1.0
+        talk = formed | (rng.random(len(a)) < self.strength[a, b])
+        return list(zip(a[talk].tolist(), b[talk].tolist(), strict=True))
+
+    def informal_contacts(self, engaged: np.ndarray, s: Scenario, rng: np.random.Generator) -> list[tuple[int, int]]:
+        """Pairs of engaged, tied teams that exchange this month outside the meetings."""
+        if len(engaged) < 2:
+            return []
+        i, j = np.triu_indices(len(engaged), k=1)
+        a, b = engaged[i], engaged[j]
+        talk = rng.random(len(a)) < self.strength[a, b] * s.informal_contact_per_month
+        return list(zip(a[talk].tolist(), b[talk].tolist(), strict=True))
+
+    def fade(self, s: Scenario, months: float = 1.0) -> None:
+        """After the end ties fade, less so when a community of practice is planned."""
+        rate = s.tie_decay_per_year * (1 - s.post_collaborative_network)
+        self.strength *= math.exp(-rate * months / 12.0)
+
+    def pairs(self) -> list[tuple[int, int, float]]:
+        """Tied pairs and their strength."""
+        i, j = np.nonzero(np.triu(self.strength, k=1))
+        return [(int(a), int(b), float(self.strength[a, b])) for a, b in zip(i, j, strict=True)]
+
+
+# ---------------------------------------------------------------------------------------------
+# the spread process
+# ---------------------------------------------------------------------------------------------
+
+
+class Spread:
+    """Units beyond the participants taking up the collaborative's changes and its QI methods.
+
+    State lives in numpy arrays indexed by unit; one month is two sparse matrix-vector products and
+    a draw for the exposed units, so a national network of tens of thousands of units costs
+    milliseconds a month.
+    """
+
+    def __init__(self, units: UnitNetwork, culture: np.ndarray, teams: int, s: Scenario,
+                 rng: np.random.Generator) -> None:
+        self.units = units
+        self.culture = culture
+        self.teams = teams
+        self.s = s
+        self.rng = rng
+        planning = UNPLANNED_SPREAD + SPREAD_PLANNING_GAIN * s.spread_planning
+        self.amplifier = np.full(units.size, planning)
+        if s.internal_collaborative:
+            self.amplifier[units.org < teams] += INTERNAL_COLLABORATIVE_GAIN
+        self.history: list[dict[str, float]] = []
+
+    def receptivity(self, support: np.ndarray) -> np.ndarray:
+        """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
+        return (0.5 + self.culture) * (0.5 + support[self.units.org]) * self.amplifier
+
+    def month(self, month: int, change_sources: np.ndarray, method_sources: np.ndarray,
+              support: np.ndarray) -> None:
+        """One month of spread.
+
+        ``change_sources[i]`` is 1 when team i's changes work in its own unit, ``method_sources[i]``
+        how much QI skill team i shows others (0 when it no longer uses QI); ``support`` is each
+        organisation's current management support.
+        """
+        s, u = self.s, self.units
+        r = self.receptivity(support)
+        targets = ~u.participant
+
+        adopted = ~np.isnan(u.adopted_month)
+        sources = adopted.astype(float)
+        sources[u.lead[:self.teams]] = change_sources
+        share = u.exposure(sources)
+        exposed = share > 0
+        u.exposed_month[np.isnan(u.exposed_month) & exposed & targets] = month
+        candidates = np.flatnonzero(exposed & targets & ~adopted)
+        p = adoption_probability(s.spread_innovation_per_year, s.spread_imitation_per_year,
+                                 share[candidates], r[candidates])
+        new = candidates[self.rng.random(len(candidates)) < p]
+        if len(new):
+            u.origin[new] = u.attribute(new, sources)
+            u.adopted_month[new] = month
+
+        methods = ~np.isnan(u.method_month)
+        method_sources_all = methods.astype(float)
+        method_sources_all[u.lead[:self.teams]] = method_sources
+        mshare = u.exposure(method_sources_all)
+        candidates = np.flatnonzero((mshare > 0) & targets & ~methods)
+        p = adoption_probability(METHOD_SPREAD_FACTOR * s.spread_innovation_per_year,
+                                 METHOD_SPREAD_FACTOR * s.spread_imitation_per_year, mshare[candidates],
+                                 r[candidates])
+        u.method_month[candidates[self.rng.random(len(candidates)) < p]] = month
+        self.history.append(self.snapshot(month, int(np.count_nonzero(change_sources))))
+
+    def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
+        """The adoption curve's row for one month (cumulative counts beyond the participants)."""
+        u = self.units
+        adopted = ~np.isnan(u.adopted_month)
+        return {
+            "month": month,
+            "spread_units": int(np.count_nonzero(adopted)),
+            "spread_organisations": self.organisations_reached(),
+            "method_spread_units": int(np.count_nonzero(~np.isnan(u.method_month))),
+            "exposed_units": int(np.count_nonzero(~np.isnan(u.exposed_month))),
+            "participating_units_adopted": participating_adopted,
+        }
+
+    def organisations_reached(self) -> int:
+        """Non-participating organisations with at least one unit that adopted."""
+        u = self.units
+        adopted = ~np.isnan(u.adopted_month) & (u.org >= self.teams)
+        return int(len(np.unique(u.org[adopted])))
+
+    def units_reached_by_team(self) -> np.ndarray:
+        """Units beyond the participants reached through each team (directly or along a chain)."""
+        u = self.units
+        adopted = ~np.isnan(u.adopted_month) & ~u.participant
+        return np.bincount(u.origin[adopted], minlength=self.teams)[: self.teams]
+
+    def first_roll_out_month(self) -> np.ndarray:
+        """For each team, the first month another unit of its own organisation adopted (NaN if none)."""
+        u = self.units
+        out = np.full(self.teams, np.nan)
+        inside = (u.org < self.teams) & ~u.participant & ~np.isnan(u.adopted_month)
+        for org in np.unique(u.org[inside]):
+            out[org] = np.nanmin(u.adopted_month[inside & (u.org == org)])
+        return out
+
+    def spread_improvement(self, team_improvement: np.ndarray) -> float:
+        """Improvement (measure units) in all adopting units this month: a share of their source team's."""
+        reached = self.units_reached_by_team()
+        return float(self.s.spread_effect_share * reached @ np.maximum(team_improvement, 0.0))
+
+    def adoption_curve(self) -> list[dict[str, float]]:
+        return list(self.history)
+
+
+def unit_graph(units: UnitNetwork, org_labels: list[str], team_ids: list[int],
+               team_ties: TeamTies | None = None) -> nx.Graph:
+    """All units as a networkx graph with adoption months as node attributes (-1 = never), for GraphML.
+
+    Node attributes: organisation (the organisation's id), unit (its number within the
+    organisation, 0 = the lead unit), participating, team_id (0 if none), exposed_month,
+    adopted_month, method_month, reached_through_team (team_id or 0). Edge attributes: weight (the
+    tie weight between units) and team_tie (strength of the tie between two participating teams at
+    the end, 0 if none).
+    """
+    g = nx.Graph()
+    first = units.lead[units.org]
+    for j in range(units.size):
+        team = int(units.team_of_unit[j])
+        origin = int(units.origin[j])
+        g.add_node(f"u{j}", organisation=org_labels[int(units.org[j])], unit=int(j - first[j]),
+                   participating=bool(units.participant[j]), team_id=team_ids[team] if team >= 0 else 0,
+                   exposed_month=_month(units.exposed_month[j]), adopted_month=_month(units.adopted_month[j]),
+                   method_month=_month(units.method_month[j]),
+                   reached_through_team=team_ids[origin] if origin >= 0 and not units.participant[j] else 0)
+    coo = sp.triu(units.ties, k=1).tocoo()
+    g.add_edges_from((f"u{a}", f"u{b}", {"weight": float(w), "team_tie": 0.0})
+                     for a, b, w in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
+    if team_ties is not None:
+        for a, b, strength in team_ties.pairs():
+            ua, ub = f"u{units.lead[a]}", f"u{units.lead[b]}"
+            if g.has_edge(ua, ub):
+                g.edges[ua, ub]["team_tie"] = strength
+            else:
+                g.add_edge(ua, ub, weight=0.0, team_tie=strength)
+    return g
+
+
+def _month(value: float) -> float:
+    return NEVER if math.isnan(value) else float(value)

@@ -1,0 +1,217 @@
+"""Spread (challenge 10): the organisation graph, ties between teams, and adoption beyond the participants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import paired_difference
+
+import sim
+from qicsim.cli import main
+from sim.network import NetworkFileError, TeamTies, read_network_file
+
+SMALL = {"teams": 12, "follow_up_months": 12.0}
+NO_TIES = {"tie_formation": 0.0, "network": "none"}
+
+
+def test_spread_beyond_participants_grows_with_spread_planning():
+    mean, se = paired_difference("spread_units", {"spread_planning": 0.0}, {"spread_planning": 1.0}, seeds=12)
+    assert mean > 0 and mean > 2 * se, (mean, se)
+
+
+def test_without_planning_spread_beyond_participants_stays_rare():
+    unplanned = [sim.run("breakthrough", seed=s).summary["spread_units_share"] for s in range(8)]
+    planned = [sim.run("breakthrough", seed=s, spread_planning=1.0).summary["spread_units_share"] for s in range(8)]
+    assert np.mean(unplanned) < 0.05, unplanned  # paper: 'not a priority for many collaboratives'
+    assert np.mean(planned) > 3 * np.mean(unplanned)
+
+
+def test_an_internal_collaborative_spreads_further_inside_participating_organisations():
+    def inside(**overrides) -> float:
+        model = sim.simulate("breakthrough", seed=3, spread_planning=0.5, **overrides)
+        u = model.units
+        return float(np.count_nonzero(~np.isnan(u.adopted_month) & (u.org < len(model.teams))))
+
+    assert inside(internal_collaborative=True) > inside(internal_collaborative=False)
+
+
+def test_removing_all_ties_stops_team_to_team_spread():
+    with_ties = [sim.run("breakthrough", seed=s, **SMALL).summary["changes_from_peers_mean"] for s in range(4)]
+    without = [sim.run("breakthrough", seed=s, **SMALL, **NO_TIES).summary["changes_from_peers_mean"]
+               for s in range(4)]
+    assert min(with_ties) > 0  # the test can fail: ties do carry changes
+    assert without == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_no_unit_adopts_before_it_was_exposed():
+    for seed in range(3):
+        model = sim.simulate("breakthrough", seed=seed, spread_planning=1.0, internal_collaborative=True)
+        u = model.units
+        adopted = ~np.isnan(u.adopted_month)
+        assert adopted.sum() > 10  # something spread, so the check below checks something
+        assert not np.isnan(u.exposed_month[adopted]).any()
+        assert (u.exposed_month[adopted] <= u.adopted_month[adopted]).all()
+        methods = ~np.isnan(u.method_month)
+        assert not adopted[u.participant].any() and not methods[u.participant].any()
+        assert (u.origin[adopted] >= 0).all(), "every adopting unit was reached through a team"
+
+
+def test_team_outcomes_attribute_every_spread_unit_to_one_team():
+    result = sim.run("breakthrough", seed=2, spread_planning=1.0)
+    assert result.team_outcomes["spread_units"].sum() == result.summary["spread_units"]
+    assert result.summary["spread_units"] > 0
+    curve = result.adoption
+    assert curve["month"].tolist() == list(range(len(curve)))
+    assert curve["spread_units"].is_monotonic_increasing and curve["spread_units"].iloc[-1] == \
+        result.summary["spread_units"]
+    rolled = result.team_outcomes["roll_out_days"].dropna()
+    assert len(rolled) and (rolled >= 0).all()
+
+
+def test_spread_planning_leaves_the_teams_exactly_as_they_were():
+    """Spread draws from its own stream: planning it changes who adopts, not the teams' own runs."""
+    a = sim.run("breakthrough", seed=4, **SMALL).team_outcomes
+    b = sim.run("breakthrough", seed=4, **SMALL, spread_planning=1.0).team_outcomes
+    own = [c for c in a.columns if c not in ("spread_units", "roll_out_days")]
+    pd.testing.assert_frame_equal(a[own], b[own])
+    assert b["spread_units"].sum() >= a["spread_units"].sum()
+
+
+def test_ties_fade_after_the_end_unless_a_community_of_practice_is_planned():
+    fading = sim.simulate("breakthrough", seed=1, **SMALL).ties.strength.sum()
+    kept = sim.simulate("breakthrough", seed=1, **SMALL, post_collaborative_network=1.0).ties.strength.sum()
+    assert kept > 0 and fading < 0.5 * kept
+
+
+def test_less_lecturing_and_more_informal_time_form_more_ties():
+    base = sim.load_scenario("breakthrough")
+    lectures = base.with_overrides(didactic_share=0.85, informal_time_share=0.05)
+    mingling = base.with_overrides(didactic_share=0.2, informal_time_share=0.3)
+    assert TeamTies.formation_chance(mingling) > TeamTies.formation_chance(lectures)
+    assert TeamTies.formation_chance(base.with_overrides(tie_formation=0.0)) == 0.0
+
+    def ties_formed(s: sim.Scenario) -> int:
+        ties = TeamTies(30, nx.empty_graph(30))
+        ties.session(np.arange(30), s, np.random.default_rng(0))
+        return int(np.count_nonzero(np.triu(ties.strength)))
+
+    assert ties_formed(mingling) > ties_formed(lectures)
+
+
+def test_generated_graphs_have_the_documented_shape():
+    small_world = sim.simulate("breakthrough", seed=1, **SMALL, other_organisations=188, network_degree=6)
+    scale_free = sim.simulate("breakthrough", seed=1, **SMALL, other_organisations=188, network="scale_free",
+                              network_degree=6)
+    for model in (small_world, scale_free):
+        g = model.organisation_graph.graph
+        assert g.number_of_nodes() == 200 and nx.is_connected(g)
+        assert 5 <= 2 * g.number_of_edges() / 200 <= 7  # mean degree about network_degree
+        assert model.units.size == 200 * 5
+        assert len(model.organisations) == 200
+    degrees = [max(d for _, d in m.organisation_graph.graph.degree()) for m in (small_world, scale_free)]
+    assert degrees[1] > 2 * degrees[0], "a scale-free graph has hubs"
+
+
+def test_the_national_scenario_has_its_size():
+    s = sim.load_scenario("national")
+    assert s.teams + s.other_organisations == 2000
+    assert (s.teams + s.other_organisations) * s.units_per_organisation == 20_000
+
+
+# ---- network files ---------------------------------------------------------------------------
+
+
+def edge_list(tmp_path: Path, text: str, name: str = "region.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_users_edge_list_is_the_organisation_graph(tmp_path: Path):
+    path = edge_list(tmp_path, "# region\n" + "".join(f"h{i} h{i + 1}\n" for i in range(19)) + "h0 h19 2.5\n")
+    model = sim.simulate("breakthrough", seed=1, **SMALL, network="file", network_file=str(path))
+    g = model.organisation_graph.graph
+    assert g.number_of_nodes() == 20 and g.number_of_edges() == 20
+    assert sorted(model.organisation_graph.labels) == sorted(f"h{i}" for i in range(20))
+    assert len(model.organisations) == 20
+
+
+def test_a_graphml_file_with_participants_and_units(tmp_path: Path):
+    g = nx.path_graph(15)
+    for n in g.nodes:
+        g.nodes[n]["participating"] = n < 12
+        g.nodes[n]["units"] = 3
+    path = tmp_path / "region.graphml"
+    nx.write_graphml(g, path)
+    model = sim.simulate("breakthrough", seed=1, **SMALL, network="file", network_file=str(path))
+    assert model.organisation_graph.labels[:12] == [str(i) for i in range(12)]
+    assert model.units.size == 45
+
+
+def test_a_network_file_in_a_scenario_is_found_beside_it(tmp_path: Path):
+    edge_list(tmp_path, "".join(f"{i} {i + 1}\n" for i in range(14)))
+    (tmp_path / "mine.yaml").write_text("base: breakthrough\nparameters:\n  teams: 12\n  network: file\n"
+                                        "  network_file: region.txt\n", encoding="utf-8")
+    s = sim.load_scenario(tmp_path / "mine.yaml")
+    assert Path(s.network_file) == tmp_path / "region.txt"
+    assert sim.simulate(s, seed=1, follow_up_months=1.0).organisation_graph.size == 15
+
+
+@pytest.mark.parametrize(("text", "name", "message"), [
+    ("a b\nc\n", "bad.txt", "line 2: expected two organisation ids"),
+    ("a b x\n", "bad.txt", "weight 'x' is not a number"),
+    ("a b -1\n", "bad.txt", "must be positive"),
+    ("<graphml><graph><node id='a'>", "bad.graphml", "not a readable GraphML file"),
+    ("", "empty.txt", "no organisations"),
+])
+def test_a_malformed_network_file_gives_a_clear_error(tmp_path: Path, text: str, name: str, message: str):
+    path = edge_list(tmp_path, text, name)
+    with pytest.raises(NetworkFileError, match=message) as info:
+        read_network_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_network_files_that_do_not_fit_the_scenario(tmp_path: Path):
+    path = edge_list(tmp_path, "a b\nb c\n")
+    with pytest.raises(NetworkFileError, match="3 organisations, fewer than teams = 12"):
+        sim.simulate("breakthrough", seed=1, **SMALL, network="file", network_file=str(path))
+    with pytest.raises(NetworkFileError, match="no such file"):
+        sim.simulate("breakthrough", seed=1, **SMALL, network="file", network_file=str(tmp_path / "nope.txt"))
+    with pytest.raises(NetworkFileError, match="required when network = file"):
+        sim.simulate("breakthrough", seed=1, **SMALL, network="file")
+    g = nx.path_graph(15)
+    g.nodes[0]["participating"] = True
+    nx.write_graphml(g, tmp_path / "marked.graphml")
+    with pytest.raises(NetworkFileError, match="1 nodes are marked participating but the scenario has teams = 12"):
+        sim.simulate("breakthrough", seed=1, **SMALL, network="file", network_file=str(tmp_path / "marked.graphml"))
+    g.nodes[0]["units"] = 0
+    nx.write_graphml(g, tmp_path / "units.graphml")
+    with pytest.raises(NetworkFileError, match="units = 0"):
+        read_network_file(tmp_path / "units.graphml")
+
+
+def test_cli_bad_network_file_exits_2_without_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    path = edge_list(tmp_path, "a b c d\n")
+    code = main(["run", "--set", "network=file", "--set", f"network_file={path}", "--set", "teams=2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "line 1: expected two organisation ids" in err and "Traceback" not in err
+
+
+def test_cli_network_out_writes_graphml_with_adoption_months(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    out = tmp_path / "net.graphml"
+    code = main(["run", "--seed", "2", "--set", "spread_planning=1", "--network-out", str(out)])
+    assert code == 0 and "wrote the network of replicate 0" in capsys.readouterr().out
+    g = nx.read_graphml(out)
+    assert g.number_of_nodes() == (30 + 30) * 5
+    months = {n: d["adopted_month"] for n, d in g.nodes(data=True)}
+    exposed = {n: d["exposed_month"] for n, d in g.nodes(data=True)}
+    adopters = [n for n, m in months.items() if m >= 0]
+    assert adopters and all(0 <= exposed[n] <= months[n] for n in adopters)
+    assert sum(d["participating"] for _, d in g.nodes(data=True)) == 30
+    assert any(d["team_tie"] > 0 for _, _, d in g.edges(data=True))
+    assert not list(tmp_path.glob("*.tmp*")), "no temporary files left"
