@@ -41,7 +41,7 @@ from tqdm import tqdm
 import scenarios
 import sim
 from experiments import provenance
-from qicsim import cli_app, cli_cea, cli_experiments
+from qicsim import cli_app, cli_cea, cli_experiments, cli_report, cli_validate
 from qicsim.arguments import PROG, add_scenario_argument, error, whole_number
 from sim.files import atomic_open, write_csv, write_parquet, write_text
 from sim.network import unit_graph
@@ -442,6 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_show)
     cli_experiments.add_commands(commands)
     cli_cea.add_commands(commands)
+    cli_validate.add_commands(commands)
+    cli_report.add_commands(commands)
     cli_app.add_commands(commands)  # solara itself is imported only when the dashboard runs
     return parser
 

@@ -1,0 +1,571 @@
+"""One self-contained HTML report of a run folder (``qicsim run --out``) or a sweep (``qicsim sweep``).
+
+The report is a single file that opens offline and can be mailed or archived with a paper: the
+figures are embedded as base64 PNG, there are no scripts, web fonts or external links, and it
+carries what is needed to reproduce every number in it (the effective scenario, the seeds, the
+command, the versions of qicsim and its libraries). The section "What changes when..." runs the
+paper's qualitative claims as a small paired-seed sweep (:mod:`analysis.effects`) so that a reader
+sees, next to the results, whether the model shows the paper's mechanisms.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import platform
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import sim
+from analysis import figures
+from analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS, effect_seeds, run_effects
+from experiments import provenance
+from sim.calendar import Calendar
+from sim.files import write_text
+
+__all__ = ["CLAIMS", "ReportError", "build_report", "folder_kind", "write_report"]
+
+RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "scenario.yaml")
+"""What ``qicsim run --out DIR`` writes (and a run report reads); optional: adoption.csv, network.graphml."""
+
+SWEEP_MARKER = "manifest.json"
+VERSION_PACKAGES = ("qicsim", "mesa", "numpy", "pandas", "networkx", "matplotlib")
+MAX_POINT_ROWS = 60
+"""Longest table of outcome means by point shown in a sweep report (the rest: the runs table)."""
+
+FIGURES = {
+    "trajectories": "Performance trajectories: mean measured and true performance by month with percentile bands",
+    "ihi": "IHI score distribution by month: share of teams at each score",
+    "dropout": "Kaplan-Meier drop-out curves by team-leader change, with the number at risk",
+    "sustain": "Sustain curve: share of teams still significantly improved after the end",
+    "adoption": "Adoption curve: spread beyond the participants by month",
+    "network": "Spread network: units coloured by the month they adopted",
+    "effects": "What changes when: paired-seed effects of the paper's levers",
+}
+"""Figure name -> the ``alt`` text of its ``<img>`` (tests look for these)."""
+
+
+class ReportError(ValueError):
+    """The folder cannot be reported on (not a run or sweep folder, unreadable files)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# what kind of folder
+# ---------------------------------------------------------------------------------------------
+
+
+def folder_kind(folder: str | Path) -> str:
+    """``"sweep"`` (a ``manifest.json``) or ``"run"`` (a ``summary.csv``); :class:`ReportError` otherwise."""
+    folder = Path(folder)
+    expected = (f"expected a run folder (with {', '.join(RUN_FILES)}, as written by `qicsim run --out DIR`) or a "
+                f"sweep folder (with {SWEEP_MARKER}, as written by `qicsim sweep SPEC --out DIR`)")
+    if not folder.is_dir():
+        raise ReportError(f"{str(folder)!r} is not a folder; {expected}")
+    if (folder / SWEEP_MARKER).is_file():
+        return "sweep"
+    if (folder / "summary.csv").is_file():
+        return "run"
+    raise ReportError(f"{str(folder)!r} is neither a run folder nor a sweep folder; {expected}")
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML pieces
+# ---------------------------------------------------------------------------------------------
+
+CSS = """
+body { font-family: Georgia, 'Times New Roman', serif; max-width: 64rem; margin: 2rem auto; padding: 0 1rem;
+       color: #111; line-height: 1.45; }
+h1, h2, h3 { font-family: Helvetica, Arial, sans-serif; }
+h2 { border-bottom: 1px solid #999; padding-bottom: .2rem; margin-top: 2.2rem; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .9rem; }
+th, td { border-bottom: 1px solid #ccc; padding: .2rem .6rem; text-align: right; vertical-align: top; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; }
+thead th { border-bottom: 2px solid #333; }
+pre { background: #f4f4f4; padding: .6rem; overflow-x: auto; font-size: .8rem; white-space: pre-wrap; }
+figure { margin: 1.2rem 0; page-break-inside: avoid; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .9rem; color: #333; }
+.note { color: #444; font-style: italic; }
+code { font-size: .9em; }
+.wide { overflow-x: auto; }
+"""
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def number(key: str, value: object) -> str:
+    """One outcome as text: money without decimals, months with one, shares with three; n/a for NaN."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if "cost" in key or key in ("net_monetary_benefit", "savings"):
+        return f"{x:,.0f}"
+    if key.startswith("months_") or "_months" in key:
+        return f"{x:,.1f}"
+    if key == "teams" or key.startswith("n_"):
+        return f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}"
+    return f"{x:,.3f}"
+
+
+def html_table(frame: pd.DataFrame, formatters: dict[str, Callable[[object], str]] | None = None,
+               text_columns: Sequence[str] = ()) -> str:
+    """A plain HTML table (escaped); text columns are left-aligned."""
+    formatters = formatters or {}
+    head = "".join(f'<th class="text">{_esc(c)}</th>' if c in text_columns else f"<th>{_esc(c)}</th>"
+                   for c in frame.columns)
+    body = []
+    for values in frame.itertuples(index=False, name=None):  # keeps each column's type (ints stay ints)
+        cells = []
+        for c, value in zip(frame.columns, values, strict=True):
+            text = formatters[c](value) if c in formatters else str(value)
+            cls = ' class="text"' if c in text_columns else ""
+            cells.append(f"<td{cls}>{_esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def image(path: Path, alt: str, caption: str) -> str:
+    """A figure embedded as a data: URI, so that the report needs no other file."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{_esc(alt)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def note(text: str) -> str:
+    return f'<p class="note">{_esc(text)}</p>'
+
+
+def page(title: str, sections: Sequence[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_esc(title)}</title>"
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# shared sections
+# ---------------------------------------------------------------------------------------------
+
+
+def interval_table(values: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Mean and 95% interval (2.5th-97.5th percentile over replicates) of each key; NaNs left out."""
+    rows = []
+    for key in keys:
+        x = pd.to_numeric(values[key], errors="coerce").to_numpy(dtype=float)
+        x = x[np.isfinite(x)]
+        if len(x):
+            low, high = np.percentile(x, [2.5, 97.5])
+            rows.append((key, number(key, x.mean()), number(key, low), number(key, high), len(x)))
+        else:
+            rows.append((key, "n/a", "n/a", "n/a", 0))
+    return pd.DataFrame(rows, columns=["outcome", "mean", "2.5%", "97.5%", "replicates with a value"])
+
+
+def versions_section(extra: dict[str, object] | None = None) -> str:
+    """The versions of qicsim and its libraries that made this report (and, for a sweep, its results)."""
+    info = provenance.code_version()
+    rows = [(name, provenance.package_version(name) or "not installed") for name in VERSION_PACKAGES]
+    rows.append(("python", platform.python_version()))
+    rows.append(("git commit", (info.get("git_commit") or "not a git checkout")
+                 + (" (with uncommitted changes)" if info.get("git_dirty") else "")))
+    out = ["<h3>Versions used to make this report</h3>",
+           html_table(pd.DataFrame(rows, columns=["package", "version"]), text_columns=["package", "version"])]
+    if extra:
+        out.append("<h3>Versions that made the results</h3>")
+        out.append(html_table(pd.DataFrame([(k, str(v)) for k, v in extra.items()], columns=["item", "value"]),
+                              text_columns=["item", "value"]))
+    return "\n".join(out)
+
+
+def effects_section(effects: pd.DataFrame | None, figure_dir: Path, seeds: int, teams: int) -> str:
+    """The paper's claims, each with its lever, outcome, paired effect and verdict."""
+    out = ['<h2 id="effects">What changes when…</h2>']
+    if effects is None:
+        out.append(note("Skipped (--no-effects). Run `qicsim report DIR` without it to add the paired-seed "
+                        "effects of the paper's levers."))
+        return "\n".join(out)
+    seed_list = effect_seeds(seeds, EFFECTS_SEED)
+    out.append(f"<p>Each of the paper's qualitative claims (<code>calibration/targets.yaml</code>, "
+               f"<code>qualitative</code>) as one lever change on the built-in scenario, run on {seeds} paired seeds "
+               f"(seed <i>i</i> = <code>sim.derive_seed({EFFECTS_SEED}, i)</code>: "
+               f"{_esc(', '.join(map(str, seed_list)))})"
+               f" with {teams} teams. Effect = changed − base, mean ± standard error over the seeds; "
+               "'as expected' means the paper's direction and at least two standard errors from zero. These "
+               "runs do not depend on the folder reported on.</p>")
+    table = effects.assign(
+        effect=[("n/a" if not math.isfinite(m) else f"{m:+.3f} ± {s:.3f}") for m, s in zip(effects["mean"],
+                                                                                           effects["se"], strict=True)],
+        expected=effects["expected"].map({1: "increase", -1: "decrease"}),
+    )[["claim", "lever", "key", "unit", "expected", "effect", "n", "verdict"]]
+    out.append(html_table(table, text_columns=["claim", "lever", "key", "unit", "expected", "verdict"]))
+    chart = figures.effects_chart(effects, figure_dir / "effects.png")
+    if chart is not None:
+        out.append(image(chart, FIGURES["effects"], "Paired differences (changed − base), mean ± 2 SE; filled: "
+                                                    "in the paper's direction, hollow: not. One panel per unit."))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# a run folder
+# ---------------------------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"scenario (?P<source>'[^']*'|\"[^\"]*\"), overrides: (?P<overrides>.*); base seed "
+                      r"(?P<seed>\d+), (?P<reps>\d+) replicate")
+
+
+@dataclass
+class RunFolder:
+    """What a run report reads; missing optional files are None and their figures are skipped."""
+
+    folder: Path
+    summary: pd.DataFrame
+    scenario_text: str
+    team_outcomes: pd.DataFrame | None = None
+    teams: pd.DataFrame | None = None
+    scenario: sim.Scenario | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_run(folder: Path) -> RunFolder:
+    """Read a run folder; unreadable required files raise :class:`ReportError`."""
+    try:
+        summary = pd.read_csv(folder / "summary.csv")
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{folder / 'summary.csv'}: cannot read it ({exc})") from None
+    if summary.empty or "seed" not in summary.columns:
+        raise ReportError(f"{folder / 'summary.csv'}: not a qicsim run summary (no rows or no seed column)")
+    path = folder / "scenario.yaml"
+    run = RunFolder(folder, summary, path.read_text(encoding="utf-8") if path.is_file() else "")
+    if not run.scenario_text:
+        run.notes.append("scenario.yaml is missing: the run cannot be reproduced from this folder alone.")
+    else:
+        try:
+            run.scenario = sim.load_scenario(path)
+        except sim.ScenarioError as exc:  # e.g. written by another qicsim version
+            run.notes.append(f"scenario.yaml does not load in this qicsim ({exc}); the end of the collaborative "
+                             "is read from the team table's phases instead.")
+    if (folder / "team_outcomes.csv").is_file():
+        run.team_outcomes = pd.read_csv(folder / "team_outcomes.csv")
+    if (folder / "teams.parquet").is_file():
+        run.teams = pd.read_parquet(folder / "teams.parquet")
+    missing = [n for n in RUN_FILES if not (folder / n).is_file()]
+    if missing:
+        run.notes.append(f"missing from the folder: {', '.join(missing)}; the figures that need them are left out.")
+    return run
+
+
+def end_month(run: RunFolder) -> int | None:
+    """The month at whose end the collaborative is over: from the scenario's calendar, else the month
+    before the first follow-up month of the team table."""
+    if run.scenario is not None:
+        return Calendar.for_scenario(run.scenario).end_month
+    if run.teams is not None:
+        follow = run.teams.loc[run.teams["phase"] == "follow_up", "month"]
+        return int(follow.min()) - 1 if len(follow) else int(run.teams["month"].max())
+    return None
+
+
+def reproduce_command(run: RunFolder) -> str:
+    """The command that remakes the folder: its own scenario.yaml, base seed and replicates."""
+    match = _COMMENT.search(run.scenario_text)
+    reps = len(run.summary)
+    if match:
+        seed = match["seed"]
+        original = f"qicsim run {match['source'].strip(chr(39) + chr(34))}"
+        if match["overrides"] != "none":
+            original += "".join(f" --set {part.strip()}" for part in match["overrides"].split(", "))
+        return (f"qicsim run {run.folder / 'scenario.yaml'} --seed {seed} --reps {reps} --out NEW_DIR\n"
+                f"# as first run: {original} --seed {seed} --reps {reps}")
+    seeds = ", ".join(str(s) for s in run.summary["seed"])
+    return (f"# the base seed is not recorded; each replicate runs with its own seed:\n"
+            f"python -c \"import sim; [sim.run('{run.folder / 'scenario.yaml'}', seed=s) for s in [{seeds}]]\"")
+
+
+def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
+    """Every figure a run folder supports, as HTML, with notes for those left out."""
+    out: list[str] = []
+    end = end_month(run)
+    s = run.scenario
+    measure, unit = (s.measure_name, s.measure_unit) if s is not None else ("performance", "")
+    if run.teams is not None and end is not None:
+        path = figures.performance_trajectories(run.teams, end, figure_dir / "trajectories.png", measure=measure,
+                                                unit=unit)
+        out.append(image(path, FIGURES["trajectories"],
+                         "Mean (black) and 25–75% / 10–90% bands across teams and replicates; measured values are "
+                         "what the teams' data show (missing when no data), true values what patients get. "
+                         "Dashed: end of the collaborative."))
+        path = figures.ihi_distribution(run.teams, figure_dir / "ihi.png", end)
+        out.append(image(path, FIGURES["ihi"], "Share of teams still taking part at each IHI assessment score "
+                                               "(0.5–5.0) by month, all replicates pooled."))
+    if run.team_outcomes is not None and end is not None:
+        path = figures.dropout_curves(run.team_outcomes, end, figure_dir / "dropout.png")
+        out.append(image(path, FIGURES["dropout"],
+                         "Kaplan–Meier estimate of staying in the collaborative; teams that did not drop out are "
+                         "censored at the end of the collaborative; all replicates pooled. Teams are grouped by "
+                         "whether their leader changed at any time during the collaborative, so the groups are "
+                         "descriptive, not a time-varying hazard model."))
+    if run.teams is not None and run.team_outcomes is not None and end is not None:
+        threshold = s.significant_improvement_threshold if s is not None else 0.2
+        direction = None
+        if s is not None:
+            direction = 1 if s.best_practice_performance > s.baseline_performance else -1
+        path = figures.sustain_curve(run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png",
+                                     direction)
+        if path is None:
+            out.append(note("No months of follow-up after the end: the sustain curve is left out."))
+        else:
+            out.append(image(path, FIGURES["sustain"],
+                             f"Top: share of teams at least {threshold:.0%} better than their baseline (true "
+                             "measure), among those that were at the end and among all enrolled teams. Bottom: "
+                             "change of the true measure since the end, positive = better."))
+    adoption = figures.adoption_curve(figures.load_adoption(run.folder), figure_dir / "adoption.png", end)
+    if adoption is not None:
+        out.append(image(adoption, FIGURES["adoption"], "Cumulative units and organisations beyond the "
+                                                        "participants that took up the changes or the QI method."))
+    else:
+        out.append(note("No adoption.csv in this folder: the adoption curve is left out."))
+    network = figures.network_picture(run.folder / "network.graphml", figure_dir / "network.png")
+    if network is not None:
+        out.append(image(network, FIGURES["network"], "The network of units (network.graphml; one replicate). "
+                                                      "Layout: networkx spring layout, seed 1."))
+    else:
+        out.append(note("No network.graphml in this folder (write one with `qicsim run ... --network-out "
+                        "DIR/network.graphml`): the network picture is left out."))
+    return out
+
+
+def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, seeds: int, teams: int) -> str:
+    """The HTML report of a run folder."""
+    folder = run.folder
+    name = run.scenario.name if run.scenario is not None else str(run.summary.get("scenario", ["?"])[0])
+    reps = len(run.summary)
+    keys = [c for c in run.summary.columns if c not in ("replicate", "seed", "scenario")]
+    headline = [k for k in sim.SUMMARY_KEYS if k in keys]
+    ordered = headline + [k for k in keys if k not in headline]
+    currency = f" Costs in {run.scenario.currency} at {run.scenario.price_year} prices." if run.scenario else ""
+    sections = [
+        f"<h1>qicsim report: scenario {_esc(name)}</h1>",
+        f"<p>Run folder <code>{_esc(folder)}</code>, {reps} replicate(s); report made "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC with qicsim {_esc(provenance.package_version('qicsim'))}.</p>",
+        *(note(n) for n in run.notes),
+        '<h2 id="summary">Summary</h2>',
+        f"<p>Mean and 95% interval (2.5th–97.5th percentile of the {reps} replicate values) of every outcome; "
+        f"shares are of all enrolled teams (intention to treat).{_esc(currency)}</p>",
+        html_table(interval_table(run.summary, ordered), text_columns=["outcome"]),
+        '<h2 id="figures">Figures</h2>',
+        *run_figures(run, figure_dir),
+        effects_section(effects, figure_dir, seeds, teams),
+        '<h2 id="scenario">Scenario</h2>',
+        "<p>The effective scenario (every parameter; <code>scenario.yaml</code> in the folder):</p>",
+        f"<pre>{_esc(run.scenario_text or '(missing)')}</pre>",
+        '<h2 id="reproduce">Seeds, versions and how to reproduce</h2>',
+        "<p>Replicate <i>r</i> ran with the seed below; <code>sim.run(scenario, seed=seed)</code> reproduces it "
+        "exactly, in any process.</p>",
+        html_table(run.summary[["replicate", "seed"]]),
+        f"<pre>{_esc(reproduce_command(run))}</pre>",
+        versions_section(_run_versions(run)),
+    ]
+    return page(f"qicsim report: {name}", sections)
+
+
+def _run_versions(run: RunFolder) -> dict[str, object] | None:
+    """The qicsim version that made a run folder, from its scenario.yaml header (None if not recorded)."""
+    match = re.search(r"Effective scenario of a qicsim (\S+) run", run.scenario_text)
+    return {"qicsim (scenario.yaml header)": match[1]} if match else None
+
+
+# ---------------------------------------------------------------------------------------------
+# a sweep folder
+# ---------------------------------------------------------------------------------------------
+
+
+def one_way_table(runs: pd.DataFrame, parameters: Sequence[str], key: str) -> pd.DataFrame:
+    """For each numeric varied parameter, the mean outcome where it is at its lowest and highest
+    values (the extreme values of a grid; the bottom and top fifth of a sampled design), averaged
+    over the other parameters: a one-way sensitivity read off the sweep itself."""
+    rows = []
+    for p in parameters:
+        x = pd.to_numeric(runs[p], errors="coerce")
+        if x.isna().all() or x.nunique() < 2:
+            continue
+        if x.nunique() <= 10:
+            low_mask, high_mask = x == x.min(), x == x.max()
+        else:
+            low_mask, high_mask = x <= x.quantile(0.2), x >= x.quantile(0.8)
+        rows.append({"parameter": p, "low": runs.loc[low_mask, key].mean(), "high": runs.loc[high_mask, key].mean(),
+                     "low_value": round(float(x[low_mask].mean()), 3), "high_value": round(float(x[high_mask].mean()),
+                                                                                            3)})
+    return pd.DataFrame(rows, columns=["parameter", "low", "high", "low_value", "high_value"])
+
+
+def sweep_keys(manifest: dict, limit: int = 3) -> list[str]:
+    """The outcomes a sweep report charts: the spec's summary keys or the headline outcomes, at most ``limit``."""
+    stored = list(manifest.get("summary_keys", []))
+    chosen = manifest.get("spec", {}).get("outputs", {}).get("summary") or [k for k in sim.SUMMARY_KEYS
+                                                                             if k in stored]
+    return [k for k in chosen if k in stored][:limit] or stored[:limit]
+
+
+def sensitivity_html(folder: Path, method: str, keys: list[str], figure_dir: Path) -> list[str]:
+    """Sobol or Morris indices with their bar charts; the stored sensitivity.csv when they cannot be computed."""
+    from experiments.sensitivity import analyse
+    from experiments.spec import ExperimentError
+
+    out = [f'<h2 id="sensitivity">Sensitivity indices ({_esc(method)})</h2>']
+    try:
+        result = analyse(folder, keys)
+    except ExperimentError as exc:
+        out.append(note(f"Indices not computed: {exc}"))
+        stored = folder / "sensitivity.csv"
+        if stored.is_file():
+            out.append("<p>The stored <code>sensitivity.csv</code>:</p>")
+            out.append(html_table(pd.read_csv(stored).round(4), text_columns=["key", "parameter"]))
+        return out
+    out.append(f"<p>Computed with SALib on the mean over {result.replications} replicate(s) at each of "
+               f"{result.points} points (as <code>qicsim sensitivity</code>); 95% bootstrap intervals.</p>")
+    for indices in result.indices:
+        if indices.table is None:
+            out.append(note(f"{indices.key}: {indices.skipped}"))
+            continue
+        out.append(f"<h3>{_esc(indices.key)}</h3>")
+        out.append(html_table(indices.table.reset_index().round(4), text_columns=["parameter"]))
+        path = figures.sensitivity_bars(indices, method, figure_dir / f"sensitivity_{indices.key}.png")
+        out.append(image(path, f"Sensitivity indices of {indices.key}",
+                         f"{method.capitalize()} indices of {indices.key} with 95% intervals."))
+    return out
+
+
+@dataclass
+class SweepFolder:
+    """What a sweep report reads: the manifest and the runs table."""
+
+    folder: Path
+    manifest: dict
+    runs: pd.DataFrame
+
+
+def load_sweep(folder: Path) -> SweepFolder:
+    """Read a sweep folder's manifest and runs; :class:`ReportError` when they cannot be read."""
+    from experiments.spec import ExperimentError
+    from experiments.storage import load_table, read_manifest
+
+    try:
+        return SweepFolder(folder, read_manifest(folder), load_table(folder))
+    except (ExperimentError, OSError, ValueError) as exc:
+        raise ReportError(str(exc)) from None
+
+
+def sweep_report(sweep: SweepFolder, effects: pd.DataFrame | None, figure_dir: Path, seeds: int, teams: int) -> str:
+    """The HTML report of a sweep folder."""
+    folder, manifest, runs = sweep.folder, sweep.manifest, sweep.runs
+    spec = manifest.get("spec", {})
+    varied = list(manifest.get("varied", []))
+    method = spec.get("sampler", {}).get("method", "?")
+    keys = sweep_keys(manifest)
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    failed = int((runs["status"] == "failed").sum()) if len(runs) else 0
+    sections = [
+        f"<h1>qicsim report: sweep {_esc(manifest.get('name', folder.name))}</h1>",
+        f"<p>{_esc(spec.get('description') or '')}</p>",
+        f"<p>Sweep folder <code>{_esc(folder)}</code>: sampler {_esc(method)}, {manifest.get('points')} points × "
+        f"{manifest.get('replications')} replicates = {manifest.get('total_runs')} runs; {len(runs)} stored, "
+        f"{failed} failed. Varied: {_esc(', '.join(varied))}. Report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.</p>",
+        '<h2 id="summary">Outcome means by point</h2>',
+    ]
+    if ok.empty:
+        sections.append(note("No finished runs yet."))
+    else:
+        shown_keys = sweep_keys(manifest, limit=len(sim.SUMMARY_KEYS))
+        means = ok.groupby("point_id")[[*varied, *shown_keys]].mean(numeric_only=True).reset_index()
+        counts = ok.groupby("point_id").size().rename("runs").reset_index()
+        table = means.merge(counts, on="point_id")
+        for v in varied:  # non-numeric levers (choices) are taken from the first run at the point
+            if v not in table.columns:
+                table = table.merge(ok.groupby("point_id")[v].first().reset_index(), on="point_id")
+        table = table[["point_id", *varied, "runs", *shown_keys]]
+        formats = {k: (lambda x, k=k: number(k, x)) for k in shown_keys}
+        formats.update({v: (lambda x: f"{x:.3g}" if isinstance(x, float) else str(x)) for v in varied})
+        sections.append(f"<p>Mean over replicates at each point ({min(len(table), MAX_POINT_ROWS)} of {len(table)} "
+                        "points shown; all runs: <code>experiments.load_table(DIR)</code>). Overall:</p>")
+        sections.append(html_table(interval_table(ok, shown_keys).rename(
+            columns={"replicates with a value": "runs with a value"}), text_columns=["outcome"]))
+        sections.append(html_table(table.head(MAX_POINT_ROWS), formats))
+        sections.append('<h2 id="one-way">One-way sensitivity</h2>')
+        sections.append("<p>Mean outcome where each varied parameter is at its low and its high values (grid: the "
+                        "extreme values; sampled designs: the bottom and top fifth), averaged over the others; the "
+                        "base line is the mean over all runs.</p>")
+        for key in keys:
+            table = one_way_table(ok, varied, key)
+            if table.empty or table[["low", "high"]].isna().all().all():
+                sections.append(note(f"{key}: no numeric parameter varies, no one-way chart."))
+                continue
+            path = figures.tornado(table, key, float(ok[key].mean()), figure_dir / f"tornado_{key}.png")
+            sections.append(image(path, f"One-way sensitivity of {key}",
+                                  f"Tornado chart of {key}: bars from the mean over all runs to the mean at each "
+                                  "parameter's low (hatched) and high (solid) values."))
+    if method in ("sobol", "morris") and not ok.empty:
+        sections.extend(sensitivity_html(folder, method, keys, figure_dir))
+    sections.append(note("Team-level figures (trajectories, IHI scores, drop-out, sustainment) are drawn for run "
+                         "folders: `qicsim run SCENARIO --reps R --out DIR`, then `qicsim report DIR`."))
+    sections.append(effects_section(effects, figure_dir, seeds, teams))
+    scenario_text = (folder / "scenario.yaml").read_text(encoding="utf-8") if (folder / "scenario.yaml").is_file() \
+        else yaml.safe_dump(manifest.get("scenario", {}), sort_keys=False)
+    spec_text = (folder / "spec.yaml").read_text(encoding="utf-8") if (folder / "spec.yaml").is_file() \
+        else yaml.safe_dump(spec, sort_keys=False)
+    code = manifest.get("code_version", {})
+    sections += [
+        '<h2 id="scenario">Spec and base scenario</h2>',
+        f"<pre>{_esc(spec_text)}</pre>",
+        "<p>The effective base scenario:</p>",
+        f"<pre>{_esc(scenario_text)}</pre>",
+        '<h2 id="reproduce">Seeds, versions and how to reproduce</h2>',
+        f"<p>Run <i>r</i> of point <i>p</i> has <code>run_id = {_esc(manifest.get('run_id', ''))}</code> and seed "
+        f"<code>{_esc(manifest.get('seed', ''))}</code> (every run's seed is in the runs table).</p>",
+        f"<pre>{_esc(f'qicsim sweep {folder / 'spec.yaml'} --out NEW_DIR')}</pre>",
+        versions_section({"qicsim": code.get("qicsim"), "git commit": code.get("git_commit"),
+                          "uncommitted changes": code.get("git_dirty"), "python": code.get("python"),
+                          **{k: v for k, v in (code.get("packages") or {}).items() if k != "qicsim"},
+                          "created": manifest.get("created")}),
+    ]
+    return page(f"qicsim report: sweep {manifest.get('name', '')}", sections)
+
+
+# ---------------------------------------------------------------------------------------------
+# entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def build_report(folder: str | Path, *, effects: bool = True, seeds: int = EFFECTS_SEEDS, teams: int = EFFECTS_TEAMS,
+                 progress: Callable[[], object] | None = None) -> str:
+    """The report of a run or sweep folder as one HTML string; :class:`ReportError` when the folder
+    is neither. ``effects=False`` skips the paired-seed sweep of the paper's claims."""
+    folder = Path(folder)
+    data = load_run(folder) if folder_kind(folder) == "run" else load_sweep(folder)  # read before the sweep
+    table = run_effects(CLAIMS, seeds=seeds, teams=teams, progress=progress) if effects else None
+    with tempfile.TemporaryDirectory(prefix="qicsim-report-") as tmp:
+        if isinstance(data, RunFolder):
+            return run_report(data, table, Path(tmp), seeds, teams)
+        return sweep_report(data, table, Path(tmp), seeds, teams)
+
+
+def write_report(folder: str | Path, out: str | Path | None = None, **options: object) -> Path:
+    """Write the report (default ``folder/report.html``) atomically and return its path."""
+    target = Path(out) if out is not None else Path(folder) / "report.html"
+    text = build_report(folder, **options)  # type: ignore[arg-type]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_text(text, target)

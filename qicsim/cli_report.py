@@ -1,0 +1,53 @@
+"""``qicsim report``: one self-contained HTML report of a run folder or a sweep folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
+from analysis.report import ReportError, write_report
+from qicsim.arguments import error, whole_number
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def add_commands(subparsers) -> None:
+    """Register ``report`` on the ``qicsim`` command's subparsers."""
+    report = subparsers.add_parser(
+        "report", help="write one self-contained HTML report of a run or sweep folder",
+        description="Turn a run folder (qicsim run --out DIR) or a sweep folder (qicsim sweep, with manifest.json) "
+                    "into one HTML file that opens offline: summary with 95% intervals, figures embedded as PNG, "
+                    "the scenario, seeds, versions and the command to reproduce, and 'What changes when...': the "
+                    "paper's qualitative claims as a small paired-seed sweep.",
+    )
+    report.add_argument("folder", metavar="DIR", help="a run folder or a sweep folder")
+    report.add_argument("--out", metavar="FILE", help="where to write the report (default: DIR/report.html)")
+    report.add_argument("--no-effects", action="store_true",
+                        help="skip the paired-seed sweep of the paper's claims (300 runs, under a minute)")
+    report.add_argument("--effects-seeds", type=whole_number(2), default=EFFECTS_SEEDS, metavar="N",
+                        help="paired seeds per claim in that sweep, at least 2 (default: %(default)s)")
+    report.add_argument("--effects-teams", type=whole_number(1), default=EFFECTS_TEAMS, metavar="N",
+                        help="teams per run in that sweep (default: %(default)s)")
+    report.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report; exit status 2 when DIR is not a run or sweep folder, 1 when it cannot be written."""
+    from qicsim.cli import progress_bar
+
+    effects = not args.no_effects
+    total = count_runs(CLAIMS, args.effects_seeds, args.effects_teams) if effects else 0
+    try:
+        with progress_bar(total) as progress:
+            path = write_report(args.folder, args.out, effects=effects, seeds=args.effects_seeds,
+                                teams=args.effects_teams, progress=progress.update)
+    except ReportError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        target = args.out or str(Path(args.folder) / "report.html")
+        error(f"cannot write the report to {target!r} ({exc.strerror or exc})")
+        return EXIT_FAILURE
+    print(f"wrote {path} ({path.stat().st_size / 1024:,.0f} KB)")
+    return EXIT_OK
