@@ -172,10 +172,13 @@ def first_result_extreme(which: str) -> QuantityFn:
 
 
 def share_rolled_out(summary: Mapping[str, float], outcomes: pd.DataFrame, scenario: Scenario) -> float:
-    """Among teams with a first result, the share whose change reached another unit of their organisation."""
+    """The share of all projects (enrolled teams) whose change reached another unit of their organisation.
+
+    The paper: '26% of projects reported their pilot improvement used by other organisational units'
+    -- of the projects surveyed, as targets.yaml counts shares of the teams that enrolled.
+    """
     days = _column(outcomes, ROLL_OUT_COLUMN)
-    with_result = _column(outcomes, "first_result_month").notna()
-    return _share(with_result & days.notna(), int(with_result.sum()))
+    return _share(days.notna(), len(outcomes))
 
 
 def mean_days_roll_out(summary: Mapping[str, float], outcomes: pd.DataFrame, scenario: Scenario) -> float:
@@ -225,7 +228,7 @@ def _registry() -> dict[str, Quantity]:
         Quantity("mean_months_organising", _summary("months_organising_mean"), MAIN,
                  "summary['months_organising_mean']"),
         Quantity("share_rolled_out_to_other_units", share_rolled_out, MAIN,
-                 f"share of teams with a first result that have a {ROLL_OUT_COLUMN} value (spread layer)"),
+                 f"share of enrolled teams that have a {ROLL_OUT_COLUMN} value (spread layer)"),
         Quantity("mean_days_roll_out", mean_days_roll_out, MAIN, f"mean of {ROLL_OUT_COLUMN} (spread layer)"),
     ]
     return {quantity.name: quantity for quantity in q}

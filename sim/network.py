@@ -24,6 +24,13 @@ organisation 'requires the right leadership, support from opinion leaders, and t
 how far spread is planned. Without planning the receptivity is low, so that spread beyond the
 participants stays rare, as the paper found; an internal collaborative raises both exposure and
 receptivity inside the participating organisations.
+
+Roll-out inside an organisation: an organisation adopts before its units implement (Greenhalgh et
+al. 2004). When a change first works in one of its units -- its team's pilot, or a unit reached by
+contagion -- the organisation decides once whether to roll it out, with probability
+``roll_out_chance`` times its receptivity; if it does, each of its other units adopts at
+``roll_out_rate_per_year`` on top of the contagion. A pilot is rolled out soon after it works or,
+most often, not at all (the paper's traditional projects: 26% rolled out, in 45 days on average).
 """
 
 from __future__ import annotations
@@ -40,10 +47,10 @@ import scipy.sparse as sp
 from sim.parameters import Scenario
 from sim.scenario import ScenarioError
 
-UNPLANNED_SPREAD = 0.15
+UNPLANNED_SPREAD = 0.05
 """Receptivity factor of units when nobody plans spread (assumption: the paper found spread beyond
 participants rare where it was 'not a priority')."""
-SPREAD_PLANNING_GAIN = 1.5
+SPREAD_PLANNING_GAIN = 2.0
 """Receptivity added by fully planned spread (assumption: planning gives time, a spread plan and
 training, Greenhalgh et al. 2004)."""
 INTERNAL_COLLABORATIVE_GAIN = 1.0
@@ -399,6 +406,9 @@ class Spread:
         if s.internal_collaborative:
             self.amplifier[units.org < teams] += INTERNAL_COLLABORATIVE_GAIN
         self.history: list[dict[str, float]] = []
+        n_orgs = int(units.org.max()) + 1 if units.size else 0
+        self.roll_out_month = np.full(n_orgs, np.nan)  # month the organisation decided (NaN: not yet)
+        self.rolls_out = np.zeros(n_orgs, dtype=bool)
 
     def receptivity(self, support: np.ndarray) -> np.ndarray:
         """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
@@ -419,12 +429,15 @@ class Spread:
         adopted = ~np.isnan(u.adopted_month)
         sources = adopted.astype(float)
         sources[u.lead[:self.teams]] = change_sources
+        self._decide_roll_out(month, sources, r)
         share = u.exposure(sources)
         exposed = share > 0
         u.exposed_month[np.isnan(u.exposed_month) & exposed & targets] = month
         candidates = np.flatnonzero(exposed & targets & ~adopted)
         p = adoption_probability(s.spread_innovation_per_year, s.spread_imitation_per_year,
                                  share[candidates], r[candidates])
+        rolling = self.rolls_out[u.org[candidates]]
+        p[rolling] = 1 - (1 - p[rolling]) * np.exp(-s.roll_out_rate_per_year / 12.0)
         new = candidates[self.rng.random(len(candidates)) < p]
         if len(new):
             u.origin[new] = u.attribute(new, sources)
@@ -440,6 +453,17 @@ class Spread:
                                  r[candidates])
         u.method_month[candidates[self.rng.random(len(candidates)) < p]] = month
         self.history.append(self.snapshot(month, int(np.count_nonzero(change_sources))))
+
+    def _decide_roll_out(self, month: int, sources: np.ndarray, receptivity: np.ndarray) -> None:
+        """Organisations in which a change now works for the first time decide, once, to roll it out."""
+        u = self.units
+        has_source = np.bincount(u.org, weights=sources, minlength=len(self.rolls_out)) > 0
+        deciding = np.flatnonzero(has_source & np.isnan(self.roll_out_month))
+        if not len(deciding):
+            return
+        chance = np.minimum(1.0, self.s.roll_out_chance * receptivity[u.lead[deciding]])
+        self.roll_out_month[deciding] = month
+        self.rolls_out[deciding] = self.rng.random(len(deciding)) < chance
 
     def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
         """The adoption curve's row for one month (cumulative counts beyond the participants)."""
@@ -467,12 +491,18 @@ class Spread:
         return np.bincount(u.origin[adopted], minlength=self.teams)[: self.teams]
 
     def first_roll_out_month(self) -> np.ndarray:
-        """For each team, the first month another unit of its own organisation adopted (NaN if none)."""
+        """For each team, the first month another unit of its organisation adopted in the organisation's
+        roll-out (NaN when the organisation did not decide to roll the change out, or no unit adopted).
+
+        Units that copy a change informally in an organisation that decided against rolling it out
+        count as spread, not as a roll-out effort (the paper's traditional projects report the latter).
+        """
         u = self.units
         out = np.full(self.teams, np.nan)
         inside = (u.org < self.teams) & ~u.participant & ~np.isnan(u.adopted_month)
         for org in np.unique(u.org[inside]):
-            out[org] = np.nanmin(u.adopted_month[inside & (u.org == org)])
+            if self.rolls_out[org]:
+                out[org] = np.nanmin(u.adopted_month[inside & (u.org == org)])
         return out
 
     def spread_improvement(self, team_improvement: np.ndarray) -> float:

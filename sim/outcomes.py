@@ -16,7 +16,9 @@ Definitions (shares are of the teams that enrolled, intention to treat):
 - ``spread_units``: units beyond the participants that adopted changes reached through the team,
   directly or along a chain of adopting units (change spread beyond the collaborative);
 - ``roll_out_days``: days from the team's first result to the first adoption by another unit of its
-  own organisation ('pilot improvement used by other organisational units', paper, ref 8).
+  own organisation in the organisation's roll-out of the change ('pilot improvement used by other
+  organisational units', a 'roll out effort', paper, ref 8); empty when the organisation did not
+  decide to roll it out.
 
 Spread summary keys count units and organisations beyond the participants (cumulative to the end
 of follow-up): ``spread_units``, ``spread_organisations`` (non-participating organisations with a

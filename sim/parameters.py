@@ -569,6 +569,17 @@ class Scenario(BaseModel):
         source="Bass model imitation coefficient q, average 0.38 (Mahajan, Muller & Bass 1995; a starting point)",
         doc="adoption rate of a unit all of whose contacts have adopted",
     )
+    roll_out_chance: float = param(
+        0.753, ge=0, le=1, section="spread", unit="probability",
+        source="calibrated with roll_out_rate_per_year to the traditional projects: 26% rolled out (paper, ref 8); "
+               "Greenhalgh et al. 2004: an organisation adopts, then implements across its units",
+        doc="chance that an organisation of receptivity 1 decides to roll out a change working in one of its units",
+    )
+    roll_out_rate_per_year: float = param(
+        1.857, ge=0, le=100, section="spread", unit="per year",
+        source="calibrated to the traditional projects' 'roll out effort took on average 45 days' (paper, ref 8)",
+        doc="adoption rate of each other unit of an organisation that decided to roll a change out",
+    )
     spread_effect_share: float = param(
         0.5, ge=0, le=1, section="spread", unit="share",
         source="assumption; Greenhalgh et al. 2004: adopters adapt rather than copy, with less effect",

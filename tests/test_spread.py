@@ -215,3 +215,12 @@ def test_cli_network_out_writes_graphml_with_adoption_months(capsys: pytest.Capt
     assert sum(d["participating"] for _, d in g.nodes(data=True)) == 30
     assert any(d["team_tie"] > 0 for _, _, d in g.edges(data=True))
     assert not list(tmp_path.glob("*.tmp*")), "no temporary files left"
+
+
+def test_spread_adds_health_gain_and_its_planning_costs_staff_time():
+    unplanned = sim.run("breakthrough", seed=6, **SMALL).summary
+    planned = sim.run("breakthrough", seed=6, **SMALL, spread_planning=1.0, internal_collaborative=True).summary
+    assert unplanned["cost_spread"] == 0.0 and planned["cost_spread"] > 0.0
+    assert planned["spread_units"] > unplanned["spread_units"]
+    assert planned["qalys"] > unplanned["qalys"], "adopting units gain part of their source team's improvement"
+    assert planned["cost_health_system"] - unplanned["cost_health_system"] == pytest.approx(planned["cost_spread"])
