@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import sim
 
@@ -45,3 +46,14 @@ def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
 def error(message: str) -> None:
     """Report bad input the way argparse does, without a traceback."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def output_directory(text: str, option: str = "--out") -> Path | None:
+    """The directory an ``--out`` option names, created if needed; None (after saying why) if it cannot be."""
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        error(f"{option} {text!r}: cannot create the directory ({exc.strerror or exc})")
+        return None
+    return path

@@ -42,7 +42,7 @@ import scenarios
 import sim
 from experiments import provenance
 from qicsim import cli_app, cli_cea, cli_experiments, cli_report, cli_validate
-from qicsim.arguments import PROG, add_scenario_argument, error, whole_number
+from qicsim.arguments import PROG, add_scenario_argument, error, output_directory, whole_number
 from sim.files import atomic_open, write_csv, write_parquet, write_text
 from sim.network import unit_graph
 from sim.parameters import SECTIONS
@@ -242,11 +242,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario, overrides = effective_scenario(args.scenario, args.set)
     out_dir: Path | None = None
     if args.out is not None:
-        out_dir = Path(args.out)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            error(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror or exc})")
+        out_dir = output_directory(args.out)
+        if out_dir is None:
             return EXIT_FAILURE
 
     reps, base_seed = args.reps, args.seed

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from analysis.cea import acceptability, analyse
 from analysis.plots import acceptability_curve, ce_plane
-from qicsim.arguments import add_scenario_argument, whole_number
+from qicsim.arguments import add_scenario_argument, output_directory, whole_number
 from sim.files import write_csv
 
 
@@ -51,8 +50,9 @@ def cmd_cea(args: argparse.Namespace) -> int:
 
     scenario, _ = effective_scenario(args.scenario, args.set)
     wtp = scenario.willingness_to_pay if args.wtp is None else args.wtp
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_directory(args.out)
+    if out is None:
+        return 1
     with progress_bar(args.reps * 3) as progress:
         result = analyse(scenario, args.reps, args.seed, wtp, progress.update)
     c = scenario.currency

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from analysis import calibration, validation
 from analysis.targets import TargetsError, describe, load_targets, number_decimals
-from qicsim.arguments import error, whole_number
+from qicsim.arguments import error, output_directory, whole_number
 from sim.files import write_csv, write_text
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -100,11 +100,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out_dir = None
     if args.out is not None:
-        out_dir = Path(args.out)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            error(f"--out {str(out_dir)!r}: cannot create the directory ({exc.strerror or exc})")
+        out_dir = output_directory(args.out)
+        if out_dir is None:
             return EXIT_FAILURE
     jobs = [p.job() for p in plans]
     print(f"{targets.origin}: {len(plans)} group(s), {sum(len(p.group.targets) for p in plans)} targets; "

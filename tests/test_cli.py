@@ -233,3 +233,13 @@ def test_atomic_writers_replace_and_leave_no_temporaries(tmp_path: Path) -> None
         raise Boom
     assert target.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "t.csv", "t.parquet"]
+
+
+@pytest.mark.parametrize("command", [["run"], ["cea", "--reps", "2"], ["validate", "--reps", "1"]])
+def test_an_out_directory_that_cannot_be_made_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                          command: list[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    code, _, err = run_cli(capsys, *command, "--out", str(blocker / "out"))
+    assert code == 1
+    assert "--out" in err and "cannot create the directory" in err and "Traceback" not in err
