@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_national.py [--repeats N] [--csv FILE]
 
-Outside the test run on purpose: speed is measured here, never asserted in tests. Reports the
+Outside the test run on purpose: speed is measured here, never asserted in tests (the whole suite:
+benchmarks/run_all.py). Reports the
 median of building the model (network, organisations, units), running it, and collecting its
 result tables, after one warm-up run, and writes them as CSV (default:
 benchmarks/results/national.csv).
@@ -38,14 +39,19 @@ def measure(scenario: sim.Scenario, seed: int) -> dict[str, float]:
             "spread_units": result.summary["spread_units"]}
 
 
+def measure_repeats(scenario: sim.Scenario, repeats: int) -> list[dict[str, float]]:
+    """:func:`measure` on seeds 1..repeats, after a warm-up run on seed 0."""
+    measure(scenario, seed=0)  # warm-up: imports, caches
+    return [measure(scenario, seed=seed) for seed in range(1, repeats + 1)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--csv", type=Path, default=RESULTS / "national.csv")
     args = parser.parse_args()
     scenario = sim.load_scenario("national")
-    measure(scenario, seed=0)  # warm-up: imports, caches
-    rows = [measure(scenario, seed=seed) for seed in range(1, args.repeats + 1)]
+    rows = measure_repeats(scenario, args.repeats)
     frame = pd.DataFrame(rows)
     median = {k: statistics.median(frame[k]) for k in ("build_s", "run_s", "results_s", "total_s")}
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

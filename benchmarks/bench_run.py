@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_run.py [SCENARIO] [--repeats N]
 
-Outside the test run on purpose: speed is measured here, never asserted in tests.
+Outside the test run on purpose: speed is measured here, never asserted in tests. The whole
+benchmark suite (this, the cost per team-week, national, sweeps) is benchmarks/run_all.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,22 @@ import time
 
 import sim
 
+WARM_UP = 2
+"""Runs before timing starts (imports, caches)."""
+
+
+def time_runs(scenario: sim.Scenario, repeats: int) -> tuple[list[float], sim.RunResult]:
+    """Wall times of ``sim.run`` (build, run, result tables) on seeds 0..repeats-1 after a warm-up,
+    and the last run's result."""
+    for seed in range(WARM_UP):
+        sim.run(scenario, seed=seed)
+    times = []
+    for seed in range(repeats):
+        start = time.perf_counter()
+        result = sim.run(scenario, seed=seed)
+        times.append(time.perf_counter() - start)
+    return times, result
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -21,13 +38,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     scenario = sim.load_scenario(args.scenario)
-    for seed in range(2):  # warm-up: imports, caches
-        sim.run(scenario, seed=seed)
-    times = []
-    for seed in range(args.repeats):
-        start = time.perf_counter()
-        result = sim.run(scenario, seed=seed)
-        times.append(time.perf_counter() - start)
+    times, result = time_runs(scenario, args.repeats)
     team_weeks = scenario.teams * len(result.teams["month"].unique()) * 52 / 12
     median = statistics.median(times)
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")

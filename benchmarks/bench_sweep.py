@@ -3,19 +3,20 @@
     .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--repeats 3]
 
 A fixed sweep (default: 40 runs of the breakthrough scenario, default follow-up) goes through the
-whole sweep machinery (design, runs, chunked Parquet storage) for each backend. Each backend is
-started once, warmed up with one sweep, and then timed over ``--repeats`` sweeps into fresh
-directories; the median is reported. The first sweep, with the backend's start-up (spawning
-workers, importing the model there), is reported separately, because a long sweep pays it once. Parallel efficiency is
-rate(N workers) / (N x rate(1 worker)). Writes benchmarks/results/sweep.csv.
+whole sweep machinery (design, runs, chunked Parquet storage) for each backend. In each of
+``--repeats`` rounds every backend in turn is started, warmed up with a sweep of 4 runs, timed over
+one sweep into a fresh directory and closed (see :func:`measure_backends`); the median is reported.
+The start-up with the warm-up (spawning workers, importing the model there) is reported separately,
+because a long sweep pays it once. Parallel efficiency is rate(N workers) / (N x rate(1 worker)),
+both from the same round (median over rounds). Writes benchmarks/results/sweep.csv.
 
-Outside the test run on purpose: speed is measured here, never asserted in tests.
+Outside the test run on purpose: speed is measured here, never asserted in tests (the whole suite:
+benchmarks/run_all.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import platform
 import statistics
@@ -24,10 +25,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from experiments.backends import Backend, DaskBackend, ProcessBackend, SerialBackend
 from experiments.experiment import Experiment, prepare
 from experiments.runner import run_sweep
 from experiments.spec import parse_spec
+from sim.files import write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sweep.csv"
 
@@ -39,30 +43,60 @@ def experiment(runs: int) -> Experiment:
     return prepare(spec)
 
 
-def time_backend(label: str, make: Callable[[], Backend], runs: int, repeats: int) -> dict[str, object]:
-    exp = experiment(runs)
+BACKENDS: list[tuple[str, Callable[[], Backend]]] = [
+    ("local, 1 worker (in process)", SerialBackend),
+    ("local, 2 worker processes", lambda: ProcessBackend(2)),
+    ("dask LocalCluster, 2 workers", lambda: DaskBackend("local", 2)),
+]
+WARM_UP_RUNS = 4
+"""Runs of the warm-up sweep that follows each backend's start (imports the model in every worker)."""
+
+
+def time_sweep(make: Callable[[], Backend], exp: Experiment, warm_up: Experiment, out: Path) -> dict[str, float]:
+    """Start a backend, warm it up with a small sweep, time one sweep of ``exp``, close the backend.
+
+    Returns the seconds of the start-up with the warm-up, of the timed sweep, and the backend's workers.
+    """
     start = time.perf_counter()
-    backend: Backend = make()
-    startup = time.perf_counter() - start
-    times = []
+    backend = make()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            for i in range(repeats + 1):  # the first is the warm-up
-                out = Path(tmp) / f"sweep{i}"
-                start = time.perf_counter()
-                report = run_sweep(exp, out, backend=backend, progress=False)
-                elapsed = time.perf_counter() - start
-                assert report.ran == exp.total_runs and report.failed_total == 0
-                if i:
-                    times.append(elapsed)
-                else:
-                    startup += elapsed  # the first sweep pays for spawning workers and their imports
+        run_sweep(warm_up, out / "warm-up", backend=backend, progress=False)
+        ready = time.perf_counter()
+        report = run_sweep(exp, out / "sweep", backend=backend, progress=False)
+        done = time.perf_counter()
     finally:
         backend.close()
-    median = statistics.median(times)
-    return {"backend": label, "workers": backend.workers, "runs": exp.total_runs, "first_sweep_s": round(startup, 2),
-            "median_s": round(median, 2), "min_s": round(min(times), 2), "max_s": round(max(times), 2),
-            "runs_per_s": round(exp.total_runs / median, 2)}
+    assert report.ran == exp.total_runs and report.failed_total == 0
+    return {"startup_s": ready - start, "sweep_s": done - ready, "workers": backend.workers}
+
+
+def measure_backends(runs: int, repeats: int) -> list[dict[str, object]]:
+    """Sweep throughput of every backend in :data:`BACKENDS`, with each parallel backend's efficiency.
+
+    In each of ``repeats`` rounds the backends take turns, each started afresh, warmed up, timed over
+    one sweep and closed before the next starts: an idle Dask cluster slows a sweep in this process
+    (by 10-20% on 2 cores when this was written), and a machine whose speed drifts slows the
+    backends of one round alike. Reported: medians over the rounds; the efficiency is the median over the rounds
+    of rate(N workers) / (N x rate(1 worker)), both rates from the same round.
+    """
+    exp, warm_up = experiment(runs), experiment(WARM_UP_RUNS)
+    results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in BACKENDS}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(repeats):
+            for k, (label, make) in enumerate(BACKENDS):
+                results[label].append(time_sweep(make, exp, warm_up, Path(tmp) / f"round{r}-backend{k}"))
+    serial = [t["sweep_s"] for t in results[BACKENDS[0][0]]]
+    rows = []
+    for label, timings in results.items():
+        times = [t["sweep_s"] for t in timings]
+        workers = int(timings[0]["workers"])
+        median = statistics.median(times)
+        efficiency = statistics.median(s / (workers * t) for s, t in zip(serial, times, strict=True))
+        rows.append({"backend": label, "workers": workers, "runs": exp.total_runs,
+                     "startup_s": round(statistics.median(t["startup_s"] for t in timings), 2),
+                     "median_s": round(median, 2), "min_s": round(min(times), 2), "max_s": round(max(times), 2),
+                     "runs_per_s": round(exp.total_runs / median, 2), "efficiency": round(efficiency, 2)})
+    return rows
 
 
 def main() -> None:
@@ -71,27 +105,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    rows = [
-        time_backend("local, 1 worker (in process)", SerialBackend, args.runs, args.repeats),
-        time_backend("local, 2 worker processes", lambda: ProcessBackend(2), args.runs, args.repeats),
-        time_backend("dask LocalCluster, 2 workers", lambda: DaskBackend("local", 2), args.runs, args.repeats),
-    ]
-    base = float(rows[0]["runs_per_s"])
-    for row in rows:
-        row["efficiency"] = round(float(row["runs_per_s"]) / (int(row["workers"]) * base), 2)
+    rows = measure_backends(args.runs, args.repeats)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    with open(RESULTS, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(pd.DataFrame(rows), RESULTS)
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"{rows[0]['runs']} runs of breakthrough, median of {args.repeats} after a warm-up; "
+          f"{rows[0]['runs']} runs of breakthrough, median of {args.repeats} rounds; "
           f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (other processes skew it)")
-    header = f"{'backend':<32} {'workers':>7} {'first sweep s':>13} {'sweep s':>8} {'runs/s':>7} {'efficiency':>10}"
+    header = f"{'backend':<32} {'workers':>7} {'start-up s':>10} {'sweep s':>8} {'runs/s':>7} {'efficiency':>10}"
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['backend']:<32} {row['workers']:>7} {row['first_sweep_s']:>13} {row['median_s']:>8} "
+        print(f"{row['backend']:<32} {row['workers']:>7} {row['startup_s']:>10} {row['median_s']:>8} "
               f"{row['runs_per_s']:>7} {row['efficiency']:>10}")
     print(f"efficiency = runs/s / (workers x runs/s at 1 worker); wrote {RESULTS}")
 

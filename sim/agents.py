@@ -59,12 +59,22 @@ def beta_around(rng: np.random.Generator, mean: float, sd: float, size: int | No
     return rng.beta(mean * k, (1 - mean) * k, size)
 
 
+def _mean(values: list[float]) -> float:
+    """The mean of a few values, as ``float(np.mean(values))`` computes it for fewer than 8 (a sum
+    from 0.0 in order, then one division; the builtin ``sum`` rounds differently), without the cost
+    of making an array."""
+    total = 0.0
+    for v in values:
+        total += v
+    return total / len(values)
+
+
 def weekly_chance(rate_per_year: float) -> float:
     """Chance that an event with a constant yearly hazard happens within one week."""
     return 1.0 - math.exp(-rate_per_year / cal.WEEKS_PER_YEAR)
 
 
-@dataclass
+@dataclass(slots=True)  # slots: teams update their ideas and changes every week; attribute access is faster
 class ChangeIdea:
     """A change a team could test: from the package, a peer, or its own analysis."""
 
@@ -75,7 +85,7 @@ class ChangeIdea:
     tries: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """A change a team adopted after a successful test."""
 
@@ -97,12 +107,13 @@ class Leader(mesa.Agent):
         self.skill = skill
         self.commitment = commitment
         self.turnover_per_year = turnover_per_year
+        self.weekly_leave_chance = weekly_chance(turnover_per_year)
         self.tenure_weeks = 0
 
     def leaves_this_week(self) -> bool:
         """Whether the leader leaves this week (ACHE: 14-18% of US hospital CEOs a year)."""
         self.tenure_weeks += 1
-        return bool(self.model.rng.random() < weekly_chance(self.turnover_per_year))
+        return bool(self.model.rng.random() < self.weekly_leave_chance)
 
 
 class Organisation(mesa.Agent):
@@ -129,6 +140,9 @@ class Organisation(mesa.Agent):
         # Signing up gives partial engagement; a self-assessment tool details what support is
         # needed (paper, challenge 4), so it starts fuller.
         self.senior_engagement = senior_support * (0.7 + 0.3 * s.self_assessment)
+        # Yearly fade of senior engagement during the collaborative and in follow-up (see week()).
+        self.engagement_decay = s.senior_engagement_decay_per_year * (1 - 0.5 * strategic_importance)
+        self.engagement_decay_follow_up = self.engagement_decay * (1 - 0.5 * s.sustain_planning)
 
     def _new_senior_leader(self, rng: np.random.Generator) -> Leader:
         s = self.model.params
@@ -142,14 +156,11 @@ class Organisation(mesa.Agent):
         collaborative and to then fail to engage with them further.' After the end, planning to
         sustain 'involving managers in this work' slows the fade (box 1).
         """
-        s = self.model.params
         if self.senior_leader.leaves_this_week():
             self.senior_leader.remove()
             self.senior_leader = self._new_senior_leader(self.model.rng)
             self.senior_engagement *= 0.5
-        decay = s.senior_engagement_decay_per_year * (1 - 0.5 * self.strategic_importance)
-        if in_follow_up:
-            decay *= 1 - 0.5 * s.sustain_planning
+        decay = self.engagement_decay_follow_up if in_follow_up else self.engagement_decay
         self.senior_engagement -= self.senior_engagement * decay / cal.WEEKS_PER_YEAR
 
     def re_engage(self) -> None:
@@ -184,6 +195,8 @@ class Team(mesa.Agent):
         self.baseline = attrs["baseline"]
         self.drift = 1.0
         self.changes: list[Change] = []
+        self._gap: float | None = None  # gap and changes_in_use, kept until drift or changes move
+        self._changes_in_use: float | None = None
         self.ideas: dict[int, ChangeIdea] = {}
         self.status = "enrolled"
         self.phase = model.calendar.phase[0]
@@ -216,13 +229,19 @@ class Team(mesa.Agent):
             self.start_testing_week = organising + diagnosis
 
     # ---- state derived on demand ----
+    def _changes_moved(self) -> None:
+        """Forget ``gap`` and ``changes_in_use``: call after changing ``drift``, ``changes`` or a change's use."""
+        self._gap = self._changes_in_use = None
+
     @property
     def gap(self) -> float:
         """Remaining distance to best practice, in units of the baseline gap (1 = baseline)."""
-        g = self.drift
-        for c in self.changes:
-            g *= 1.0 - c.effect * c.in_use
-        return g
+        if self._gap is None:
+            g = self.drift
+            for c in self.changes:
+                g *= 1.0 - c.effect * c.in_use
+            self._gap = g
+        return self._gap
 
     @property
     def performance(self) -> float:
@@ -270,7 +289,9 @@ class Team(mesa.Agent):
     @property
     def changes_in_use(self) -> float:
         """Adopted changes weighted by how fully each is still practised."""
-        return sum(c.in_use for c in self.changes)
+        if self._changes_in_use is None:
+            self._changes_in_use = sum([c.in_use for c in self.changes])
+        return self._changes_in_use
 
     def _new_leader(self, rng: np.random.Generator) -> Leader:
         s = self.model.params
@@ -316,6 +337,7 @@ class Team(mesa.Agent):
         if rng.random() < p:
             del self.ideas[idea.idea_id]
             self.changes.append(Change(idea.idea_id, idea.effect, self.model.week, idea.source))
+            self._changes_moved()
             if self.model.week <= self.model.calendar.end_week:
                 self.successes_in_period += 1
             if math.isnan(self.first_result_week):
@@ -404,6 +426,7 @@ class Team(mesa.Agent):
         self.motivation *= 1 - s.leader_change_shock
         for c in self.changes:  # changes that live in the leader's head go with the leader
             c.in_use *= 1 - 0.5 * s.leader_change_shock * (1 - c.institutionalisation)
+        self._changes_moved()
 
     def _maybe_drop_out(self, w: int) -> None:
         """Leave before the end: low motivation, little senior support, little time, unclear aims,
@@ -455,9 +478,14 @@ class Team(mesa.Agent):
         grow = s.institutionalisation_per_year / cal.WEEKS_PER_YEAR * effort
         maintenance = 1.0 if working else (0.8 * (0.5 + 0.5 * org.senior_engagement) if self.using_qi else 0.0)
         erode = s.decay_per_year / cal.WEEKS_PER_YEAR * (1 - maintenance)
-        for c in self.changes:
-            c.institutionalisation += grow * (1 - c.institutionalisation)
-            c.in_use -= erode * (1 - c.institutionalisation) * c.in_use
+        # A zero rate would leave every change as it is (x + 0.0 == x), so its loop is skipped.
+        if grow:
+            for c in self.changes:
+                c.institutionalisation += grow * (1 - c.institutionalisation)
+        if erode:
+            for c in self.changes:
+                c.in_use -= erode * (1 - c.institutionalisation) * c.in_use
+            self._changes_moved()
 
     # ---- learning sessions ----
     def attend_learning_session(self, days: float) -> None:
@@ -513,34 +541,37 @@ class Team(mesa.Agent):
         # Performance drifts for reasons outside the team's changes (case mix, staffing, season).
         self.drift += DRIFT_REVERSION * (1 - self.drift) + rng.normal(0.0, s.performance_drift_sd)
         self.drift = min(1 + DRIFT_LIMIT, max(1 - DRIFT_LIMIT, self.drift))
-        collecting = self.status != "dropped" and (self.formed or self.using_qi)
-        if collecting and rng.random() < 0.3 + 0.7 * self.data_capability:
+        self._changes_moved()
+        if self.status == "dropped":
+            return
+        measured = (self.formed or self.using_qi) and rng.random() < 0.3 + 0.7 * self.data_capability
+        if measured:
             self.measurements.append((month, self.performance * (1 + rng.normal(0.0, self.noise_sd))))
             if self.baseline_measured is None:
                 self.baseline_measured = self.measurements[-1][1]
-            seen = self.visible_progress()
-            if self.active and seen > 0:
+        progress = self.progress()
+        if measured and self.active:
+            seen = self.visible_progress(progress)
+            if seen > 0:
                 self.motivation += s.see_improvement_effect * min(1.0, seen) * (1 - self.motivation)
-        if self.status != "dropped":
-            progress = self.progress()
-            self.months_at_half_goal = self.months_at_half_goal + 1 if progress is not None and progress >= 0.5 else 0
-            self.months_at_goal = self.months_at_goal + 1 if progress is not None and progress >= 1.0 else 0
-            self.ihi_score = ihi_score(self, progress)
+        self.months_at_half_goal = self.months_at_half_goal + 1 if progress is not None and progress >= 0.5 else 0
+        self.months_at_goal = self.months_at_goal + 1 if progress is not None and progress >= 1.0 else 0
+        self.ihi_score = ihi_score(self, progress)
 
     @property
     def noise_sd(self) -> float:
         """Relative noise of one measurement; it falls as the team's data capability grows."""
         return self.model.params.measurement_noise * (1 - 0.8 * self.data_capability)
 
-    def visible_progress(self) -> float:
-        """Progress the team can tell from noise in its own data (as a run or control chart would).
+    def visible_progress(self, progress: float | None) -> float:
+        """Progress the team can tell from noise in its own data (as a run or control chart would),
+        given its ``progress()`` this month.
 
         Paper, challenge 6: the strongest motivation 'comes from teams seeing improvements which
         they have made, which depends in part on them being able to measure progress'. A team
         credits only the progress beyond one standard error of its own measurement noise, so
         better data let it see more of what it has achieved.
         """
-        progress = self.progress()
         if progress is None:
             return 0.0
         s = self.model.params
@@ -557,4 +588,4 @@ class Team(mesa.Agent):
         recent = [v for m, v in self.measurements[-3:] if month - m < 6]
         s = self.model.params
         goal_change = s.target_ambition * (self.baseline - s.best_practice_performance)
-        return (self.baseline_measured - float(np.mean(recent))) / goal_change
+        return (self.baseline_measured - _mean(recent)) / goal_change

@@ -24,6 +24,7 @@ whether a team sustains improvement').
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sim.parameters import Scenario
 
@@ -66,14 +67,29 @@ class Ledger:
         self.health_gain = 0.0  # measure units x patients (e.g. bed-days saved), undiscounted
         self.savings = 0.0  # money, discounted
         self.qalys = 0.0  # discounted
+        self._discount_factors: dict[float, float] = {}
+
+    def discount(self, years: float) -> float:
+        """:func:`discount_factor` at the scenario's rate, worked out once for each point in time."""
+        factor = self._discount_factors.get(years)
+        if factor is None:
+            factor = self._discount_factors[years] = discount_factor(self.s.discount_rate_per_year, years)
+        return factor
 
     def add(self, category: str, amount: float, week: float) -> None:
         """Book a cost incurred in a given week."""
+        self.add_each(category, (amount,), week)
+
+    def add_each(self, category: str, amounts: Iterable[float], week: float) -> None:
+        """Book several costs of one category incurred in a given week, one after another."""
         if category not in HEALTH_SYSTEM:
             raise KeyError(f"unknown cost category {category!r}")
-        self.cost[category] += amount
-        self.cost_discounted[category] += amount * discount_factor(self.s.discount_rate_per_year,
-                                                                   week / WEEKS_PER_YEAR)
+        d = self.discount(week / WEEKS_PER_YEAR)
+        total, discounted = self.cost[category], self.cost_discounted[category]
+        for amount in amounts:
+            total += amount
+            discounted += amount * d
+        self.cost[category], self.cost_discounted[category] = total, discounted
 
     def add_costs(self, amounts: dict[str, float], week: float) -> None:
         for category, amount in amounts.items():
@@ -83,7 +99,7 @@ class Ledger:
         """Book ``months`` of an improvement of ``improvement_units`` for one team, ending at ``month``."""
         s = self.s
         gain = improvement_units * s.patients_per_team_per_year * months / 12.0
-        d = discount_factor(s.discount_rate_per_year, month / 12.0)
+        d = self.discount(month / 12.0)
         self.health_gain += gain
         self.savings += gain * s.savings_per_unit * d
         self.qalys += gain * s.qalys_per_unit * d

@@ -8,6 +8,7 @@ runs what happens every week (action-period work, turnover, drop-out, sustain an
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any
 
 import mesa
@@ -87,6 +88,15 @@ class CollaborativeModel(mesa.Model):
             self.organisations.append(org)
             self.teams.append(team)
         self._build_network(network_rng)
+        # Weekly costs that stay the same for a whole run, worked out once; _book_weekly_costs books them.
+        hourly = s.wage_per_day / HOURS_PER_DAY
+        self._team_week_costs = [(team_week_cost(s, t.organisation.staff_time_hours),
+                                  team_week_cost(s, t.organisation.staff_time_hours, s.follow_up_test_share))
+                                 for t in self.teams]
+        self._data_collection_per_week = cal.MONTHS_PER_YEAR / cal.WEEKS_PER_YEAR \
+            * s.data_collection_hours_per_month * hourly
+        self._upkeep_per_week = s.upkeep_hours_per_week * hourly
+        self._end_month = self.calendar.end_month
 
         for w in self.calendar.session_weeks:
             self.schedule_event(self.learning_session, at=w, priority=Priority.LOW)
@@ -105,7 +115,8 @@ class CollaborativeModel(mesa.Model):
                 "mean_ihi_score": lambda m: float(np.mean([t.ihi_score for t in m.teams])),
                 "cost_so_far": "total_cost",
             },
-            agenttype_reporters={Team: TEAM_COLUMNS},
+            # attrgetter: the same values as the attribute names, without a Python call per value
+            agenttype_reporters={Team: {column: attrgetter(attribute) for column, attribute in TEAM_COLUMNS.items()}},
         )
         self.datacollector.collect(self)
 
@@ -195,22 +206,25 @@ class CollaborativeModel(mesa.Model):
             return
         w = self.week
         per_week = cal.MONTHS_PER_YEAR / cal.WEEKS_PER_YEAR
-        hourly = s.wage_per_day / HOURS_PER_DAY
-        active = [t for t in self.teams if t.active]
         if s.mode == "collaborative" and not follow_up:
+            active = sum(t.active for t in self.teams)
             self.ledger.add("organisers", per_week * (s.organiser_cost_per_month
-                                                      + len(active) * s.organiser_cost_per_team_per_month), w)
-            self.ledger.add("local_funding", per_week * len(active) * s.local_funding_per_team_per_month, w)
-        for team in self.teams:
-            staff_time = team.organisation.staff_time_hours
-            if team.active and not follow_up:
-                self.ledger.add("team_time", team_week_cost(s, staff_time), w)
+                                                      + active * s.organiser_cost_per_team_per_month), w)
+            self.ledger.add("local_funding", per_week * active * s.local_funding_per_team_per_month, w)
+        team_time, data_collection, upkeep = [], [], []
+        for team, (full_time, follow_up_time) in zip(self.teams, self._team_week_costs, strict=True):
+            active = team.active
+            if active and not follow_up:
+                team_time.append(full_time)
             elif team.using_qi:
-                self.ledger.add("team_time", team_week_cost(s, staff_time, s.follow_up_test_share), w)
-            if (team.active and team.formed) or team.using_qi:
-                self.ledger.add("data_collection", per_week * s.data_collection_hours_per_month * hourly, w)
+                team_time.append(follow_up_time)
+            if (active and team.formed) or team.using_qi:
+                data_collection.append(self._data_collection_per_week)
             if follow_up and team.status == "completed" and team.changes_in_use > 0:
-                self.ledger.add("upkeep", s.upkeep_hours_per_week * hourly, w)
+                upkeep.append(self._upkeep_per_week)
+        self.ledger.add_each("team_time", team_time, w)
+        self.ledger.add_each("data_collection", data_collection, w)
+        self.ledger.add_each("upkeep", upkeep, w)
 
     # ---- scheduled events ----
     def learning_session(self) -> None:
@@ -308,18 +322,18 @@ class CollaborativeModel(mesa.Model):
     def month_end(self) -> None:
         """Each team reports its month; the data collector records the month."""
         self.report_month += 1
+        month = self.report_month
+        # The phase reported for the month; a comparator's project period is each team's own sub-phase.
+        phase = self.calendar.month_phase(month)
         for team in self.teams:
-            self.ledger.add_benefit(team.improvement_units, months=1.0, month=self.report_month)
-            team.phase = self._reported_phase(team)
-            team.monthly_report(self.report_month)
-            if self.report_month == self.calendar.end_month:
+            self.ledger.add_benefit(team.improvement_units, months=1.0, month=month)
+            if phase != cal.PROJECT:
+                team.phase = phase
+            team.monthly_report(month)
+            if month == self._end_month:
                 self.end_snapshot[team.unique_id]["ihi_score_end"] = team.ihi_score
         self.spread_month()
         self.datacollector.collect(self)
-
-    def _reported_phase(self, team: Team) -> str:
-        phase = self.calendar.month_phase(self.report_month)
-        return team.phase if phase == cal.PROJECT else phase
 
     # ---- model-level state ----
     @property

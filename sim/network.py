@@ -35,6 +35,7 @@ most often, not at all (the paper's traditional projects: 26% rolled out, in 45 
 
 from __future__ import annotations
 
+import functools
 import math
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -330,6 +331,14 @@ def adoption_probability(p: float, q: float, share: np.ndarray, receptivity: np.
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i < j, of n items, as ``np.triu_indices(n, k=1)`` (read-only; the last few n are kept)."""
+    i, j = np.triu_indices(n, k=1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
+
+
 class TeamTies:
     """Working ties between the collaborative's teams: a symmetric strength matrix (0 = no tie).
 
@@ -354,7 +363,7 @@ class TeamTies:
 
     def session(self, present: np.ndarray, s: Scenario, rng: np.random.Generator) -> list[tuple[int, int]]:
         """Teams present meet: new ties form, tied teams seek each other out; the pairs that talk."""
-        i, j = np.triu_indices(len(present), k=1)
+        i, j = _pairs(len(present))
         a, b = present[i], present[j]
         formed = rng.random(len(a)) < self.formation_chance(s)
         self.strength[a[formed], b[formed]] = self.strength[b[formed], a[formed]] = 1.0
@@ -365,7 +374,7 @@ class TeamTies:
         """Pairs of engaged, tied teams that exchange this month outside the meetings."""
         if len(engaged) < 2:
             return []
-        i, j = np.triu_indices(len(engaged), k=1)
+        i, j = _pairs(len(engaged))
         a, b = engaged[i], engaged[j]
         talk = rng.random(len(a)) < self.strength[a, b] * s.informal_contact_per_month
         return list(zip(a[talk].tolist(), b[talk].tolist(), strict=True))

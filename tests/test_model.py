@@ -96,6 +96,23 @@ def test_dropped_teams_run_no_more_tests():
     assert checked >= 5, "too few drop-outs to check"
 
 
+def test_kept_gap_and_changes_in_use_match_the_state():
+    """Team.gap and changes_in_use are kept until drift or the changes move: at every step they equal a
+    fresh computation (leader changes, erosion in follow-up and drift all move them)."""
+    model = sim.CollaborativeModel(teams=8, follow_up_months=6.0, leader_turnover_per_year=1.0, rng=3)
+    checked = 0
+    while model.running:
+        model.step()
+        for team in model.teams:
+            gap = team.drift
+            for c in team.changes:
+                gap *= 1.0 - c.effect * c.in_use
+            assert team.gap == gap
+            assert team.changes_in_use == sum(c.in_use for c in team.changes)
+            checked += len(team.changes)
+    assert checked > 100
+
+
 def test_comparators():
     none = sim.run("breakthrough", seed=2, mode="none")
     assert none.summary["dropout_rate"] == 0.0

@@ -1,0 +1,183 @@
+"""The benchmark suite: every speed target of qicsim in one table, with the machine it ran on.
+
+    .venv/bin/python benchmarks/run_all.py [--repeats N] [--national-repeats N]
+                                           [--sweep-runs N] [--sweep-repeats N] [--csv FILE]
+
+Outside the test run on purpose: speed is measured here, never asserted in tests. Every figure is a
+median of repeated measurements after a warm-up. Rows (benchmark, value, unit, target, met):
+
+- ``default_run_s``: one run of the default scenario (``breakthrough``): ``sim.run`` -- building
+  the model, running it and making the result tables (benchmarks/bench_run.py);
+- ``team_week_us`` / ``boltzmann_agent_step_us`` / ``team_week_vs_boltzmann``: the wall time of
+  ``model.run_model()`` of the default scenario per team-week (teams x model.steps), against the
+  cost per agent-step of Mesa's Boltzmann wealth model with as many agents as teams run for as many
+  steps, timed alternately in this process; the ratio (the median of each pair's) is the target
+  (see :class:`MoneyModel` for the variant of the Boltzmann model);
+- ``national_s``: the ``national`` spread scenario, build + run + results (benchmarks/bench_national.py);
+- ``sweep_*``: sweep throughput (runs per second) in this process, in 2 local worker processes and on
+  a 2-worker Dask LocalCluster, and each 2-worker backend's parallel efficiency,
+  runs/s / (2 x runs/s at 1 worker) (benchmarks/bench_sweep.py).
+
+Prints the table and writes it as CSV (default benchmarks/results/benchmarks.csv), each row with
+the machine's description: architecture, CPU, cores, and the Python, Mesa and NumPy versions.
+Other processes on the machine skew timings; the 1-minute load average before and after is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import bench_national
+import bench_run
+import bench_sweep
+import mesa
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.files import write_csv
+
+RESULTS = Path(__file__).resolve().parent / "results" / "benchmarks.csv"
+COLUMNS = ["benchmark", "value", "unit", "target", "met"]
+
+
+class MoneyAgent(mesa.Agent):
+    """An agent of the Boltzmann wealth model: starts with 1 unit and gives 1 to a random agent when it has any."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.wealth = 1
+
+    def step(self) -> None:
+        if self.wealth > 0:
+            other = self.random.choice(self.model.agents)
+            other.wealth += 1
+            self.wealth -= 1
+
+
+class MoneyModel(mesa.Model):
+    """Mesa's Boltzmann wealth model as its introductory tutorial first builds it (docs/tutorials/
+    0_first_model.ipynb): no space and no data collection; each step every agent, in random order
+    (``self.agents.shuffle_do``), gives one unit to an agent drawn at random from all agents (the
+    tutorial's rule, which may draw the giver itself) if it has any wealth.
+
+    This is the cheapest variant, so the comparison is the strict one. The example shipped with
+    Mesa 3.5 (``mesa/examples/basic/boltzmann_wealth_model``) costs several times as much per
+    agent-step (3-4 times when this was written): its agents also move on a 10 x 10
+    ``OrthogonalMooreGrid`` and give only to a cellmate, and the model records the Gini coefficient
+    and every agent's wealth each step.
+    """
+
+    def __init__(self, n: int, rng: int) -> None:
+        super().__init__(rng=rng)
+        MoneyAgent.create_agents(self, n)
+
+    def step(self) -> None:
+        self.agents.shuffle_do("step")
+
+
+def machine() -> dict[str, str]:
+    """The machine and software the numbers were measured on."""
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"arch": platform.machine(), "cpu": cpu or "unknown", "cores": str(os.cpu_count()),
+            "python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__}
+
+
+def cost_per_team_week(scenario: sim.Scenario, repeats: int) -> dict[str, float]:
+    """Median seconds of ``run_model()`` per team-week and of a Boltzmann step per agent, and their ratio.
+
+    The two are timed alternately, on the same seeds, each after a garbage collection; the Boltzmann
+    model has ``scenario.teams`` agents and runs as many steps as the run (``model.steps``). Only
+    stepping is timed in both (building the models is not). The ratio is the median of the ratios
+    of each pair, measured a fraction of a second apart, so that it holds on a machine whose speed
+    drifts (a shared or throttled CPU).
+    """
+    team_week, agent_step = [], []
+    steps = 0
+    for i in range(-bench_run.WARM_UP, repeats):  # warm-up rounds first, not counted
+        model = sim.CollaborativeModel(scenario, rng=abs(i))
+        gc.collect()
+        start = time.perf_counter()
+        model.run_model()
+        elapsed = time.perf_counter() - start
+        steps = model.steps
+        money = MoneyModel(scenario.teams, rng=abs(i))
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(steps):
+            money.step()
+        money_elapsed = time.perf_counter() - start
+        if i >= 0:
+            team_week.append(elapsed / (scenario.teams * steps))
+            agent_step.append(money_elapsed / (scenario.teams * steps))
+    return {"team_week_s": statistics.median(team_week), "agent_step_s": statistics.median(agent_step),
+            "ratio": statistics.median(t / a for t, a in zip(team_week, agent_step, strict=True)), "steps": steps}
+
+
+def row(benchmark: str, value: float, unit: str, target: str = "", met: bool | None = None) -> dict[str, object]:
+    return {"benchmark": benchmark, "value": value, "unit": unit, "target": target,
+            "met": "" if met is None else ("yes" if met else "no")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="timed runs of the default scenario (one run; cost per team-week)")
+    parser.add_argument("--national-repeats", type=int, default=3)
+    parser.add_argument("--sweep-runs", type=int, default=40)
+    parser.add_argument("--sweep-repeats", type=int, default=3)
+    parser.add_argument("--csv", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    about = machine()
+    rows = []
+
+    default = sim.load_scenario(sim.DEFAULT_SCENARIO)
+    times, _ = bench_run.time_runs(default, args.repeats)
+    run_s = statistics.median(times)
+    rows.append(row("default_run_s", round(run_s, 3), "s", "< 0.5", run_s < 0.5))
+
+    cost = cost_per_team_week(default, args.repeats)
+    rows.append(row("team_week_us", round(cost["team_week_s"] * 1e6, 2), "us per team-week"))
+    rows.append(row("boltzmann_agent_step_us", round(cost["agent_step_s"] * 1e6, 2), "us per agent-step"))
+    rows.append(row("team_week_vs_boltzmann", round(cost["ratio"], 2), "ratio", "<= 1.0", cost["ratio"] <= 1.0))
+
+    national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
+    national_s = statistics.median(r["total_s"] for r in national)
+    rows.append(row("national_s", round(national_s, 2), "s", "< 30", national_s < 30))
+
+    sweep = bench_sweep.measure_backends(args.sweep_runs, args.sweep_repeats)
+    for label, backend in zip(("1_worker", "2_workers", "dask_2_workers"), sweep, strict=True):
+        rows.append(row(f"sweep_{label}", backend["runs_per_s"], "runs/s"))
+        if int(backend["workers"]) > 1:
+            efficiency = float(backend["efficiency"])
+            rows.append(row(f"sweep_{label}_efficiency", efficiency, "share", ">= 0.85", efficiency >= 0.85))
+
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for key, value in about.items():
+        table[key] = value
+    print(f"{about['arch']}, {about['cpu']}, {about['cores']} cores; Python {about['python']}, "
+          f"Mesa {about['mesa']}, NumPy {about['numpy']}")
+    print(f"medians after warm-up: default scenario n={args.repeats} ({default.teams} teams, {cost['steps']} steps; "
+          f"Boltzmann (Mesa tutorial, no space) with {default.teams} agents, {cost['steps']} steps), "
+          f"national n={args.national_repeats}, sweeps of {sweep[0]['runs']} runs n={args.sweep_repeats}; "
+          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+    print(table[COLUMNS].to_string(index=False))
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(table, args.csv)
+    print(f"wrote {args.csv}")
+
+
+if __name__ == "__main__":
+    main()
