@@ -16,7 +16,7 @@ import numpy as np
 
 from sim import calendar as cal
 from sim.ihi import ihi_score
-from sim.network import PEER_METHOD_TRANSFER
+from sim.network import PEER_METHOD_TRANSFER, PEER_SUPPORT_EFFECT
 
 if TYPE_CHECKING:
     from sim.model import CollaborativeModel
@@ -216,6 +216,7 @@ class Team(mesa.Agent):
         self.months_at_half_goal = 0
         self.months_at_goal = 0
         self.peer_examples = 0
+        self.peer_support = 0.0  # after the end: support from tied teams still using QI (0-1)
         self.organising_weeks = 0
         self.start_testing_week = 0
         # Paper (ref 8): about 3 months organising; diagnosis varies widely (1-66 months to a first
@@ -445,11 +446,13 @@ class Team(mesa.Agent):
 
     def _continue_qi(self) -> None:
         """After the end a team keeps using QI methods until it stops; practised capability,
-        conviction, culture and management keep it going (paper, challenge 9), lectures do not."""
+        conviction, culture and management keep it going (paper, challenge 9), lectures do not;
+        so do tied teams still using QI (a community of practice, challenges 9 and 10)."""
         s = self.model.params
         org = self.organisation
         x = (-4.0 * (self.capability - 0.4) - 1.5 * (org.senior_engagement - 0.5)
-             - 1.5 * (org.qi_culture - 0.5) - 1.0 * (self.motivation - 0.5))
+             - 1.5 * (org.qi_culture - 0.5) - 1.0 * (self.motivation - 0.5)
+             - PEER_SUPPORT_EFFECT * self.peer_support)
         if self.model.rng.random() < weekly_chance(s.qi_stop_per_year * math.exp(x)):
             self.using_qi = False
             return

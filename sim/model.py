@@ -284,6 +284,9 @@ class CollaborativeModel(mesa.Model):
                 b.learn_from_peer(a)
             if self.week > self.calendar.end_week:
                 self.ties.fade(s)
+                support = self.ties.peer_support(np.array([t.using_qi for t in self.teams]))
+                for team, value in zip(self.teams, support.tolist(), strict=True):
+                    team.peer_support = value
         if s.mode == "none":
             return
         change_sources = np.array([t.changes_in_use >= 0.5 for t in self.teams], dtype=float)

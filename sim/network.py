@@ -73,6 +73,11 @@ of meeting follows the session's informal time and lecturing)."""
 PEER_METHOD_TRANSFER = 0.02
 """Share of the capability gap to a more skilled tied team closed at each exchange (quality
 method spread among teams; assumption)."""
+PEER_SUPPORT_EFFECT = 2.0
+"""How strongly a community of practice keeps a team using QI after the end: full peer support
+(fully tied to every other team, all still using QI) divides the hazard of stopping by e^2, about
+7 (assumption; paper, challenge 9: a network 'to continue after the collaborative ... was used
+successfully in one Australian collaborative')."""
 NEVER = -1.0
 """Month written to GraphML for a unit that never adopted or was never exposed."""
 
@@ -383,6 +388,11 @@ class TeamTies:
         """After the end ties fade, less so when a community of practice is planned."""
         rate = s.tie_decay_per_year * (1 - s.post_collaborative_network)
         self.strength *= math.exp(-rate * months / 12.0)
+
+    def peer_support(self, using_qi: np.ndarray) -> np.ndarray:
+        """Each team's support from tied teams still using QI (0-1): the community of practice, as the
+        mean over the other teams of tie strength times whether they still use QI."""
+        return self.strength @ using_qi.astype(float) / max(1, len(using_qi) - 1)
 
     def pairs(self) -> list[tuple[int, int, float]]:
         """Tied pairs and their strength."""

@@ -224,3 +224,10 @@ def test_spread_adds_health_gain_and_its_planning_costs_staff_time():
     assert planned["spread_units"] > unplanned["spread_units"]
     assert planned["qalys"] > unplanned["qalys"], "adopting units gain part of their source team's improvement"
     assert planned["cost_health_system"] - unplanned["cost_health_system"] == pytest.approx(planned["cost_spread"])
+
+
+def test_a_planned_community_of_practice_keeps_more_teams_using_qi():
+    """Paper, challenge 9: plan 'for a network to continue after the collaborative'."""
+    mean, se = paired_difference("continued_qi_rate", {"post_collaborative_network": 0.0},
+                                 {"post_collaborative_network": 1.0}, seeds=24)
+    assert mean > 0 and mean > 2 * se, (mean, se)
