@@ -406,3 +406,16 @@ def test_sensitivity_refuses_grid_and_incomplete_sweeps(tmp_path: Path, capsys: 
 def test_experiment_errors_are_scenario_errors() -> None:
     """The CLI reports ScenarioError as bad input (exit 2); spec errors must be caught the same way."""
     assert issubclass(ExperimentError, sim.ScenarioError)
+
+
+def test_a_sweep_can_keep_the_adoption_curve(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path / "tiny.yaml", vary={"spread_planning": [0.0, 1.0]}, replications=1,
+                      outputs={"adoption": True})
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 0
+    adoption = experiments.load_table(tmp_path / "out", "adoption")
+    runs = experiments.load_table(tmp_path / "out")
+    row = runs[runs["spread_planning"] == 1.0].iloc[0]
+    direct = sim.run("breakthrough", seed=int(row["seed"]), spread_planning=1.0, **TINY).adoption
+    kept = adoption[adoption["run_id"] == row["run_id"]].reset_index(drop=True)
+    assert kept["spread_units"].tolist() == direct["spread_units"].tolist()
+    assert kept["month"].tolist() == list(range(len(direct)))
