@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +30,7 @@ from analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS,
 from experiments import provenance
 from sim.calendar import Calendar
 from sim.files import write_text
+from sim.outcomes import replicate_interval
 
 __all__ = ["CLAIMS", "ReportError", "build_report", "folder_kind", "write_report"]
 
@@ -166,11 +166,9 @@ def interval_table(values: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Mean and 95% interval (2.5th-97.5th percentile over replicates) of each key; NaNs left out."""
     rows = []
     for key in keys:
-        x = pd.to_numeric(values[key], errors="coerce").to_numpy(dtype=float)
-        x = x[np.isfinite(x)]
-        if len(x):
-            low, high = np.percentile(x, [2.5, 97.5])
-            rows.append((key, number(key, x.mean()), number(key, low), number(key, high), len(x)))
+        mean, low, high, n = replicate_interval(pd.to_numeric(values[key], errors="coerce").to_numpy(dtype=float))
+        if n:
+            rows.append((key, number(key, mean), number(key, low), number(key, high), n))
         else:
             rows.append((key, "n/a", "n/a", "n/a", 0))
     return pd.DataFrame(rows, columns=["outcome", "mean", "2.5%", "97.5%", "replicates with a value"])

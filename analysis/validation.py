@@ -28,6 +28,7 @@ import sim
 from analysis import quantities
 from analysis.targets import Group, Target, TargetsFile, describe, number_decimals
 from experiments.backends import Backend, make_backend
+from sim.outcomes import replicate_interval
 from sim.parameters import Scenario
 
 PASS, FAIL, NOT_AVAILABLE = "PASS", "FAIL", "NOT AVAILABLE"
@@ -112,11 +113,7 @@ class Samples:
 
     def stats(self) -> tuple[float, float, float, int]:
         """Mean, 2.5% and 97.5% percentiles over the replicates with a value, and their number."""
-        finite = self.values[np.isfinite(self.values)]
-        if not finite.size:
-            return math.nan, math.nan, math.nan, 0
-        low, high = (float(x) for x in np.percentile(finite, [2.5, 97.5]))
-        return float(finite.mean()), low, high, int(finite.size)
+        return replicate_interval(self.values)
 
 
 def collect(jobs: Sequence[Job], reps: int, seed: int, backend: Backend | None = None, workers: int = 1,

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 import yaml
 from tqdm import tqdm
@@ -45,6 +44,7 @@ from qicsim import cli_app, cli_cea, cli_experiments, cli_report, cli_validate
 from qicsim.arguments import PROG, add_scenario_argument, error, output_directory, whole_number
 from sim.files import atomic_open, write_csv, write_parquet, write_text
 from sim.network import unit_graph
+from sim.outcomes import replicate_interval
 from sim.parameters import SECTIONS
 from sim.scenario import parse_assignment
 
@@ -190,17 +190,12 @@ def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
     notes: list[str] = []
     for key in keys:
         values = summary[key].to_numpy(dtype=float)
-        finite = values[~np.isnan(values)]
         if reps == 1:
             rows.append([key, format_outcome(key, values[0])])
             continue
-        if finite.size:
-            mean = float(finite.mean())
-            low, high = (float(x) for x in np.percentile(finite, [2.5, 97.5]))
-        else:
-            mean = low = high = math.nan
+        mean, low, high, n = replicate_interval(values)
         rows.append([key, *(format_outcome(key, x) for x in (mean, low, high))])
-        missing = reps - finite.size
+        missing = reps - n
         if 0 < missing < reps:
             notes.append(f"{key}: n/a in {missing} of {reps} replicates; mean and interval use the others")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]

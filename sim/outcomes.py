@@ -151,6 +151,17 @@ def adoption_curve(model: CollaborativeModel) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def replicate_interval(values: np.ndarray) -> tuple[float, float, float, int]:
+    """Mean and 95% interval (2.5th-97.5th percentile) of one outcome over replicates, leaving out the
+    replicates without a finite value, and how many had one (NaN everywhere when none did)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return math.nan, math.nan, math.nan, 0
+    low, high = (float(x) for x in np.percentile(finite, [2.5, 97.5]))
+    return float(finite.mean()), low, high, int(finite.size)
+
+
 def monthly_teams(model: CollaborativeModel) -> pd.DataFrame:
     """The monthly team table (one row per team per month, month 0 = enrolment)."""
     df = model.datacollector.get_agenttype_vars_dataframe(Team).reset_index(drop=True)
