@@ -27,6 +27,8 @@ FOLLOW_UP = "follow_up"
 PROJECT = "project"  # the comparators' project period; each team's own sub-phase refines it
 ORGANISING = "organising"
 DIAGNOSIS = "diagnosis"
+PHASES = (PREWORK, LEARNING_SESSION, ACTION_PERIOD, CONGRESS, FOLLOW_UP, PROJECT, ORGANISING, DIAGNOSIS)
+"""Every phase; a phase's position is its code in arrays (``PHASES.index(ACTION_PERIOD)``)."""
 
 
 def weeks(months: float) -> int:

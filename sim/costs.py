@@ -24,7 +24,6 @@ whether a team sustains improvement').
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from sim.parameters import Scenario
 
@@ -78,18 +77,10 @@ class Ledger:
 
     def add(self, category: str, amount: float, week: float) -> None:
         """Book a cost incurred in a given week."""
-        self.add_each(category, (amount,), week)
-
-    def add_each(self, category: str, amounts: Iterable[float], week: float) -> None:
-        """Book several costs of one category incurred in a given week, one after another."""
         if category not in HEALTH_SYSTEM:
             raise KeyError(f"unknown cost category {category!r}")
-        d = self.discount(week / WEEKS_PER_YEAR)
-        total, discounted = self.cost[category], self.cost_discounted[category]
-        for amount in amounts:
-            total += amount
-            discounted += amount * d
-        self.cost[category], self.cost_discounted[category] = total, discounted
+        self.cost[category] += amount
+        self.cost_discounted[category] += amount * self.discount(week / WEEKS_PER_YEAR)
 
     def add_costs(self, amounts: dict[str, float], week: float) -> None:
         for category, amount in amounts.items():

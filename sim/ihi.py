@@ -8,10 +8,7 @@ cannot score above 2.5 however well it really does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sim.agents import Team
+from numba import njit
 
 MODEST = 0.2  # "modest improvement (~20% of goal)"
 IMPROVEMENT = 0.35  # "improvement": between modest and significant
@@ -20,29 +17,31 @@ SUSTAINED_MONTHS = 3  # 4.5: "sustained impact beginning"
 OUTSTANDING_MONTHS = 6  # 5.0: "outstanding sustainable results, all goals met"
 
 
-def ihi_score(team: Team, progress: float | None) -> float:
-    """The IHI score a team's state earns this month.
+@njit(cache=True)
+def ihi_score(formed: bool, planned: bool, has_baseline: bool, tests_run: int, progress: float,
+              months_at_goal: int, months_at_half_goal: int) -> float:  # pragma: no cover - compiled
+    """The IHI score a team's state earns this month (``progress`` NaN: no progress data yet).
 
     0.5 intent to participate · 1.0 team formed · 1.5 planning · 2.0 activity, baseline data ·
     2.5 changes tested, no improvement · 3.0 modest improvement · 3.5 improvement ·
     4.0 significant improvement · 4.5 sustained impact beginning · 5.0 outstanding results.
     """
-    if not team.formed:
+    if not formed:
         return 0.5
-    if not team.planned:
+    if not planned:
         return 1.0
-    if team.baseline_measured is None:
+    if not has_baseline:
         return 1.5
-    if team.tests_run == 0:
+    if tests_run == 0:
         return 2.0
-    if progress is None or progress < MODEST:
+    if not progress >= MODEST:  # NaN too: no data, no claim of improvement
         return 2.5
     if progress < IMPROVEMENT:
         return 3.0
     if progress < SIGNIFICANT:
         return 3.5
-    if team.months_at_goal >= OUTSTANDING_MONTHS:
+    if months_at_goal >= OUTSTANDING_MONTHS:
         return 5.0
-    if team.months_at_half_goal >= SUSTAINED_MONTHS:
+    if months_at_half_goal >= SUSTAINED_MONTHS:
         return 4.5
     return 4.0

@@ -44,6 +44,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 from sim.parameters import Scenario
 from sim.scenario import ScenarioError
@@ -254,6 +255,8 @@ class UnitNetwork:
         self.exposed_month = np.full(n, np.nan)
         self.method_month = np.full(n, np.nan)
         self.origin = np.where(self.participant, self.team_of_unit, -1)
+        # 1 / weighted degree (0 for a unit without contacts), for the exposure shares
+        self.per_degree = np.divide(1.0, self.degree, out=np.zeros_like(self.degree), where=self.degree > 0)
 
     @property
     def size(self) -> int:
@@ -292,21 +295,6 @@ class UnitNetwork:
         degree = np.asarray(ties.sum(axis=1)).ravel()
         return cls(org, lead, participant, team_of_unit, ties, degree)
 
-    def exposure(self, sources: np.ndarray) -> np.ndarray:
-        """Weighted share of each unit's contacts that are sources (0 for a unit with no contacts)."""
-        reached = self.ties @ sources
-        return np.divide(reached, self.degree, out=np.zeros_like(reached), where=self.degree > 0)
-
-    def attribute(self, units: np.ndarray, sources: np.ndarray) -> np.ndarray:
-        """The team through which each newly adopting unit was reached: that of its heaviest source contact."""
-        out = np.empty(len(units), dtype=np.int64)
-        indptr, indices, data = self.ties.indptr, self.ties.indices, self.ties.data
-        for k, u in enumerate(units):
-            nbrs = indices[indptr[u]:indptr[u + 1]]
-            weights = data[indptr[u]:indptr[u + 1]] * sources[nbrs]
-            out[k] = self.origin[nbrs[int(np.argmax(weights))]]
-        return out
-
 
 def _complete_blocks(starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
     """Ties of weight 1 between every two units of one organisation, built without a per-node loop."""
@@ -325,20 +313,15 @@ def _complete_blocks(starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
 
 
-def adoption_probability(p: float, q: float, share: np.ndarray, receptivity: np.ndarray,
-                         months: float = 1.0) -> np.ndarray:
-    """Chance that an exposed unit adopts within ``months`` (Bass hazard on the network)."""
-    return -np.expm1(-(p + q * share) * receptivity * months / 12.0)
-
-
 # ---------------------------------------------------------------------------------------------
 # ties between teams
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1024)
 def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i, j), i < j, of n items, as ``np.triu_indices(n, k=1)`` (read-only; the last few n are kept)."""
+    """Every pair (i, j), i < j, of n items, as ``np.triu_indices(n, k=1)`` (read-only; kept for each n,
+    as the number of teams present or engaged changes from month to month)."""
     i, j = np.triu_indices(n, k=1)
     i.flags.writeable = j.flags.writeable = False
     return i, j
@@ -366,23 +349,15 @@ class TeamTies:
         meet = min(1.0, 0.1 + 1.5 * s.informal_time_share + 0.5 * (1 - s.didactic_share))
         return s.tie_formation * WORKING_TIE_SHARE * meet
 
-    def session(self, present: np.ndarray, s: Scenario, rng: np.random.Generator) -> list[tuple[int, int]]:
-        """Teams present meet: new ties form, tied teams seek each other out; the pairs that talk."""
+    def session(self, present: np.ndarray, s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Teams present meet: new ties form, tied teams seek each other out; the pairs that talk
+        (``a[k]`` with ``b[k]``)."""
         i, j = _pairs(len(present))
         a, b = present[i], present[j]
         formed = rng.random(len(a)) < self.formation_chance(s)
         self.strength[a[formed], b[formed]] = self.strength[b[formed], a[formed]] = 1.0
         talk = formed | (rng.random(len(a)) < self.strength[a, b])
-        return list(zip(a[talk].tolist(), b[talk].tolist(), strict=True))
-
-    def informal_contacts(self, engaged: np.ndarray, s: Scenario, rng: np.random.Generator) -> list[tuple[int, int]]:
-        """Pairs of engaged, tied teams that exchange this month outside the meetings."""
-        if len(engaged) < 2:
-            return []
-        i, j = _pairs(len(engaged))
-        a, b = engaged[i], engaged[j]
-        talk = rng.random(len(a)) < self.strength[a, b] * s.informal_contact_per_month
-        return list(zip(a[talk].tolist(), b[talk].tolist(), strict=True))
+        return a[talk], b[talk]
 
     def fade(self, s: Scenario, months: float = 1.0) -> None:
         """After the end ties fade, less so when a community of practice is planned."""
@@ -403,6 +378,10 @@ class TeamTies:
 # ---------------------------------------------------------------------------------------------
 # the spread process
 # ---------------------------------------------------------------------------------------------
+
+
+TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
+"""Running counts of spread beyond the participants (``Spread.totals``)."""
 
 
 class Spread:
@@ -428,6 +407,14 @@ class Spread:
         n_orgs = int(units.org.max()) + 1 if units.size else 0
         self.roll_out_month = np.full(n_orgs, np.nan)  # month the organisation decided (NaN: not yet)
         self.rolls_out = np.zeros(n_orgs, dtype=bool)
+        # Running state, kept as units adopt so that a month need not recount it.
+        self.targets = ~units.participant  # units that can adopt by spread
+        self.adopted = np.zeros(units.size, dtype=bool)
+        self.exposed = np.zeros(units.size, dtype=bool)
+        self.has_method = np.zeros(units.size, dtype=bool)
+        self.reached_by_team = np.zeros(teams, dtype=np.int64)  # units beyond the participants, per team
+        self.organisation_reached = np.zeros(n_orgs, dtype=bool)  # non-participating, with an adopter
+        self.totals = np.zeros(len(TOTALS), dtype=np.int64)  # the counts of TOTALS so far
 
     def receptivity(self, support: np.ndarray) -> np.ndarray:
         """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
@@ -435,79 +422,50 @@ class Spread:
 
     def month(self, month: int, change_sources: np.ndarray, method_sources: np.ndarray,
               support: np.ndarray) -> None:
-        """One month of spread.
+        """One month of spread (compiled: a national network has tens of thousands of units).
 
         ``change_sources[i]`` is 1 when team i's changes work in its own unit, ``method_sources[i]``
         how much QI skill team i shows others (0 when it no longer uses QI); ``support`` is each
         organisation's current management support.
+
+        Organisations in which a change now works for the first time decide, once, whether to
+        roll it out (``roll_out_chance`` times the lead unit's receptivity). Every unit beyond the
+        participants with a contact that uses a change is exposed, and adopts with the Bass
+        hazard of its share of such contacts, scaled by its receptivity; in an organisation rolling
+        the change out, faster (``roll_out_rate_per_year``). A new adopter is reached through the
+        team of its heaviest adopting contact. QI methods spread alike, at ``METHOD_SPREAD_FACTOR``.
         """
         s, u = self.s, self.units
-        r = self.receptivity(support)
-        targets = ~u.participant
-
-        adopted = ~np.isnan(u.adopted_month)
-        sources = adopted.astype(float)
-        sources[u.lead[:self.teams]] = change_sources
-        self._decide_roll_out(month, sources, r)
-        share = u.exposure(sources)
-        exposed = share > 0
-        u.exposed_month[np.isnan(u.exposed_month) & exposed & targets] = month
-        candidates = np.flatnonzero(exposed & targets & ~adopted)
-        p = adoption_probability(s.spread_innovation_per_year, s.spread_imitation_per_year,
-                                 share[candidates], r[candidates])
-        rolling = self.rolls_out[u.org[candidates]]
-        p[rolling] = 1 - (1 - p[rolling]) * np.exp(-s.roll_out_rate_per_year / 12.0)
-        new = candidates[self.rng.random(len(candidates)) < p]
-        if len(new):
-            u.origin[new] = u.attribute(new, sources)
-            u.adopted_month[new] = month
-
-        methods = ~np.isnan(u.method_month)
-        method_sources_all = methods.astype(float)
-        method_sources_all[u.lead[:self.teams]] = method_sources
-        mshare = u.exposure(method_sources_all)
-        candidates = np.flatnonzero((mshare > 0) & targets & ~methods)
-        p = adoption_probability(METHOD_SPREAD_FACTOR * s.spread_innovation_per_year,
-                                 METHOD_SPREAD_FACTOR * s.spread_imitation_per_year, mshare[candidates],
-                                 r[candidates])
-        u.method_month[candidates[self.rng.random(len(candidates)) < p]] = month
+        draws = self.rng.random(len(self.rolls_out) + 2 * u.size)
+        _spread_month(
+            month, draws, change_sources, method_sources, support, self.culture, self.amplifier, u.org, u.lead,
+            u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree, self.targets, u.origin, u.adopted_month,
+            u.exposed_month, u.method_month, self.adopted, self.exposed, self.has_method, self.roll_out_month,
+            self.rolls_out, self.reached_by_team, self.organisation_reached, self.totals, self.teams,
+            s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
+            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR,
+        )
         self.history.append(self.snapshot(month, int(np.count_nonzero(change_sources))))
-
-    def _decide_roll_out(self, month: int, sources: np.ndarray, receptivity: np.ndarray) -> None:
-        """Organisations in which a change now works for the first time decide, once, to roll it out."""
-        u = self.units
-        has_source = np.bincount(u.org, weights=sources, minlength=len(self.rolls_out)) > 0
-        deciding = np.flatnonzero(has_source & np.isnan(self.roll_out_month))
-        if not len(deciding):
-            return
-        chance = np.minimum(1.0, self.s.roll_out_chance * receptivity[u.lead[deciding]])
-        self.roll_out_month[deciding] = month
-        self.rolls_out[deciding] = self.rng.random(len(deciding)) < chance
 
     def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
         """The adoption curve's row for one month (cumulative counts beyond the participants)."""
-        u = self.units
-        adopted = ~np.isnan(u.adopted_month)
+        adopted, method, exposed, organisations = self.totals.tolist()
         return {
             "month": month,
-            "spread_units": int(np.count_nonzero(adopted)),
-            "spread_organisations": self.organisations_reached(),
-            "method_spread_units": int(np.count_nonzero(~np.isnan(u.method_month))),
-            "exposed_units": int(np.count_nonzero(~np.isnan(u.exposed_month))),
+            "spread_units": adopted,
+            "spread_organisations": organisations,
+            "method_spread_units": method,
+            "exposed_units": exposed,
             "participating_units_adopted": participating_adopted,
         }
 
     def organisations_reached(self) -> int:
         """Non-participating organisations with at least one unit that adopted."""
-        u = self.units
-        adopted = ~np.isnan(u.adopted_month) & (u.org >= self.teams)
-        return int(len(np.unique(u.org[adopted])))
+        return int(self.totals[3])
 
     def units_reached_by_team(self) -> np.ndarray:
         """Units beyond the participants reached through each team (directly or along a chain)."""
-        u = self.units
-        adopted = ~np.isnan(u.adopted_month) & ~u.participant
-        return np.bincount(u.origin[adopted], minlength=self.teams)[: self.teams]
+        return self.reached_by_team.copy()
 
     def first_roll_out_month(self) -> np.ndarray:
         """For each team, the first month another unit of its organisation adopted in the organisation's
@@ -531,6 +489,80 @@ class Spread:
 
     def adoption_curve(self) -> list[dict[str, float]]:
         return list(self.history)
+
+
+@njit(cache=True)
+def _spread_month(month, draws, change_sources, method_sources, support, culture, amplifier, org, lead, indptr,
+                  indices, weights, per_degree, targets, origin, adopted_month, exposed_month, method_month, adopted,
+                  exposed, has_method, roll_out_month, rolls_out, reached_by_team, organisation_reached, totals, teams,
+                  innovation, imitation, roll_out_chance, roll_out_keep, method_factor):  # pragma: no cover - compiled
+    """One month of :meth:`Spread.month` over every unit; ``draws``: one per organisation, then two per unit."""
+    units = org.shape[0]
+    organisations = rolls_out.shape[0]
+    receptivity = (0.5 + culture) * (0.5 + support[org]) * amplifier
+    sources = np.zeros(units)
+    method = np.zeros(units)
+    for j in range(units):
+        if adopted[j]:
+            sources[j] = 1.0
+        if has_method[j]:
+            method[j] = 1.0
+    for i in range(teams):
+        sources[lead[i]] = change_sources[i]
+        method[lead[i]] = method_sources[i]
+    # organisations where a change now works decide, once, whether to roll it out
+    working_here = np.zeros(organisations, dtype=np.bool_)
+    for j in range(units):
+        if sources[j] > 0.0:
+            working_here[org[j]] = True
+    for o in range(organisations):
+        if working_here[o] and np.isnan(roll_out_month[o]):
+            roll_out_month[o] = month
+            rolls_out[o] = draws[o] < min(1.0, roll_out_chance * receptivity[lead[o]])
+    # exposure and adoption of changes, then of QI methods (both from last month's adopters)
+    new = np.zeros(units, dtype=np.bool_)
+    for j in range(units):
+        if not targets[j]:
+            continue
+        share = 0.0
+        method_share = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            share += weights[k] * sources[indices[k]]
+            method_share += weights[k] * method[indices[k]]
+        share *= per_degree[j]
+        method_share *= per_degree[j]
+        if share > 0.0:
+            if not exposed[j]:
+                exposed[j] = True
+                exposed_month[j] = month
+                totals[2] += 1
+            if not adopted[j]:
+                p = -math.expm1(-(innovation + imitation * share) * receptivity[j] / 12.0)
+                if rolls_out[org[j]]:
+                    p = 1.0 - (1.0 - p) * roll_out_keep
+                new[j] = draws[organisations + j] < p
+        if method_share > 0.0 and not has_method[j]:
+            p = -math.expm1(-method_factor * (innovation + imitation * method_share) * receptivity[j] / 12.0)
+            if draws[organisations + units + j] < p:
+                has_method[j] = True
+                method_month[j] = month
+                totals[1] += 1
+    for j in range(units):
+        if new[j]:
+            # reached through the team of its heaviest source contact
+            best = -1.0
+            for k in range(indptr[j], indptr[j + 1]):
+                if weights[k] * sources[indices[k]] > best:
+                    best = weights[k] * sources[indices[k]]
+                    origin[j] = origin[indices[k]]
+            adopted[j] = True
+            adopted_month[j] = month
+            totals[0] += 1
+            if origin[j] >= 0:
+                reached_by_team[origin[j]] += 1
+            if org[j] >= teams and not organisation_reached[org[j]]:
+                organisation_reached[org[j]] = True
+                totals[3] += 1
 
 
 def unit_graph(units: UnitNetwork, org_labels: list[str], team_ids: list[int],

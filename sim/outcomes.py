@@ -34,56 +34,64 @@ import numpy as np
 import pandas as pd
 
 from sim import calendar as cal
-from sim.agents import Team
 from sim.costs import HEALTH_SYSTEM, PROGRAMME
 from sim.model import CollaborativeModel
+from sim.states import DROPPED
 
 
 def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
     """One row per team at the end of the run."""
     s = model.params
-    rows = []
-    reached = model.spread.units_reached_by_team()
-    roll_out = model.spread.first_roll_out_month()
-    for i, t in enumerate(model.teams):
-        end = model.end_snapshot[t.unique_id]
-        significant = end["relative_improvement"] >= s.significant_improvement_threshold
-        rows.append({
-            "team_id": t.team_id,
-            "organisation_id": t.organisation.organisation_id,
-            "sent_by_management": t.sent_by_management,
-            "leader_changed": end["leader_changed"],
-            "dropped": t.status == "dropped",
-            "relative_improvement": end["relative_improvement"],
-            "significant_improvement": significant,
-            "sustained": significant and t.relative_improvement >= s.significant_improvement_threshold,
-            "changes_adopted": len(t.changes),
-            "successful_changes": end["successful_changes"],
-            "first_result_month": cal.month_of(t.first_result_week) if not math.isnan(t.first_result_week)
-            else math.nan,
-            "ihi_score_end": end.get("ihi_score_end", t.ihi_score),
-            "dropped_month": cal.month_of(t.dropped_week) if t.dropped_week is not None else math.nan,
-            "performance_baseline": t.baseline,
-            "performance_end": end["performance_end"],
-            "performance_follow_up": t.performance,
-            "relative_change": (end["performance_end"] - t.baseline) / t.baseline,
-            "relative_improvement_follow_up": t.relative_improvement,
-            "continued_qi": t.using_qi,
-            "months_organising": t.organising_weeks / cal.WEEKS_PER_MONTH,
-            "tests_run": t.tests_run,
-            "changes_from_peers": sum(c.source == "peer" for c in t.changes),
-            "spread_units": int(reached[i]),
-            "roll_out_days": _roll_out_days(model, t, roll_out[i]),
-        })
-    return pd.DataFrame(rows)
+    t = model.team_states
+    end = model.end_snapshot
+    threshold = s.significant_improvement_threshold
+    significant = end["relative_improvement"] >= threshold
+    relative_follow_up = model.relative_improvement()
+    performance_follow_up = model.performance()
+    n = t.size
+    ihi_end = end.get("ihi_score_end", t.ihi_score)
+    return pd.DataFrame({
+        "team_id": np.arange(1, n + 1),
+        "organisation_id": [team.organisation.organisation_id for team in model.teams],
+        "sent_by_management": t.sent_by_management.copy(),
+        "leader_changed": end["leader_changed"],
+        "dropped": t.status == DROPPED,
+        "relative_improvement": end["relative_improvement"],
+        "significant_improvement": significant,
+        "sustained": significant & (relative_follow_up >= threshold),
+        "changes_adopted": model.ideas.adopted_by_team(),
+        "successful_changes": end["successful_changes"],
+        "first_result_month": _months(t.first_result_week),
+        "ihi_score_end": ihi_end,
+        "dropped_month": _months(t.dropped_week),
+        "performance_baseline": t.baseline.copy(),
+        "performance_end": end["performance_end"],
+        "performance_follow_up": performance_follow_up,
+        "relative_change": (end["performance_end"] - t.baseline) / t.baseline,
+        "relative_improvement_follow_up": relative_follow_up,
+        "continued_qi": t.using_qi.copy(),
+        "months_organising": t.organising_weeks / cal.WEEKS_PER_MONTH,
+        "tests_run": t.tests_run.copy(),
+        "changes_from_peers": model.ideas.from_peers_by_team(),
+        "spread_units": model.spread.units_reached_by_team().astype(np.int64),
+        "roll_out_days": _roll_out_days(model, model.spread.first_roll_out_month()),
+    })
 
 
-def _roll_out_days(model: CollaborativeModel, team: Team, month: float) -> float:
-    """Days from the team's first result to the month end at which another of its units had adopted."""
-    if math.isnan(month) or math.isnan(team.first_result_week):
-        return math.nan
-    week = model.calendar.month_end_weeks[int(month) - 1]
-    return float(max(0.0, (week - team.first_result_week) * cal.DAYS_PER_WEEK))
+def _months(weeks: np.ndarray) -> np.ndarray:
+    """The reporting month of each week (NaN stays NaN)."""
+    return np.array([math.nan if math.isnan(w) else float(cal.month_of(int(w))) for w in weeks.tolist()])
+
+
+def _roll_out_days(model: CollaborativeModel, months: np.ndarray) -> np.ndarray:
+    """Days from each team's first result to the month end at which another of its units had adopted."""
+    first = model.team_states.first_result_week
+    days = np.full(len(months), math.nan)
+    for i, month in enumerate(months.tolist()):
+        if not (math.isnan(month) or math.isnan(first[i])):
+            week = model.calendar.month_end_weeks[int(month) - 1]
+            days[i] = max(0.0, (week - first[i]) * cal.DAYS_PER_WEEK)
+    return days
 
 
 def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, float]:
@@ -164,6 +172,4 @@ def replicate_interval(values: np.ndarray) -> tuple[float, float, float, int]:
 
 def monthly_teams(model: CollaborativeModel) -> pd.DataFrame:
     """The monthly team table (one row per team per month, month 0 = enrolment)."""
-    df = model.datacollector.get_agenttype_vars_dataframe(Team).reset_index(drop=True)
-    df["month"] = df["month"].astype(np.int64)
-    return df.sort_values(["month", "team_id"], kind="stable").reset_index(drop=True)
+    return model.team_table.frame()

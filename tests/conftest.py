@@ -8,7 +8,7 @@ import pytest
 import sim
 
 
-def paired_difference(key: str, base: dict, changed: dict, seeds: int = 24, scenario: str = "breakthrough"):
+def paired_difference(key: str, base: dict, changed: dict, seeds: int = 64, scenario: str = "breakthrough"):
     """Mean and standard error of (changed - base) in a summary key over paired seeds.
 
     Both arms use the same seeds (common random numbers), so the difference is the lever's effect

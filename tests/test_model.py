@@ -7,7 +7,6 @@ import json
 import math
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import mesa
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 
 import sim
 from sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
-from sim.ihi import ihi_score
+from sim.ihi import ihi_score as ihi
 
 OUTCOME_COLUMNS = ["team_id", "organisation_id", "sent_by_management", "leader_changed", "dropped",
                    "relative_improvement", "significant_improvement", "sustained", "changes_adopted",
@@ -96,21 +95,28 @@ def test_dropped_teams_run_no_more_tests():
     assert checked >= 5, "too few drop-outs to check"
 
 
-def test_kept_gap_and_changes_in_use_match_the_state():
-    """Team.gap and changes_in_use are kept until drift or the changes move: at every step they equal a
-    fresh computation (leader changes, erosion in follow-up and drift all move them)."""
+def test_gap_and_changes_in_use_follow_each_teams_changes():
+    """A team's gap is its drift times the product over its adopted changes of (1 - effect x use), and
+    its changes in use their sum, at every step (leader changes, erosion in follow-up and drift all
+    move them); use and institutionalisation stay shares, and only adopted changes have either."""
     model = sim.CollaborativeModel(teams=8, follow_up_months=6.0, leader_turnover_per_year=1.0, rng=3)
+    ideas = model.ideas
     checked = 0
     while model.running:
         model.step()
         for team in model.teams:
-            gap = team.drift
-            for c in team.changes:
-                gap *= 1.0 - c.effect * c.in_use
-            assert team.gap == gap
-            assert team.changes_in_use == sum(c.in_use for c in team.changes)
-            checked += len(team.changes)
+            rows = ideas.adopted[team.index].nonzero()[0]
+            use = ideas.in_use[team.index, rows]
+            expected = team.drift * float(np.prod(1.0 - ideas.effect[rows] * use))
+            assert team.gap == pytest.approx(expected, rel=1e-12)
+            assert team.changes_in_use == pytest.approx(float(use.sum()), rel=1e-12)
+            checked += len(rows)
+        assert np.all((ideas.in_use >= 0) & (ideas.in_use <= 1))
+        assert np.all((ideas.institutionalisation >= 0) & (ideas.institutionalisation <= 1))
+        assert not (ideas.in_use[~ideas.adopted].any() or ideas.institutionalisation[~ideas.adopted].any())
+        assert not (ideas.adopted & ideas.at_hand).any(), "an adopted change is no longer an idea to test"
     assert checked > 100
+    assert model.team_states.leader_changes.sum() > 0, "a leader change should have moved some changes"
 
 
 def test_comparators():
@@ -143,21 +149,22 @@ def test_calendar_traditional_has_no_sessions():
     assert c.session_weeks == () and c.congress_week is None
 
 
-def fake_team(**kw):
-    base = dict(formed=True, planned=True, baseline_measured=1.0, tests_run=3, months_at_goal=0,
-                months_at_half_goal=0)
-    return SimpleNamespace(**{**base, **kw})
+def ihi_score(progress: float | None, **kw) -> float:
+    """The IHI score of one team in the given state (defaults: formed, planned, baseline data, tests run)."""
+    state = {**dict(formed=True, planned=True, has_baseline=True, tests_run=3, months_at_goal=0,
+                    months_at_half_goal=0), **kw}
+    return ihi(progress=math.nan if progress is None else progress, **state)
 
 
 def test_ihi_scale():
-    assert ihi_score(fake_team(formed=False), None) == 0.5
-    assert ihi_score(fake_team(planned=False), None) == 1.0
-    assert ihi_score(fake_team(baseline_measured=None), None) == 1.5
-    assert ihi_score(fake_team(tests_run=0), 0.9) == 2.0
-    assert ihi_score(fake_team(), None) == 2.5, "no data, no claim of improvement"
-    assert [ihi_score(fake_team(), p) for p in (0.1, 0.25, 0.4, 0.6)] == [2.5, 3.0, 3.5, 4.0]
-    assert ihi_score(fake_team(months_at_half_goal=3), 0.6) == 4.5
-    assert ihi_score(fake_team(months_at_half_goal=6, months_at_goal=6), 1.1) == 5.0
+    assert ihi_score(None, formed=False) == 0.5
+    assert ihi_score(None, planned=False) == 1.0
+    assert ihi_score(None, has_baseline=False) == 1.5
+    assert ihi_score(0.9, tests_run=0) == 2.0
+    assert ihi_score(None) == 2.5, "no data, no claim of improvement"
+    assert [ihi_score(p) for p in (0.1, 0.25, 0.4, 0.6)] == [2.5, 3.0, 3.5, 4.0]
+    assert ihi_score(0.6, months_at_half_goal=3) == 4.5
+    assert ihi_score(1.1, months_at_half_goal=6, months_at_goal=6) == 5.0
 
 
 def test_model_is_a_mesa_model_for_batch_run():
@@ -167,7 +174,7 @@ def test_model_is_a_mesa_model_for_batch_run():
                                                                  "follow_up_months": 3.0},
                              rng=[1, 2], max_steps=500, display_progress=False)
     assert len({r["RunId"] for r in results}) == 4
-    assert len(results) == 4 * 6, "one row per team (agent-type reporters) per run"
+    assert len(results) == 4, "one row per run: the model-level series (team tables come from sim.run)"
     assert {"active_teams", "dropped_teams", "mean_ihi_score", "didactic_share"} <= set(results[0])
 
 

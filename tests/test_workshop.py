@@ -17,7 +17,7 @@ import sim
 from qicsim.app import lever
 
 WORKSHOP = Path(__file__).resolve().parents[1] / "docs" / "workshop.md"
-SEEDS = 32
+SEEDS = 64
 
 EXERCISES = [
     # (exercise, lever, value A, value B, {outcome: promised sign of B - A})

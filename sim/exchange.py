@@ -1,0 +1,105 @@
+"""Teams that meet learn from each other: change spread and quality-method spread between tied
+teams, compiled (numba) because a session brings hundreds of pairs together.
+
+Paper, challenges 1 and 10: a peer's working changes become tested ideas here, more so for a
+narrow subject where teams work on comparable processes; challenge 8: some of a more skilled
+peer's QI capability rubs off. Each pair learns both ways, one pair after another.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from sim.ideas import PEER
+from sim.network import PEER_METHOD_TRANSFER
+
+if TYPE_CHECKING:
+    from sim.model import CollaborativeModel
+
+PEER_TESTED_BOOST = 0.5
+"""Share of an idea's remaining doubt removed when a peer shows it worked (change spread)."""
+
+
+def learn_from_each_other(model: CollaborativeModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs of teams ``(a[k], b[k])`` exchange, a from b then b from a; returns how many of their
+    peers' changes (examples) each team heard of."""
+    learners = np.empty(2 * len(a), dtype=np.int64)
+    learners[0::2], learners[1::2] = a, b
+    peers = np.empty_like(learners)
+    peers[0::2], peers[1::2] = b, a
+    heard = np.zeros(model.team_states.size, dtype=np.int64)
+    _learn(learners, peers, heard, *_state(model))
+    model.team_states.peer_examples += heard
+    return heard
+
+
+def informal_exchange(model: CollaborativeModel, engaged: np.ndarray) -> None:
+    """Tied teams still working on QI exchange outside the meetings: each pair of ``engaged`` teams
+    talks this month with a chance of its tie strength times ``informal_contact_per_month``, and
+    then learns both ways."""
+    m = len(engaged)
+    if m < 2:
+        return
+    heard = np.zeros(model.team_states.size, dtype=np.int64)
+    _informal(engaged, model.rng.random(m * (m - 1) // 2), model.ties.strength,
+              model.params.informal_contact_per_month, heard, *_state(model))
+    model.team_states.peer_examples += heard
+
+
+def _state(model: CollaborativeModel) -> tuple:
+    """What learning from a peer reads and moves: capabilities, every team's ideas, and the rates."""
+    s = model.params
+    ideas = model.ideas
+    return (model.team_states.capability, (ideas.quality, ideas.source, ideas.at_hand, ideas.found, ideas.found_count,
+                                           ideas.adopted, ideas.tries),
+            ideas.count, PEER_TESTED_BOOST * s.subject_specificity, s.own_idea_quality, s.subject_specificity)
+
+
+@njit(cache=True)
+def _informal(engaged, draws, strength, contact_rate, heard, capability, book, count, boost, own_idea_quality,
+              subject_specificity):  # pragma: no cover - compiled
+    k = 0
+    for x in range(engaged.shape[0]):
+        for y in range(x + 1, engaged.shape[0]):
+            a, b = engaged[x], engaged[y]
+            if draws[k] < strength[a, b] * contact_rate:
+                learn(a, b, heard, capability, book, count, boost, own_idea_quality, subject_specificity)
+                learn(b, a, heard, capability, book, count, boost, own_idea_quality, subject_specificity)
+            k += 1
+
+
+@njit(cache=True)
+def _learn(learners, peers, heard, capability, book, count, boost, own_idea_quality,
+           subject_specificity):  # pragma: no cover - compiled
+    for k in range(learners.shape[0]):
+        learn(learners[k], peers[k], heard, capability, book, count, boost, own_idea_quality, subject_specificity)
+
+
+@njit(cache=True)
+def learn(i, p, heard, capability, book, count, boost, own_idea_quality, subject_specificity):  # pragma: no cover
+    """Team ``i`` learns from team ``p``: some of a more skilled peer's capability, and each of the
+    peer's changes it has not adopted (an example heard) becomes a proven idea here. ``book``: the
+    idea matrices of :class:`sim.ideas.Ideas`."""
+    quality, source, at_hand, found, found_count, adopted, tries = book
+    if capability[p] > capability[i]:
+        capability[i] += PEER_METHOD_TRANSFER * (capability[p] - capability[i])
+    for j in range(count):
+        if not adopted[p, j] or adopted[i, j]:
+            continue
+        heard[i] += 1
+        if at_hand[i, j]:
+            if source[i, j] != PEER:  # an idea the team had: a peer proved it works
+                quality[i, j] += boost * (1.0 - quality[i, j])
+                source[i, j] = PEER
+        else:  # a peer's change the team did not have (or had set aside) becomes an idea here
+            q = own_idea_quality * (0.5 + capability[i])
+            q += 0.5 * subject_specificity * (1.0 - q)
+            quality[i, j] = min(0.95, q)
+            source[i, j] = PEER
+            tries[i, j] = 0
+            at_hand[i, j] = True
+            found[i, j] = found_count[i]
+            found_count[i] += 1
