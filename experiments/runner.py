@@ -17,8 +17,9 @@ import concurrent.futures.process
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,28 @@ from experiments.backends import Backend, make_backend
 from experiments.experiment import Experiment
 from experiments.provenance import code_version, version_label
 from experiments.storage import SweepStore, count_failed, done_run_ids
-from experiments.tasks import RunRecord, execute
+from experiments.tasks import RunRecord, execute_batch
+
+MAX_RUNS_PER_TASK = 16
+"""Most runs sent to a worker at once (see :func:`runs_per_task`)."""
+TASKS_PER_WORKER = 8
+"""Fewest tasks each worker gets in a sweep, so that workers finish together (see :func:`runs_per_task`)."""
+
+
+def runs_per_task(runs: int, workers: int) -> int:
+    """How many runs go to a worker in one task: one in this process; more on parallel backends, where
+    every task costs messages and pickling (a few milliseconds on a Dask cluster, as much as a short
+    run), yet few enough that each worker still gets ``TASKS_PER_WORKER`` tasks and all finish at
+    about the same time, and at most ``MAX_RUNS_PER_TASK`` so that progress shows and a stop
+    cancels little."""
+    if workers <= 1:
+        return 1
+    return max(1, min(MAX_RUNS_PER_TASK, runs // (TASKS_PER_WORKER * workers)))
+
+
+def _batches(tasks: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while batch := list(islice(tasks, size)):
+        yield batch
 
 
 class WorkerLost(RuntimeError):
@@ -102,15 +124,16 @@ def run_sweep(
         own_backend = backend is None
         active = make_backend(workers, scheduler) if backend is None else backend
         say(f"running on {active.name}; code {label}")
-        fn = functools.partial(execute, experiment.scenario, experiment.summary_keys, experiment.spec.outputs.tables())
+        fn = functools.partial(execute_batch, experiment.scenario, experiment.summary_keys,
+                               experiment.spec.outputs.tables())
         buffer: list[RunRecord] = []
         ran = failed = 0
         last_flush = time.monotonic()
         bar = tqdm(total=experiment.total_runs, initial=len(done), unit="run", file=sys.stderr, dynamic_ncols=True,
                    disable=(not sys.stderr.isatty()) if progress is None else not progress, smoothing=0.05)
-        results = active.imap_unordered(fn, pending)
+        results = active.imap_unordered(fn, _batches(pending, runs_per_task(to_run, active.workers)))
         try:
-            for record in results:
+            for record in (record for batch in results for record in batch):
                 buffer.append(record)
                 ran += 1
                 if not record.ok:

@@ -55,3 +55,9 @@ def execute(scenario: sim.Scenario, summary_keys: tuple[str, ...], tables: tuple
     except Exception as exc:  # recorded with the run, by design: the sweep goes on
         return RunRecord(task, None, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
     return RunRecord(task, summary, kept)
+
+
+def execute_batch(scenario: sim.Scenario, summary_keys: tuple[str, ...], tables: tuple[str, ...],
+                  tasks: list[RunTask]) -> list[RunRecord]:
+    """:func:`execute` for several tasks, one after another: one message to a worker for several runs."""
+    return [execute(scenario, summary_keys, tables, task) for task in tasks]
