@@ -1,8 +1,9 @@
 """Sweep throughput: runs per second at 1 and 2 local workers and on a 2-worker Dask LocalCluster.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--repeats 3]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 200] [--repeats 3]
 
-A fixed sweep (default: 40 runs of the breakthrough scenario, default follow-up) goes through the
+A fixed sweep (default: 200 runs of the breakthrough scenario, default follow-up; about 8 s in one
+process, long enough that the last task's wait and the start of each sweep weigh little) goes through the
 whole sweep machinery (design, runs, chunked Parquet storage) for each backend. In each of
 ``--repeats`` rounds every backend in turn is started, warmed up with a sweep of 4 runs, timed over
 one sweep into a fresh directory and closed (see :func:`measure_backends`); the median is reported.
@@ -101,7 +102,7 @@ def measure_backends(runs: int, repeats: int) -> list[dict[str, object]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]

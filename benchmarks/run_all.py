@@ -11,8 +11,12 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
 - ``team_week_us`` / ``boltzmann_agent_step_us`` / ``team_week_vs_boltzmann``: the wall time of
   ``model.run_model()`` of the default scenario per team-week (teams x model.steps), against the
   cost per agent-step of Mesa's Boltzmann wealth model with as many agents as teams run for as many
-  steps, timed alternately in this process; the ratio (the median of each pair's) is the target
-  (see :class:`MoneyModel` for the variant of the Boltzmann model);
+  steps, timed in turn in this process; the ratio (the median of each round's) is the target
+  (see :class:`MoneyModel` for the variant of the Boltzmann model: the tutorial's, the cheapest);
+- ``boltzmann_shipped_agent_step_us`` / ``team_week_vs_boltzmann_shipped``: the same against the
+  Boltzmann model Mesa ships (``mesa.examples.BoltzmannWealth``: grid and data collection), for
+  context; ``mesa_scheduling_us``: the model's weeks and scheduled events with every mechanism
+  removed (:class:`SchedulingOnly`), the part of a team-week that is Mesa's own stepping;
 - ``national_s``: the ``national`` spread scenario, build + run + results (benchmarks/bench_national.py);
 - ``sweep_*``: sweep throughput (runs per second) in this process, in 2 local worker processes and on
   a 2-worker Dask LocalCluster, and each 2-worker backend's parallel efficiency,
@@ -94,35 +98,75 @@ def machine() -> dict[str, str]:
             "python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__}
 
 
+class SchedulingOnly(sim.CollaborativeModel):
+    """The default scenario's model with every mechanism removed: the same weeks and scheduled events
+    (sessions, month ends, the end), doing nothing. Its cost is Mesa's own stepping and event
+    scheduling, which no change to qicsim's mechanisms can remove."""
+
+    def step(self) -> None:
+        self.week = self.steps
+        if self.week >= self.calendar.total_weeks:
+            self.running = False
+
+    def learning_session(self) -> None:
+        pass
+
+    def congress(self) -> None:
+        pass
+
+    def end_of_collaborative(self) -> None:
+        pass
+
+    def month_end(self) -> None:
+        pass
+
+
+def _stepping_seconds(model: mesa.Model, steps: int | None = None) -> float:
+    """Seconds to run a built model: ``run_model()``, or ``steps`` calls of ``step()``."""
+    gc.collect()
+    start = time.perf_counter()
+    if steps is None:
+        model.run_model()
+    else:
+        for _ in range(steps):
+            model.step()
+    return time.perf_counter() - start
+
+
 def cost_per_team_week(scenario: sim.Scenario, repeats: int) -> dict[str, float]:
     """Median seconds of ``run_model()`` per team-week and of a Boltzmann step per agent, and their ratio.
 
-    The two are timed alternately, on the same seeds, each after a garbage collection; the Boltzmann
-    model has ``scenario.teams`` agents and runs as many steps as the run (``model.steps``). Only
-    stepping is timed in both (building the models is not). The ratio is the median of the ratios
-    of each pair, measured a fraction of a second apart, so that it holds on a machine whose speed
-    drifts (a shared or throttled CPU).
+    Timed in turn in each round, on the same seeds, each after a garbage collection: the model;
+    the tutorial's Boltzmann model (:class:`MoneyModel`) with ``scenario.teams`` agents for as many
+    steps as the run (``model.steps``), the target's comparison; Mesa's shipped example
+    (``mesa.examples.BoltzmannWealth``, its 10 x 10 grid and data collection included) likewise,
+    for context; and :class:`SchedulingOnly`, the floor Mesa's scheduling sets. Only stepping is
+    timed (building the models is not). Each ratio is the median of the ratios of each round's
+    pair, measured a fraction of a second apart, so that it holds on a machine whose speed drifts
+    (a shared or throttled CPU).
     """
-    team_week, agent_step = [], []
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
+
+    team_week, agent_step, shipped_step, floor = [], [], [], []
     steps = 0
     for i in range(-bench_run.WARM_UP, repeats):  # warm-up rounds first, not counted
         model = sim.CollaborativeModel(scenario, rng=abs(i))
-        gc.collect()
-        start = time.perf_counter()
-        model.run_model()
-        elapsed = time.perf_counter() - start
+        elapsed = _stepping_seconds(model)
         steps = model.steps
-        money = MoneyModel(scenario.teams, rng=abs(i))
-        gc.collect()
-        start = time.perf_counter()
-        for _ in range(steps):
-            money.step()
-        money_elapsed = time.perf_counter() - start
+        agent_weeks = scenario.teams * steps
+        money = _stepping_seconds(MoneyModel(scenario.teams, rng=abs(i)), steps)
+        shipped = _stepping_seconds(BoltzmannWealth(BoltzmannScenario(n=scenario.teams, rng=abs(i))), steps)
+        scheduling = _stepping_seconds(SchedulingOnly(scenario, rng=abs(i)))
         if i >= 0:
-            team_week.append(elapsed / (scenario.teams * steps))
-            agent_step.append(money_elapsed / (scenario.teams * steps))
+            team_week.append(elapsed / agent_weeks)
+            agent_step.append(money / agent_weeks)
+            shipped_step.append(shipped / agent_weeks)
+            floor.append(scheduling / agent_weeks)
     return {"team_week_s": statistics.median(team_week), "agent_step_s": statistics.median(agent_step),
-            "ratio": statistics.median(t / a for t, a in zip(team_week, agent_step, strict=True)), "steps": steps}
+            "ratio": statistics.median(t / a for t, a in zip(team_week, agent_step, strict=True)),
+            "shipped_step_s": statistics.median(shipped_step),
+            "shipped_ratio": statistics.median(t / a for t, a in zip(team_week, shipped_step, strict=True)),
+            "scheduling_s": statistics.median(floor), "steps": steps}
 
 
 def row(benchmark: str, value: float, unit: str, target: str = "", met: bool | None = None) -> dict[str, object]:
@@ -135,7 +179,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15,
                         help="timed runs of the default scenario (one run; cost per team-week)")
     parser.add_argument("--national-repeats", type=int, default=3)
-    parser.add_argument("--sweep-runs", type=int, default=40)
+    parser.add_argument("--sweep-runs", type=int, default=200)
     parser.add_argument("--sweep-repeats", type=int, default=3)
     parser.add_argument("--csv", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -152,6 +196,9 @@ def main() -> None:
     rows.append(row("team_week_us", round(cost["team_week_s"] * 1e6, 2), "us per team-week"))
     rows.append(row("boltzmann_agent_step_us", round(cost["agent_step_s"] * 1e6, 2), "us per agent-step"))
     rows.append(row("team_week_vs_boltzmann", round(cost["ratio"], 2), "ratio", "<= 1.0", cost["ratio"] <= 1.0))
+    rows.append(row("boltzmann_shipped_agent_step_us", round(cost["shipped_step_s"] * 1e6, 2), "us per agent-step"))
+    rows.append(row("team_week_vs_boltzmann_shipped", round(cost["shipped_ratio"], 2), "ratio"))
+    rows.append(row("mesa_scheduling_us", round(cost["scheduling_s"] * 1e6, 2), "us per team-week"))
 
     national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
     national_s = statistics.median(r["total_s"] for r in national)
