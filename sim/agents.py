@@ -61,12 +61,10 @@ def weekly_chance(rate_per_year: float | np.ndarray) -> float | np.ndarray:
     return -np.expm1(-np.asarray(rate_per_year) / cal.WEEKS_PER_YEAR)
 
 
-
-
 class Leader(mesa.Agent):
     """A team leader or a senior leader: skill, commitment, and a yearly hazard of leaving
     (ACHE: 14-18% of US hospital CEOs a year). Whether a leader leaves is drawn each week for all
-    leaders at once (:func:`sim.weekly.leader_turnover`)."""
+    leaders at once (:func:`sim.weekly.week`); the team or organisation then replaces its leader."""
 
     def __init__(self, model: CollaborativeModel, role: str, skill: float, commitment: float,
                  turnover_per_year: float) -> None:
