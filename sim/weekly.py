@@ -223,7 +223,9 @@ def _prepare(leadership, w, follow_up, mode, phase, draws, leaving, tests,
 @njit(cache=True)
 def poisson(mean, u):  # pragma: no cover - compiled
     """A Poisson count with the given mean from one uniform draw ``u``, by inversion of its
-    cumulative distribution (exact; a week's mean is a few tests at most)."""
+    cumulative distribution. Exact while ``exp(-mean)`` is a normal float (means below about 700);
+    a team's week is a fraction of a test by default and at most about 110 within the schema's
+    bounds (``tests_per_month`` <= 30 times the largest factors)."""
     k = 0
     p = math.exp(-mean)
     cumulative = p
