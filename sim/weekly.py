@@ -119,7 +119,7 @@ def week(model: CollaborativeModel) -> None:
 
 NO_DRAWS = np.zeros(0)
 TALLY = ("active_teams", "team_time", "collecting_data", "keeping_changes")
-"""What ``_end_week`` counts for the week's costs: teams still in, the cost of their project time,
+"""What ``_work`` counts for the week's costs: teams still in, the cost of their project time,
 teams collecting data, and teams that completed and keep changes in use after the end."""
 
 
