@@ -27,8 +27,10 @@ RECENT_WINDOW_MONTHS = 6
 """Measurements older than this (months before the latest) no longer count as recent."""
 
 
-def monthly_report(model: CollaborativeModel, month: int) -> None:
+def monthly_report(model: CollaborativeModel, month: int) -> float:
     """Every team's report for ``month``: drift, measurement, progress, motivation, IHI score.
+    Returns the teams' improvement on their baselines in the measure's units over the month (summed,
+    before this month's drift), what the month's benefit counts.
 
     Teams that dropped out still drift (their units go on) but no longer report.
     """
@@ -36,7 +38,7 @@ def monthly_report(model: CollaborativeModel, month: int) -> None:
     t = model.team_states
     rng = model.rng
     n = t.size
-    _report(month, rng.normal(0.0, s.performance_drift_sd, n), rng.random(n), rng.standard_normal(n),
+    return _report(month, rng.normal(0.0, s.performance_drift_sd, n), rng.random(n), rng.standard_normal(n),
             model.ideas.remaining_gap(), t.drift, t.status, t.formed, t.planned, t.using_qi, t.tests_run,
             t.data_capability, t.baseline, t.motivation, t.last_measured, t.baseline_measured, t.recent_values,
             t.recent_months, t.measurements, t.months_at_half_goal, t.months_at_goal, t.ihi_score,
@@ -54,7 +56,9 @@ def _report(month, drift_noise, measure_draws, value_noise, changes_gap, drift, 
     credits only the progress beyond one standard error of its own noise (as a run or control chart
     would), so better data let it see more of what it achieved (paper, challenge 6); and it scores
     itself on the IHI scale."""
+    improvement = 0.0
     for i in range(drift.shape[0]):
+        improvement += (1.0 - drift[i] * changes_gap[i]) * abs(baseline[i] - best)
         d = drift[i] + DRIFT_REVERSION * (1.0 - drift[i]) + drift_noise[i]
         drift[i] = min(1.0 + DRIFT_LIMIT, max(1.0 - DRIFT_LIMIT, d))
         last_measured[i] = np.nan
@@ -93,6 +97,7 @@ def _report(month, drift_noise, measure_draws, value_noise, changes_gap, drift, 
         months_at_goal[i] = months_at_goal[i] + 1 if progress >= 1.0 else 0
         ihi[i] = ihi_score(formed[i], planned[i], measurements[i] > 0, tests_run[i], progress, months_at_goal[i],
                            months_at_half_goal[i])
+    return improvement
 
 
 TEAM_TABLE_COLUMNS = ("team_id", "month", "phase", "true_performance", "measured_performance", "ihi_score",
@@ -114,17 +119,21 @@ class TeamTable:
         self.ints = np.zeros((months, len(_INTS), teams), dtype=np.int64)
         self.using_qi = np.zeros((months, teams), dtype=bool)
 
-    def record(self, model: CollaborativeModel, month: int, performance: np.ndarray) -> None:
-        """This month's row of every team (``performance``: the true value of the measure)."""
+    def record(self, model: CollaborativeModel, month: int) -> tuple[int, int, float, float]:
+        """This month's row of every team; returns the month's teams still in, teams dropped, mean true
+        performance and mean IHI score (the model-level series)."""
         t = model.team_states
         n = t.size
         row = self.months
-        self.floats[row] = (performance, t.last_measured, t.ihi_score, t.motivation, t.knowledge, t.capability,
-                            t.cohesion, t.data_capability, model.organisation_states.senior_engagement[:n],
-                            model.ideas.in_use_by_team())
-        self.ints[row] = (t.tests_run, model.reported_phases(month), t.status)
-        self.using_qi[row] = t.using_qi
+        series = np.zeros(4)
+        _row(row, model.reported_phases(month), model.params.best_practice_performance, t.drift,
+             model.ideas.remaining_gap(), t.baseline, t.last_measured, t.ihi_score, t.motivation, t.knowledge,
+             t.capability, t.cohesion, t.data_capability, model.organisation_states.senior_engagement[:n],
+             model.ideas.in_use_by_team(), t.tests_run, t.status, t.using_qi, self.floats, self.ints, self.using_qi,
+             series)
         self.months = row + 1
+        active, dropped, performance, ihi = series.tolist()
+        return int(active), int(dropped), performance / n, ihi / n
 
     def frame(self) -> pd.DataFrame:
         """The table, one row per team per month, sorted by month then team."""
@@ -139,3 +148,25 @@ class TeamTable:
         columns["phase"] = np.array(cal.PHASES, dtype=object)[columns["phase"]]
         columns["status"] = np.array(STATUS_NAMES, dtype=object)[columns["status"]]
         return pd.DataFrame({c: columns[c] for c in TEAM_TABLE_COLUMNS})
+
+
+@njit(cache=True)
+def _row(row, phase, best, drift, changes_gap, baseline, last_measured, ihi, motivation, knowledge, capability,
+         cohesion, data_capability, engagement, in_use, tests_run, status, using_qi, floats, ints, using_table,
+         series):  # pragma: no cover - compiled
+    """Write month ``row`` of the team table (columns as ``_FLOATS`` and ``_INTS``); ``series`` gets the
+    teams still in, the teams dropped, and the sums of true performance and IHI score."""
+    n = drift.shape[0]
+    for i in range(n):
+        performance = best + drift[i] * changes_gap[i] * (baseline[i] - best)
+        for k, value in enumerate((performance, last_measured[i], ihi[i], motivation[i], knowledge[i],
+                                   capability[i], cohesion[i], data_capability[i], engagement[i], in_use[i])):
+            floats[row, k, i] = value
+        ints[row, 0, i] = tests_run[i]
+        ints[row, 1, i] = phase[i]
+        ints[row, 2, i] = status[i]
+        using_table[row, i] = using_qi[i]
+        series[0] += status[i] < COMPLETED
+        series[1] += status[i] == DROPPED
+        series[2] += performance
+        series[3] += ihi[i]

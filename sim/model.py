@@ -27,7 +27,7 @@ from sim.network import Spread, TeamTies, UnitNetwork, organisation_graph
 from sim.parameters import Scenario
 from sim.scenario import validate
 from sim.sessions import hear_peer_examples, learn_at_session, re_engage
-from sim.states import COMPLETED, DROPPED, OrganisationStates, TeamStates
+from sim.states import COMPLETED, OrganisationStates, TeamStates
 
 SERIES = ("month", "active_teams", "dropped_teams", "mean_performance", "mean_ihi_score", "cost_so_far")
 """Columns of the monthly series (one row per month, month 0 = enrolment)."""
@@ -269,17 +269,16 @@ class CollaborativeModel(mesa.Model):
                 t.peer_support[:] = self.ties.peer_support(t.using_qi)
         if s.mode == "none":
             return
-        change_sources = (self.ideas.in_use_by_team() >= 0.5).astype(float)
-        method_sources = np.where(engaged, t.capability, 0.0)
-        self.spread.month(self.report_month, change_sources, method_sources, self.organisation_states.senior_engagement)
-        self.ledger.add_benefit(self.spread.spread_improvement(self.improvement_units()), months=1.0,
-                                month=self.report_month)
-        self._book_spread_costs(method_sources > 0)
+        improvement, working = self.spread.month(self.report_month, self.ideas.in_use_by_team(), engaged,
+                                                 t.capability, self.improvement_units(),
+                                                 self.organisation_states.senior_engagement)
+        self.ledger.add_benefit(improvement, months=1.0, month=self.report_month)
+        self._book_spread_costs(working)
 
-    def _book_spread_costs(self, working: np.ndarray) -> None:
-        """Teams' time on spread (as far as it is planned) and internal collaboratives, while teams use QI."""
+    def _book_spread_costs(self, n: int) -> None:
+        """Teams' time on spread (as far as it is planned) and internal collaboratives, for the ``n``
+        teams using QI this month."""
         s = self.params
-        n = int(np.count_nonzero(working))
         hourly = s.wage_per_day / HOURS_PER_DAY
         cost = n * s.spread_planning * s.spread_hours_per_team_month * hourly
         if s.internal_collaborative:
@@ -304,8 +303,7 @@ class CollaborativeModel(mesa.Model):
         """Each team reports its month; spread moves on; the month is recorded."""
         self.report_month += 1
         month = self.report_month
-        self.ledger.add_benefit(float(self.improvement_units().sum()), months=1.0, month=month)
-        monthly_report(self, month)
+        self.ledger.add_benefit(monthly_report(self, month), months=1.0, month=month)
         if month == self._end_month:
             self.end_snapshot["ihi_score_end"] = self.team_states.ihi_score.copy()
         self.spread_month()
@@ -313,16 +311,11 @@ class CollaborativeModel(mesa.Model):
 
     def _record_month(self) -> None:
         """The month's row of the series (the data collector's) and of the team table."""
-        t = self.team_states
-        performance = self.performance()
         self.month = self.report_month
-        self.active_teams = int(np.count_nonzero(t.status < COMPLETED))
-        self.dropped_teams = int(np.count_nonzero(t.status == DROPPED))
-        self.mean_performance = float(performance.mean())
-        self.mean_ihi_score = float(t.ihi_score.mean())
+        self.active_teams, self.dropped_teams, self.mean_performance, self.mean_ihi_score = \
+            self.team_table.record(self, self.report_month)
         self.cost_so_far = self.total_cost
         self.datacollector.collect(self)
-        self.team_table.record(self, self.report_month, performance)
 
     # ---- model-level state ----
     @property

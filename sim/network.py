@@ -380,6 +380,9 @@ class TeamTies:
 # ---------------------------------------------------------------------------------------------
 
 
+CHANGES_AT_WORK = 0.5
+"""A team's changes work in its own unit, and so can spread, while its changes weighted by how fully
+each is practised add up to at least this (half a change; assumption)."""
 TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
 """Running counts of spread beyond the participants (``Spread.totals``)."""
 
@@ -420,13 +423,16 @@ class Spread:
         """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
         return (0.5 + self.culture) * (0.5 + support[self.units.org]) * self.amplifier
 
-    def month(self, month: int, change_sources: np.ndarray, method_sources: np.ndarray,
-              support: np.ndarray) -> None:
+    def month(self, month: int, team_in_use: np.ndarray, engaged: np.ndarray, capability: np.ndarray,
+              improvement: np.ndarray, support: np.ndarray) -> tuple[float, int]:
         """One month of spread (compiled: a national network has tens of thousands of units).
 
-        ``change_sources[i]`` is 1 when team i's changes work in its own unit, ``method_sources[i]``
-        how much QI skill team i shows others (0 when it no longer uses QI); ``support`` is each
-        organisation's current management support.
+        Team i's changes work in its own unit when ``team_in_use[i]`` (its changes weighted by use)
+        is at least ``CHANGES_AT_WORK``; it shows others QI methods with its ``capability`` while
+        ``engaged`` (working on QI); ``improvement`` is each team's improvement in the measure's
+        units and ``support`` each organisation's current management support. Returns the month's
+        improvement in all adopting units (``spread_effect_share`` of their source team's, in the
+        measure's units) and how many teams showed QI methods.
 
         Organisations in which a change now works for the first time decide, once, whether to
         roll it out (``roll_out_chance`` times the lead unit's receptivity). Every unit beyond the
@@ -437,15 +443,16 @@ class Spread:
         """
         s, u = self.s, self.units
         draws = self.rng.random(len(self.rolls_out) + 2 * u.size)
-        _spread_month(
-            month, draws, change_sources, method_sources, support, self.culture, self.amplifier, u.org, u.lead,
-            u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree, self.targets, u.origin, u.adopted_month,
-            u.exposed_month, u.method_month, self.adopted, self.exposed, self.has_method, self.roll_out_month,
-            self.rolls_out, self.reached_by_team, self.organisation_reached, self.totals, self.teams,
-            s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
-            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR,
+        reached_improvement, working, adopted_here = _spread_month(
+            month, draws, team_in_use, engaged, capability, improvement, support, self.culture, self.amplifier,
+            u.org, u.lead, u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree, self.targets, u.origin,
+            u.adopted_month, u.exposed_month, u.method_month, self.adopted, self.exposed, self.has_method,
+            self.roll_out_month, self.rolls_out, self.reached_by_team, self.organisation_reached, self.totals,
+            self.teams, s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
+            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR, CHANGES_AT_WORK,
         )
-        self.history.append(self.snapshot(month, int(np.count_nonzero(change_sources))))
+        self.history.append(self.snapshot(month, adopted_here))
+        return s.spread_effect_share * reached_improvement, working
 
     def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
         """The adoption curve's row for one month (cumulative counts beyond the participants)."""
@@ -482,21 +489,19 @@ class Spread:
                 out[org] = np.nanmin(u.adopted_month[inside & (u.org == org)])
         return out
 
-    def spread_improvement(self, team_improvement: np.ndarray) -> float:
-        """Improvement (measure units) in all adopting units this month: a share of their source team's."""
-        reached = self.units_reached_by_team()
-        return float(self.s.spread_effect_share * reached @ np.maximum(team_improvement, 0.0))
-
     def adoption_curve(self) -> list[dict[str, float]]:
         return list(self.history)
 
 
 @njit(cache=True)
-def _spread_month(month, draws, change_sources, method_sources, support, culture, amplifier, org, lead, indptr,
-                  indices, weights, per_degree, targets, origin, adopted_month, exposed_month, method_month, adopted,
-                  exposed, has_method, roll_out_month, rolls_out, reached_by_team, organisation_reached, totals, teams,
-                  innovation, imitation, roll_out_chance, roll_out_keep, method_factor):  # pragma: no cover - compiled
-    """One month of :meth:`Spread.month` over every unit; ``draws``: one per organisation, then two per unit."""
+def _spread_month(month, draws, team_in_use, engaged, capability, improvement, support, culture, amplifier, org,
+                  lead, indptr, indices, weights, per_degree, targets, origin, adopted_month, exposed_month,
+                  method_month, adopted, exposed, has_method, roll_out_month, rolls_out, reached_by_team,
+                  organisation_reached, totals, teams, innovation, imitation, roll_out_chance, roll_out_keep,
+                  method_factor, changes_at_work):  # pragma: no cover - compiled
+    """One month of :meth:`Spread.month` over every unit; ``draws``: one per organisation, then two per unit.
+    Returns the improvement reached through the teams (before ``spread_effect_share``), how many teams
+    showed QI methods, and how many teams' changes worked in their own unit."""
     units = org.shape[0]
     organisations = rolls_out.shape[0]
     receptivity = (0.5 + culture) * (0.5 + support[org]) * amplifier
@@ -507,9 +512,13 @@ def _spread_month(month, draws, change_sources, method_sources, support, culture
             sources[j] = 1.0
         if has_method[j]:
             method[j] = 1.0
+    working = 0
+    adopted_here = 0
     for i in range(teams):
-        sources[lead[i]] = change_sources[i]
-        method[lead[i]] = method_sources[i]
+        sources[lead[i]] = 1.0 if team_in_use[i] >= changes_at_work else 0.0
+        adopted_here += team_in_use[i] >= changes_at_work
+        method[lead[i]] = capability[i] if engaged[i] else 0.0
+        working += method[lead[i]] > 0.0
     # organisations where a change now works decide, once, whether to roll it out
     working_here = np.zeros(organisations, dtype=np.bool_)
     for j in range(units):
@@ -563,6 +572,10 @@ def _spread_month(month, draws, change_sources, method_sources, support, culture
             if org[j] >= teams and not organisation_reached[org[j]]:
                 organisation_reached[org[j]] = True
                 totals[3] += 1
+    reached_improvement = 0.0
+    for i in range(teams):
+        reached_improvement += reached_by_team[i] * max(improvement[i], 0.0)
+    return reached_improvement, working, adopted_here
 
 
 def unit_graph(units: UnitNetwork, org_labels: list[str], team_ids: list[int],
