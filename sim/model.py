@@ -92,7 +92,7 @@ class CollaborativeModel(mesa.Model):
         self.mode_code = weekly.MODES.index(s.mode)
         self._month_phases = [self.calendar.month_phase(m) for m in range(self.calendar.months + 1)]
         self.phase_codes = np.array([cal.PHASES.index(p) for p in self.calendar.phase])
-        # Weekly costs that stay the same for a whole run, worked out once; _book_weekly_costs books them.
+        # Weekly costs that stay the same for a whole run, worked out once; book_weekly_costs books them.
         hourly = s.wage_per_day / HOURS_PER_DAY
         staff_time = self.organisation_states.staff_time_hours[: len(self.teams)]
         self.team_week_cost = team_week_cost(s, staff_time)
