@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from numba import njit
 
 from sim import calendar as cal
-from sim.states import COMPLETED, DROPPED, STATUS_NAMES, State
+from sim.states import COMPLETED, STATUS_NAMES, State
 
 if TYPE_CHECKING:
     from sim.model import CollaborativeModel
@@ -38,6 +39,7 @@ TRADITIONAL_SUPPORT = 0.75
 DRIFT_LIMIT = 0.5
 """Largest drift of performance not caused by changes, in units of the baseline gap: a team can
 end at most half its gap worse than its baseline (the floor of the measure)."""
+WEEKS_PER_YEAR = float(cal.WEEKS_PER_YEAR)
 DRIFT_REVERSION = 0.1
 """Share of the drift that reverts to the baseline each month (an Ornstein-Uhlenbeck process)."""
 
@@ -56,9 +58,11 @@ def beta_around(rng: np.random.Generator, mean: float, sd: float, size: int | No
     return rng.beta(mean * k, (1 - mean) * k, size)
 
 
-def weekly_chance(rate_per_year: float | np.ndarray) -> float | np.ndarray:
-    """Chance that an event with a constant yearly hazard happens within one week (for one rate or many)."""
-    return -np.expm1(-np.asarray(rate_per_year) / cal.WEEKS_PER_YEAR)
+@njit(cache=True)
+def weekly_chance(rate_per_year: float) -> float:  # pragma: no cover - compiled
+    """Chance that an event with a constant yearly hazard happens within one week (callable from the
+    compiled weekly loops and from Python)."""
+    return -math.expm1(-rate_per_year / WEEKS_PER_YEAR)
 
 
 class Leader(mesa.Agent):
@@ -192,10 +196,6 @@ class Team(mesa.Agent):
         return bool(self.states.status[self.index] < COMPLETED)
 
     @property
-    def dropped(self) -> bool:
-        return bool(self.states.status[self.index] == DROPPED)
-
-    @property
     def dropped_week(self) -> int | None:
         week = self.states.dropped_week[self.index]
         return None if math.isnan(week) else int(week)
@@ -218,14 +218,13 @@ class Team(mesa.Agent):
 
     @property
     def performance(self) -> float:
-        """True value of the measure: between best practice and the floor the drift allows."""
-        best = self.model.params.best_practice_performance
-        return best + self.gap * (self.baseline - best)
+        """True value of the measure (:meth:`CollaborativeModel.performance`)."""
+        return self.model.performance()[self.index].item()
 
     @property
     def relative_improvement(self) -> float:
-        """Improvement on the team's own baseline as a share of it (positive = better)."""
-        return (1.0 - self.gap) * (self.baseline - self.model.params.best_practice_performance) / abs(self.baseline)
+        """Improvement on the team's own baseline as a share of it (:meth:`CollaborativeModel.relative_improvement`)."""
+        return self.model.relative_improvement()[self.index].item()
 
     @property
     def senior_engagement(self) -> float:

@@ -41,7 +41,6 @@ class Ideas:
         self.found = np.zeros((teams, capacity), dtype=np.int64)
         self.found_count = np.zeros(teams, dtype=np.int64)
         self.adopted = np.zeros((teams, capacity), dtype=bool)
-        self.adopted_week = np.full((teams, capacity), -1, dtype=np.int64)
         self.in_use = np.zeros((teams, capacity))
         self.institutionalisation = np.zeros((teams, capacity))
         self.moved()
@@ -56,10 +55,9 @@ class Ideas:
         grown = np.zeros(capacity)
         grown[: len(self.effect)] = self.effect
         self.effect = grown
-        for name in ("quality", "tries", "source", "at_hand", "found", "adopted", "adopted_week", "in_use",
-                     "institutionalisation"):
+        for name in ("quality", "tries", "source", "at_hand", "found", "adopted", "in_use", "institutionalisation"):
             old = getattr(self, name)
-            new = np.full((self.teams, capacity), -1 if name == "adopted_week" else 0, dtype=old.dtype)
+            new = np.zeros((self.teams, capacity), dtype=old.dtype)
             new[:, : old.shape[1]] = old
             setattr(self, name, new)
 

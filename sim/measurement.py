@@ -126,8 +126,8 @@ class TeamTable:
         n = t.size
         row = self.months
         series = np.zeros(4)
-        _row(row, model.reported_phases(month), model.params.best_practice_performance, t.drift,
-             model.ideas.remaining_gap(), t.baseline, t.last_measured, t.ihi_score, t.motivation, t.knowledge,
+        _row(row, model.reported_phases(month), model.performance(), t.last_measured, t.ihi_score, t.motivation,
+             t.knowledge,
              t.capability, t.cohesion, t.data_capability, model.organisation_states.senior_engagement[:n],
              model.ideas.in_use_by_team(), t.tests_run, t.status, t.using_qi, self.floats, self.ints, self.using_qi,
              series)
@@ -151,15 +151,13 @@ class TeamTable:
 
 
 @njit(cache=True)
-def _row(row, phase, best, drift, changes_gap, baseline, last_measured, ihi, motivation, knowledge, capability,
-         cohesion, data_capability, engagement, in_use, tests_run, status, using_qi, floats, ints, using_table,
+def _row(row, phase, performance, last_measured, ihi, motivation, knowledge, capability, cohesion, data_capability,
+         engagement, in_use, tests_run, status, using_qi, floats, ints, using_table,
          series):  # pragma: no cover - compiled
     """Write month ``row`` of the team table (columns as ``_FLOATS`` and ``_INTS``); ``series`` gets the
     teams still in, the teams dropped, and the sums of true performance and IHI score."""
-    n = drift.shape[0]
-    for i in range(n):
-        performance = best + drift[i] * changes_gap[i] * (baseline[i] - best)
-        for k, value in enumerate((performance, last_measured[i], ihi[i], motivation[i], knowledge[i],
+    for i in range(performance.shape[0]):
+        for k, value in enumerate((performance[i], last_measured[i], ihi[i], motivation[i], knowledge[i],
                                    capability[i], cohesion[i], data_capability[i], engagement[i], in_use[i])):
             floats[row, k, i] = value
         ints[row, 0, i] = tests_run[i]
@@ -168,5 +166,5 @@ def _row(row, phase, best, drift, changes_gap, baseline, last_measured, ihi, mot
         using_table[row, i] = using_qi[i]
         series[0] += status[i] < COMPLETED
         series[1] += status[i] == DROPPED
-        series[2] += performance
+        series[2] += performance[i]
         series[3] += ihi[i]

@@ -140,14 +140,13 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
 
 def spread_summary(model: CollaborativeModel) -> dict[str, float]:
     """Spread beyond the participants at the end of the run."""
-    units = model.units
-    adopted = ~np.isnan(units.adopted_month)
-    targets = int(np.count_nonzero(~units.participant))
+    totals = model.spread.snapshot(model.report_month, 0)
+    targets = int(np.count_nonzero(model.spread.targets))
     return {
-        "spread_units": float(np.count_nonzero(adopted)),
-        "spread_units_share": float(np.count_nonzero(adopted) / targets) if targets else math.nan,
-        "spread_organisations": float(model.spread.organisations_reached()),
-        "method_spread_units": float(np.count_nonzero(~np.isnan(units.method_month))),
+        "spread_units": float(totals["spread_units"]),
+        "spread_units_share": totals["spread_units"] / targets if targets else math.nan,
+        "spread_organisations": float(totals["spread_organisations"]),
+        "method_spread_units": float(totals["method_spread_units"]),
     }
 
 

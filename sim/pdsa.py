@@ -29,8 +29,8 @@ FAILURE_DOUBT = 0.85
 @njit(cache=True)
 def cycles(i, tests, draws, idea_noise, week, in_period, capability, knowledge, data_capability, learning_ability,
            motivation, tests_run, successes_in_period, first_result_week, culture, engagement,
-           effect, quality, tries, source, at_hand, found, found_count, adopted, adopted_week, in_use,
-           institutionalisation, count, learning_per_test, own_quality, own_effect):  # pragma: no cover - compiled
+           effect, quality, tries, source, at_hand, found, found_count, adopted, in_use, institutionalisation, count,
+           learning_per_test, own_quality, own_effect):  # pragma: no cover - compiled
     """Team ``i`` runs ``tests`` PDSA cycles one after another (``draws[k]``: whether test k works;
     ``idea_noise[k]``: a standard normal for the effect of an idea of its own). Returns the number
     of idea ids in use (a new idea of the team's own takes the next one)."""
@@ -62,7 +62,6 @@ def cycles(i, tests, draws, idea_noise, week, in_period, capability, knowledge, 
         if draws[k] < p:
             at_hand[i, j] = False
             adopted[i, j] = True
-            adopted_week[i, j] = week
             in_use[i, j] = 1.0
             institutionalisation[i, j] = 0.0
             if in_period:

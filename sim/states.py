@@ -70,10 +70,6 @@ class OrganisationStates:
         self.engagement_decay = decay_per_year * (1 - 0.5 * self.strategic_importance)
         self.engagement_decay_follow_up = self.engagement_decay * (1 - 0.5 * sustain_planning)
 
-    @property
-    def size(self) -> int:
-        return len(self.qi_culture)
-
 
 class TeamStates:
     """Every participating team's people, skills, progress and standing, one array per attribute.
@@ -126,8 +122,3 @@ class TeamStates:
     @property
     def size(self) -> int:
         return len(self.motivation)
-
-    @property
-    def active(self) -> np.ndarray:
-        """Still in the collaborative (or project): neither dropped nor completed."""
-        return self.status <= ACTIVE

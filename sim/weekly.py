@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from sim import calendar as cal
-from sim.agents import LEADER_SHOCK_WINDOW_WEEKS, TRADITIONAL_SUPPORT, weekly_chance
+from sim.agents import LEADER_SHOCK_WINDOW_WEEKS, TRADITIONAL_SUPPORT, WEEKS_PER_YEAR, weekly_chance
 from sim.network import PEER_SUPPORT_EFFECT
 from sim.pdsa import cycles
 from sim.states import ACTIVE, COMPLETED, DROPPED
@@ -31,7 +31,6 @@ MODES = ("collaborative", "traditional", "none")
 COLLABORATIVE, TRADITIONAL, NO_INTERVENTION = range(len(MODES))
 PREWORK = cal.PHASES.index(cal.PREWORK)
 ACTION_PERIOD = cal.PHASES.index(cal.ACTION_PERIOD)
-WEEKS_PER_YEAR = float(cal.WEEKS_PER_YEAR)
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,8 @@ class WeeklyRates:
         return cls(
             test_rate=s.tests_per_month / cal.WEEKS_PER_MONTH * time * (0.75 + 0.5 * t.clarity),
             dropout_context=1.0 * (0.5 - np.minimum(1.0, staff_time / 6.0)) + 1.0 * (0.5 - t.clarity),
-            team_leader_leaves=float(weekly_chance(s.leader_turnover_per_year)),
-            senior_leader_leaves=float(weekly_chance(s.senior_leader_turnover_per_year)),
+            team_leader_leaves=weekly_chance(s.leader_turnover_per_year),
+            senior_leader_leaves=weekly_chance(s.senior_leader_turnover_per_year),
             engagement_kept=1 - o.engagement_decay[:n] / cal.WEEKS_PER_YEAR,
             engagement_kept_follow_up=1 - o.engagement_decay_follow_up[:n] / cal.WEEKS_PER_YEAR,
         )
@@ -106,7 +105,7 @@ def week(model: CollaborativeModel) -> None:
         t.learning_ability, t.tests_run, t.successes_in_period, t.first_result_week, t.last_leader_change_week,
         t.dropped_week, t.using_qi, rates.dropout_context, engagement, culture,
         ideas.effect, ideas.quality, ideas.tries, ideas.source, ideas.at_hand, ideas.found, ideas.found_count,
-        ideas.adopted, ideas.adopted_week, ideas.in_use, ideas.institutionalisation, ideas.count,
+        ideas.adopted, ideas.in_use, ideas.institutionalisation, ideas.count,
         s.capability_per_test * (0.5 + s.change_support), s.own_idea_quality * (0.6 + 0.4 * s.evidence_strength),
         s.change_effect_mean * 0.7 * (0.4 + 0.6 * s.subject_specificity),
         s.dropout_hazard_per_year, s.leader_change_dropout_multiplier, s.sustain_planning,
@@ -180,7 +179,7 @@ def _prepare(leadership, w, follow_up, mode, phase, draws, leaving, tests,
                 continue
             x = (-4.0 * (capability[i] - 0.4) - 1.5 * (engagement[i] - 0.5) - 1.5 * (culture[i] - 0.5)
                  - 1.0 * (motivation[i] - 0.5) - PEER_SUPPORT_EFFECT * peer_support[i])
-            if draws[2 * n + i] < -math.expm1(-qi_stop_per_year * math.exp(x) / WEEKS_PER_YEAR):
+            if draws[2 * n + i] < weekly_chance(qi_stop_per_year * math.exp(x)):
                 using_qi[i] = False
                 continue
             support = follow_up_support
@@ -240,8 +239,7 @@ def poisson(mean, u):  # pragma: no cover - compiled
 def _work(w, follow_up, can_drop_out, in_period, tests, draws, idea_noise, status, formed, motivation,
           motivation_anchor, capability, knowledge, data_capability, learning_ability, tests_run, successes_in_period,
           first_result_week, last_leader_change_week, dropped_week, using_qi, dropout_context, engagement, culture,
-          effect, quality, tries, source, at_hand, found, found_count, adopted, adopted_week, in_use,
-          institutionalisation, count,
+          effect, quality, tries, source, at_hand, found, found_count, adopted, in_use, institutionalisation, count,
           learning_per_test, own_quality, own_effect, dropout_hazard_per_year, leader_change_dropout_multiplier,
           sustain_planning, institutionalisation_per_year, decay_per_year, week_cost, week_cost_follow_up,
           tally):  # pragma: no cover - compiled
@@ -268,8 +266,8 @@ def _work(w, follow_up, can_drop_out, in_period, tests, draws, idea_noise, statu
             count = cycles(i, tests[i], draws[first_test:], idea_noise[first_test:], w, in_period, capability,
                            knowledge, data_capability, learning_ability, motivation, tests_run, successes_in_period,
                            first_result_week, culture, engagement, effect, quality, tries, source, at_hand, found,
-                           found_count, adopted, adopted_week, in_use, institutionalisation, count, learning_per_test,
-                           own_quality, own_effect)
+                           found_count, adopted, in_use, institutionalisation, count, learning_per_test, own_quality,
+                           own_effect)
             first_test += tests[i]
         working = not follow_up and status[i] < COMPLETED
         if working:
@@ -279,7 +277,7 @@ def _work(w, follow_up, can_drop_out, in_period, tests, draws, idea_noise, statu
             hazard = dropout_hazard_per_year * math.exp(x)
             if w - last_leader_change_week[i] < LEADER_SHOCK_WINDOW_WEEKS:
                 hazard *= leader_change_dropout_multiplier
-            if can_drop_out and draws[total_tests + i] < -math.expm1(-hazard / WEEKS_PER_YEAR):
+            if can_drop_out and draws[total_tests + i] < weekly_chance(hazard):
                 status[i] = DROPPED
                 dropped_week[i] = w
                 working = False

@@ -49,13 +49,13 @@ def test_ideas_keep_every_value_when_they_make_room():
     ideas.at_hand[1, 1] = True
     ideas.source[1, 1] = PACKAGE
     ideas.adopted[2, 0] = True
-    ideas.adopted_week[2, 0] = 9
+    ideas.institutionalisation[2, 0] = 0.4
     ideas.in_use[2, 0] = 0.5
     capacity = ideas.effect.shape[0]
     ideas.reserve(capacity + 10)
     assert ideas.effect.shape[0] >= ideas.count + capacity + 10
     assert ideas.quality[1, 1] == 0.7 and ideas.at_hand[1, 1] and ideas.adopted[2, 0]
-    assert ideas.adopted_week[2, 0] == 9 and (ideas.adopted_week[:, capacity:] == -1).all()
+    assert ideas.institutionalisation[2, 0] == 0.4 and not ideas.adopted[:, capacity:].any()
     assert list(ideas.effect[:2]) == [0.1, 0.2] and not ideas.at_hand[:, capacity:].any()
     assert ideas.remaining_gap()[2] == pytest.approx(1 - 0.1 * 0.5)
 
@@ -75,8 +75,8 @@ def test_a_team_tests_the_idea_it_has_had_longest_among_equals():
     cycles(0, 1, np.array([1.0]), np.zeros(1), 1, True, t.capability, t.knowledge, t.data_capability,
            t.learning_ability, t.motivation, t.tests_run, t.successes_in_period, t.first_result_week,
            o.qi_culture[:2], o.senior_engagement[:2], ideas.effect, ideas.quality, ideas.tries, ideas.source,
-           ideas.at_hand, ideas.found, ideas.found_count, ideas.adopted, ideas.adopted_week, ideas.in_use,
-           ideas.institutionalisation, ideas.count, 0.01, 0.3, 0.1)  # draw 1.0: the test fails
+           ideas.at_hand, ideas.found, ideas.found_count, ideas.adopted, ideas.in_use, ideas.institutionalisation,
+           ideas.count, 0.01, 0.3, 0.1)  # draw 1.0: the test fails
     assert (ideas.tries[0, a], ideas.tries[0, b]) == (0, 1), "the idea found earlier (found = 2) is tested"
 
 
