@@ -10,6 +10,9 @@ from pathlib import Path
 import sim
 
 PROG = "qicsim"
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+"""Exit statuses of every subcommand: done; done, but something failed (a run, a target); bad input
+(message, no traceback); stopped with Ctrl-C."""
 
 
 def whole_number(minimum: int) -> Callable[[str], int]:

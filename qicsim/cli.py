@@ -41,7 +41,17 @@ import scenarios
 import sim
 from experiments import provenance
 from qicsim import cli_app, cli_cea, cli_experiments, cli_report, cli_validate
-from qicsim.arguments import PROG, add_scenario_argument, error, output_directory, whole_number
+from qicsim.arguments import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    add_scenario_argument,
+    error,
+    output_directory,
+    whole_number,
+)
 from sim.files import atomic_open, write_csv, write_parquet, write_text
 from sim.network import unit_graph
 from sim.outcomes import replicate_interval
@@ -54,7 +64,6 @@ MAX_WIDTH = 120
 OUTPUT_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
 """Files ``qicsim run --out DIR`` writes, in the order they are written."""
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 # ---------------------------------------------------------------------------------------------

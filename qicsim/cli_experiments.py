@@ -17,9 +17,8 @@ import argparse
 import sys
 from typing import Any
 
-from qicsim.arguments import error, whole_number
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, error, whole_number
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 FAILURES_SHOWN = 5
 
 

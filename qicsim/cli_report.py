@@ -7,9 +7,7 @@ from pathlib import Path
 
 from analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
 from analysis.report import ReportError, write_report
-from qicsim.arguments import error, whole_number
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, whole_number
 
 
 def add_commands(subparsers) -> None:

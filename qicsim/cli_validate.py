@@ -21,10 +21,8 @@ from pathlib import Path
 
 from analysis import calibration, validation
 from analysis.targets import TargetsError, describe, load_targets, number_decimals
-from qicsim.arguments import error, output_directory, whole_number
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_directory, whole_number
 from sim.files import write_csv, write_text
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def add_commands(subparsers) -> None:
