@@ -22,6 +22,7 @@ from sim.states import COMPLETED, STATUS_NAMES, State
 
 if TYPE_CHECKING:
     from sim.model import CollaborativeModel
+    from sim.parameters import Scenario
 
 # Internal rates not exposed as scenario parameters. Each is an assumption, named so that it can
 # be found and promoted to a parameter when a study needs to vary it.
@@ -65,23 +66,105 @@ def weekly_chance(rate_per_year: float) -> float:  # pragma: no cover - compiled
     return -math.expm1(-rate_per_year / WEEKS_PER_YEAR)
 
 
+TEAM_LEADER_SKILL = 0.55
+"""Mean skill of a team leader (0-1; assumption); teams differ by ``between_team_sd``."""
+TEAM_LEADER_COMMITMENT = 0.6
+"""Mean commitment of a team leader to the project (0-1; assumption)."""
+SENIOR_LEADER_SKILL = 0.6
+"""Mean skill of a senior leader (0-1; assumption), with a standard deviation of 0.15."""
+
+
+def draw_team_leader(s: Scenario, rng: np.random.Generator, size: int | None = None) -> tuple:
+    """A team leader's skill and commitment (or ``size`` of each)."""
+    return (beta_around(rng, TEAM_LEADER_SKILL, s.between_team_sd, size),
+            beta_around(rng, TEAM_LEADER_COMMITMENT, s.between_team_sd, size))
+
+
+def draw_senior_leader_skill(rng: np.random.Generator, size: int | None = None):
+    """A senior leader's skill (or ``size`` of them)."""
+    return beta_around(rng, SENIOR_LEADER_SKILL, 0.15, size)
+
+
 class Leader(mesa.Agent):
     """A team leader or a senior leader: skill, commitment, and a yearly hazard of leaving
-    (ACHE: 14-18% of US hospital CEOs a year). Whether a leader leaves is drawn each week for all
-    leaders at once (:func:`sim.weekly.week`); the team or organisation then replaces its leader."""
+    (ACHE: 14-18% of US hospital CEOs a year).
 
-    def __init__(self, model: CollaborativeModel, role: str, skill: float, commitment: float,
-                 turnover_per_year: float) -> None:
+    A leader is the holder of a post: whether the holder leaves is drawn each week for all leaders
+    at once in the weekly pass (:mod:`sim.weekly`), which appoints a successor from the run's
+    :class:`LeaderCandidates`; the agent then holds the successor's values (in its team's or
+    organisation's arrays) from that week on.
+    """
+
+    role: str
+
+    def __init__(self, model: CollaborativeModel, index: int, states: object) -> None:
         super().__init__(model)
-        self.role = role
-        self.skill = skill
-        self.commitment = commitment
-        self.turnover_per_year = turnover_per_year
-        self.start_week = model.week
+        self.index = index
+        self.states = states
 
     @property
     def tenure_weeks(self) -> int:
         return self.model.week - self.start_week
+
+
+class TeamLeader(Leader):
+    """A site project team's leader."""
+
+    role = "team_leader"
+    skill = State("leader_skill")
+    commitment = State("leader_commitment")
+
+    @property
+    def start_week(self) -> int:
+        """The week the leader took over (0: before enrolment)."""
+        return int(max(0.0, self.states.last_leader_change_week[self.index]))
+
+    @property
+    def turnover_per_year(self) -> float:
+        return self.model.params.leader_turnover_per_year
+
+
+class SeniorLeader(Leader):
+    """An organisation's senior leader: commitment is the organisation's management support."""
+
+    role = "senior_leader"
+    skill = State("senior_leader_skill")
+    commitment = State("senior_support")
+    start_week = State("senior_leader_since")
+
+    @property
+    def turnover_per_year(self) -> float:
+        return self.model.params.senior_leader_turnover_per_year
+
+
+class LeaderCandidates:
+    """The people who take over when leaders leave, drawn ahead from the week-by-week stream as the
+    first leaders were drawn, so that the compiled weekly pass can appoint them: team leaders' skill
+    and commitment, senior leaders' skill, each read in order (``cursor``: next team leader, next
+    senior leader)."""
+
+    def __init__(self, s: Scenario, rng: np.random.Generator, size: int = 64) -> None:
+        self.s = s
+        self.rng = rng
+        self.team_skill, self.team_commitment = (np.zeros(0), np.zeros(0))
+        self.senior_skill = np.zeros(0)
+        self.cursor = np.zeros(2, dtype=np.int64)
+        self.ensure(size)
+
+    def ensure(self, k: int) -> None:
+        """Keep at least ``k`` unread candidates of each kind (fresh ones join behind the unread)."""
+        size = max(64, 2 * k)
+        if len(self.team_skill) - self.cursor[0] < k:
+            skill, commitment = draw_team_leader(self.s, self.rng, size)
+            self.team_skill = np.concatenate([self.team_skill[self.cursor[0]:], skill])
+            self.team_commitment = np.concatenate([self.team_commitment[self.cursor[0]:], commitment])
+            self.cursor[0] = 0
+        if len(self.senior_skill) - self.cursor[1] < k:
+            self.senior_skill = np.concatenate([self.senior_skill[self.cursor[1]:],
+                                                draw_senior_leader_skill(self.rng, size)])
+            self.cursor[1] = 0
+        self.arrays = (self.team_skill, self.team_commitment, self.senior_skill, self.cursor)
+        """What the compiled weekly pass receives to appoint successors."""
 
 
 class Organisation(mesa.Agent):
@@ -107,19 +190,8 @@ class Organisation(mesa.Agent):
         self.states = model.organisation_states
         self.organisation_id = index + 1
         self.participating = participating
-        self.senior_leader = self._new_senior_leader(rng)
-
-    def _new_senior_leader(self, rng: np.random.Generator) -> Leader:
-        s = self.model.params
-        return Leader(self.model, "senior_leader", skill=float(beta_around(rng, 0.6, 0.15)),
-                      commitment=self.senior_support, turnover_per_year=s.senior_leader_turnover_per_year)
-
-    def change_senior_leader(self) -> None:
-        """A new senior leader starts cold: engagement halves (paper, challenge 4: leaders must be
-        engaged throughout, not signed up once)."""
-        self.senior_leader.remove()
-        self.senior_leader = self._new_senior_leader(self.model.rng)
-        self.states.senior_engagement[self.index] *= 0.5
+        self.states.senior_leader_skill[index] = draw_senior_leader_skill(rng)
+        self.senior_leader = SeniorLeader(model, index, self.states)
 
 
 class Team(mesa.Agent):
@@ -156,6 +228,7 @@ class Team(mesa.Agent):
     ihi_score = State()
     months_at_half_goal = State()
     months_at_goal = State()
+    leader_skill = State()
 
     def __init__(self, model: CollaborativeModel, index: int, organisation: Organisation,
                  rng: np.random.Generator) -> None:
@@ -165,7 +238,8 @@ class Team(mesa.Agent):
         self.states = model.team_states
         self.team_id = index + 1  # 1..teams in enrolment order (Mesa ids span all agents)
         self.organisation = organisation
-        self.leader = self._new_leader(rng)
+        self.leader_skill, self.states.leader_commitment[index] = draw_team_leader(s, rng)
+        self.leader = TeamLeader(model, index, self.states)
         # Paper (ref 8): about 3 months organising; diagnosis varies widely (1-66 months to a first
         # result in another study), hence a gamma and a lognormal draw. Drawn in every mode, used in
         # the traditional one, so that every mode draws the same teams from a seed.
@@ -176,13 +250,6 @@ class Team(mesa.Agent):
             self.organising_weeks = organising
             self.start_testing_week = organising + diagnosis
 
-    def _new_leader(self, rng: np.random.Generator) -> Leader:
-        s = self.model.params
-        leader = Leader(self.model, "team_leader", skill=float(beta_around(rng, 0.55, s.between_team_sd)),
-                        commitment=float(beta_around(rng, 0.6, s.between_team_sd)),
-                        turnover_per_year=s.leader_turnover_per_year)
-        self.states.leader_commitment[self.index] = leader.commitment
-        return leader
 
     # ---- state derived on demand ----
     @property
@@ -234,18 +301,3 @@ class Team(mesa.Agent):
     def changes_in_use(self) -> float:
         """Adopted changes weighted by how fully each is still practised."""
         return self.model.ideas.in_use_by_team()[self.index].item()
-
-    # ---- events of one team ----
-    def change_leader(self, week: int) -> None:
-        """A team-leader change breaks continuity (paper, challenges 3 and 4): cohesion and motivation
-        drop, and changes that live in the leader's head go with the leader."""
-        s = self.model.params
-        t = self.states
-        i = self.index
-        self.leader.remove()
-        self.leader = self._new_leader(self.model.rng)
-        t.leader_changes[i] += 1
-        t.last_leader_change_week[i] = week
-        t.cohesion[i] *= 1 - s.leader_change_shock
-        t.motivation[i] *= 1 - s.leader_change_shock
-        self.model.ideas.lose_people(i, 0.5 * s.leader_change_shock)

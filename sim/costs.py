@@ -23,7 +23,8 @@ whether a team sustains improvement').
 
 from __future__ import annotations
 
-from collections import defaultdict
+import numpy as np
+from numba import njit
 
 from sim.parameters import Scenario
 
@@ -33,7 +34,13 @@ WEEKS_PER_YEAR = 52.0
 PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding")
 """Cost categories the sponsor pays."""
 HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep", "spread")
-"""All cost categories: the programme plus the participating organisations' own resources."""
+"""All cost categories: the programme plus the participating organisations' own resources (a
+category's position is its column in :class:`Ledger`'s arrays)."""
+ORGANISERS, LOCAL_FUNDING, TEAM_TIME, DATA_COLLECTION, UPKEEP = (
+    HEALTH_SYSTEM.index(c) for c in ("organisers", "local_funding", "team_time", "data_collection", "upkeep"))
+WEEKLY_RATES = ("organisers", "organisers_per_team", "local_funding_per_team", "data_collection_per_team",
+                "upkeep_per_team")
+"""The running costs of one week, per team where so named (:func:`weekly_cost_rates`, :func:`book_week`)."""
 
 
 def discount_factor(rate_per_year: float, years: float) -> float:
@@ -56,13 +63,48 @@ def team_week_cost(s: Scenario, staff_time_hours: float, share: float = 1.0) -> 
     return share * staff_time_hours * s.team_members * s.wage_per_day / HOURS_PER_DAY
 
 
+def weekly_cost_rates(s: Scenario) -> np.ndarray:
+    """The week's running costs (as :data:`WEEKLY_RATES`): the organisers and the sponsor's funding of
+    local projects while a collaborative runs, data collection, and upkeep of changes after the end."""
+    hourly = s.wage_per_day / HOURS_PER_DAY
+    per_week = 12.0 / WEEKS_PER_YEAR
+    collaborative = s.mode == "collaborative"
+    return np.array([
+        per_week * s.organiser_cost_per_month * collaborative,
+        per_week * s.organiser_cost_per_team_per_month * collaborative,
+        per_week * s.local_funding_per_team_per_month * collaborative,
+        per_week * s.data_collection_hours_per_month * hourly,
+        s.upkeep_hours_per_week * hourly,
+    ])
+
+
+@njit(cache=True)
+def book_week(costs, discounted, discount, follow_up, rates, active_teams, team_time, collecting,
+              keeping):  # pragma: no cover - compiled
+    """Book one week's running costs (``rates`` as :data:`WEEKLY_RATES`) into a ledger's arrays: the
+    organisers and local funding while the collaborative runs, the teams' time and data collection,
+    upkeep by teams that keep changes after the end. ``discount``: the week's discount factor."""
+    amounts = np.zeros(costs.shape[0])
+    if not follow_up:
+        amounts[ORGANISERS] = rates[0] + active_teams * rates[1]
+        amounts[LOCAL_FUNDING] = active_teams * rates[2]
+    else:
+        amounts[UPKEEP] = keeping * rates[4]
+    amounts[TEAM_TIME] = team_time
+    amounts[DATA_COLLECTION] = collecting * rates[3]
+    for c in range(costs.shape[0]):
+        costs[c] += amounts[c]
+        discounted[c] += amounts[c] * discount
+
+
 class Ledger:
-    """Running, discounted totals of costs by category and of benefits, for one run."""
+    """Running, discounted totals of costs by category (arrays in :data:`HEALTH_SYSTEM`'s order, so
+    that the compiled weekly pass books into them) and of benefits, for one run."""
 
     def __init__(self, s: Scenario) -> None:
         self.s = s
-        self.cost: dict[str, float] = defaultdict(float)
-        self.cost_discounted: dict[str, float] = defaultdict(float)
+        self.costs = np.zeros(len(HEALTH_SYSTEM))
+        self.costs_discounted = np.zeros(len(HEALTH_SYSTEM))
         self.health_gain = 0.0  # measure units x patients (e.g. bed-days saved), undiscounted
         self.savings = 0.0  # money, discounted
         self.qalys = 0.0  # discounted
@@ -75,12 +117,23 @@ class Ledger:
             factor = self._discount_factors[years] = discount_factor(self.s.discount_rate_per_year, years)
         return factor
 
+    @property
+    def cost(self) -> dict[str, float]:
+        """Costs so far by category, undiscounted."""
+        return dict(zip(HEALTH_SYSTEM, self.costs.tolist(), strict=True))
+
+    @property
+    def cost_discounted(self) -> dict[str, float]:
+        """Costs so far by category, discounted to enrolment."""
+        return dict(zip(HEALTH_SYSTEM, self.costs_discounted.tolist(), strict=True))
+
     def add(self, category: str, amount: float, week: float) -> None:
         """Book a cost incurred in a given week."""
         if category not in HEALTH_SYSTEM:
             raise KeyError(f"unknown cost category {category!r}")
-        self.cost[category] += amount
-        self.cost_discounted[category] += amount * self.discount(week / WEEKS_PER_YEAR)
+        c = HEALTH_SYSTEM.index(category)
+        self.costs[c] += amount
+        self.costs_discounted[c] += amount * self.discount(week / WEEKS_PER_YEAR)
 
     def add_costs(self, amounts: dict[str, float], week: float) -> None:
         for category, amount in amounts.items():
@@ -97,9 +150,9 @@ class Ledger:
 
     def total(self, discounted: bool = False, perspective: str | None = None) -> float:
         """Total cost in a perspective (default: the scenario's ``cost_perspective``)."""
-        book = self.cost_discounted if discounted else self.cost
-        categories = PROGRAMME if (perspective or self.s.cost_perspective) == "programme" else HEALTH_SYSTEM
-        return sum(book[c] for c in categories)
+        book = self.costs_discounted if discounted else self.costs
+        programme = (perspective or self.s.cost_perspective) == "programme"
+        return float(book[: len(PROGRAMME)].sum() if programme else book.sum())
 
     def net_monetary_benefit(self) -> float:
         """Discounted QALYs at the willingness-to-pay plus savings, minus discounted cost,

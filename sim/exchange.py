@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from sim.ideas import PEER
+from sim.ideas import PEER, idea_arrays
 from sim.network import PEER_METHOD_TRANSFER
 
 if TYPE_CHECKING:
@@ -31,59 +31,43 @@ def learn_from_each_other(model: CollaborativeModel, a: np.ndarray, b: np.ndarra
     peers = np.empty_like(learners)
     peers[0::2], peers[1::2] = b, a
     heard = np.zeros(model.team_states.size, dtype=np.int64)
-    _learn(learners, peers, heard, *_state(model))
+    s = model.params
+    _learn(learners, peers, heard, model.team_states.capability, model.ideas.arrays, model.ideas.count,
+           PEER_TESTED_BOOST * s.subject_specificity, s.own_idea_quality, s.subject_specificity)
     model.team_states.peer_examples += heard
     return heard
 
 
-def informal_exchange(model: CollaborativeModel, engaged: np.ndarray) -> None:
-    """Tied teams still working on QI exchange outside the meetings: each pair of ``engaged`` teams
-    talks this month with a chance of its tie strength times ``informal_contact_per_month``, and
-    then learns both ways."""
-    m = len(engaged)
-    if m < 2:
-        return
-    heard = np.zeros(model.team_states.size, dtype=np.int64)
-    _informal(engaged, model.rng.random(m * (m - 1) // 2), model.ties.strength,
-              model.params.informal_contact_per_month, heard, *_state(model))
-    model.team_states.peer_examples += heard
-
-
-def _state(model: CollaborativeModel) -> tuple:
-    """What learning from a peer reads and moves: capabilities, every team's ideas, and the rates."""
-    s = model.params
-    ideas = model.ideas
-    return (model.team_states.capability, (ideas.quality, ideas.source, ideas.at_hand, ideas.found, ideas.found_count,
-                                           ideas.adopted, ideas.tries),
-            ideas.count, PEER_TESTED_BOOST * s.subject_specificity, s.own_idea_quality, s.subject_specificity)
-
-
 @njit(cache=True)
-def _informal(engaged, draws, strength, contact_rate, heard, capability, book, count, boost, own_idea_quality,
-              subject_specificity):  # pragma: no cover - compiled
+def informal_exchange(engaged, draws, strength, contact_rate, heard, capability, ideas, count, boost, own_idea_quality,
+                      subject_specificity):  # pragma: no cover - compiled
+    """Tied teams still working on QI exchange outside the meetings: each pair of ``engaged`` teams
+    talks this month with a chance of its tie strength times ``contact_rate``, and then learns both
+    ways (``draws``: one per pair of engaged teams, in order; ``ideas``: the ideas' arrays by name)."""
     k = 0
     for x in range(engaged.shape[0]):
         for y in range(x + 1, engaged.shape[0]):
             a, b = engaged[x], engaged[y]
             if draws[k] < strength[a, b] * contact_rate:
-                learn(a, b, heard, capability, book, count, boost, own_idea_quality, subject_specificity)
-                learn(b, a, heard, capability, book, count, boost, own_idea_quality, subject_specificity)
+                learn(a, b, heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
+                learn(b, a, heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
             k += 1
 
 
 @njit(cache=True)
-def _learn(learners, peers, heard, capability, book, count, boost, own_idea_quality,
+def _learn(learners, peers, heard, capability, idea_blocks, count, boost, own_idea_quality,
            subject_specificity):  # pragma: no cover - compiled
+    ideas = idea_arrays(*idea_blocks)
     for k in range(learners.shape[0]):
-        learn(learners[k], peers[k], heard, capability, book, count, boost, own_idea_quality, subject_specificity)
+        learn(learners[k], peers[k], heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
 
 
 @njit(cache=True)
-def learn(i, p, heard, capability, book, count, boost, own_idea_quality, subject_specificity):  # pragma: no cover
+def learn(i, p, heard, capability, ideas, count, boost, own_idea_quality, subject_specificity):  # pragma: no cover
     """Team ``i`` learns from team ``p``: some of a more skilled peer's capability, and each of the
-    peer's changes it has not adopted (an example heard) becomes a proven idea here. ``book``: the
-    idea matrices of :class:`sim.ideas.Ideas`."""
-    quality, source, at_hand, found, found_count, adopted, tries = book
+    peer's changes it has not adopted (an example heard) becomes a proven idea here (``ideas``: the
+    ideas' arrays by name, :func:`sim.ideas.idea_arrays`)."""
+    quality, source, at_hand, adopted = ideas.quality, ideas.source, ideas.at_hand, ideas.adopted
     if capability[p] > capability[i]:
         capability[i] += PEER_METHOD_TRANSFER * (capability[p] - capability[i])
     for j in range(count):
@@ -99,7 +83,7 @@ def learn(i, p, heard, capability, book, count, boost, own_idea_quality, subject
             q += 0.5 * subject_specificity * (1.0 - q)
             quality[i, j] = min(0.95, q)
             source[i, j] = PEER
-            tries[i, j] = 0
+            ideas.tries[i, j] = 0
             at_hand[i, j] = True
-            found[i, j] = found_count[i]
-            found_count[i] += 1
+            ideas.found[i, j] = ideas.found_count[i]
+            ideas.found_count[i] += 1

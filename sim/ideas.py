@@ -9,22 +9,45 @@ how fully it still practises it and how far it is institutionalised. The PDSA cy
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
+
+from sim.states import Blocks
 
 SOURCES = ("package", "peer", "own")
 """Where a change idea came from: the faculty's change package, a tied peer team, or the team itself."""
 PACKAGE, PEER, OWN = range(len(SOURCES))
 
 
-class Ideas:
+IDEA_FLOATS = ("quality", "in_use", "institutionalisation")
+IDEA_INTS = ("tries", "found", "source")
+IDEA_FLAGS = ("at_hand", "adopted")
+IdeaArrays = namedtuple("IdeaArrays", ("effect", "found_count", *IDEA_FLOATS, *IDEA_INTS, *IDEA_FLAGS))
+"""Every team's ideas by name, inside compiled passes (:func:`idea_arrays`)."""
+
+
+class Ideas(Blocks):
     """Every team's ideas and adopted changes (``teams`` rows, one column per idea id).
 
     ``effect[j]`` is the share of the remaining gap to best practice idea ``j`` closes when it works
     (the same for every team). ``in_use`` is how fully an adopted change is still practised (0-1);
     ``institutionalisation`` how far it is built into systems and procedures (0-1), which protects
-    it from erosion and from the loss of the people who made it (paper, challenge 9).
+    it from erosion and from the loss of the people who made it (paper, challenge 9). ``found``:
+    the order in which each team came by its ideas, so that among equally promising ideas it tests
+    the one it has had longest (``found_count``: how many it came by).
     """
+
+    FIELDS = {np.float64: IDEA_FLOATS, np.int64: IDEA_INTS, np.bool_: IDEA_FLAGS}
+    quality: np.ndarray
+    in_use: np.ndarray
+    institutionalisation: np.ndarray
+    tries: np.ndarray
+    found: np.ndarray
+    source: np.ndarray
+    at_hand: np.ndarray
+    adopted: np.ndarray
 
     def __init__(self, teams: int, package_effects: list[float], capacity: int = 32) -> None:
         self.teams = teams
@@ -32,18 +55,14 @@ class Ideas:
         capacity = max(capacity, 2 * self.count)
         self.effect = np.zeros(capacity)
         self.effect[: self.count] = package_effects
-        self.quality = np.zeros((teams, capacity))
-        self.tries = np.zeros((teams, capacity), dtype=np.int64)
-        self.source = np.zeros((teams, capacity), dtype=np.int8)
-        self.at_hand = np.zeros((teams, capacity), dtype=bool)
-        # the order in which each team came by its ideas, so that among equally promising ideas it
-        # tests the one it has had longest
-        self.found = np.zeros((teams, capacity), dtype=np.int64)
         self.found_count = np.zeros(teams, dtype=np.int64)
-        self.adopted = np.zeros((teams, capacity), dtype=bool)
-        self.in_use = np.zeros((teams, capacity))
-        self.institutionalisation = np.zeros((teams, capacity))
-        self.moved()
+        self._make_blocks(teams, capacity)
+
+    def _make_blocks(self, *shape: int) -> None:
+        super()._make_blocks(*shape)
+        self.arrays = (self.effect, self.found_count, *self.blocks)
+        """What a compiled pass receives to name every idea array (:func:`idea_arrays`; remade when the
+        ideas make room)."""
 
     def reserve(self, new_ideas: int) -> None:
         """Make room for up to ``new_ideas`` more idea ids."""
@@ -51,36 +70,21 @@ class Ideas:
         capacity = len(self.effect)
         if needed <= capacity:
             return
+        old_effect, old_blocks = self.effect, self.blocks
         capacity = max(needed, 2 * capacity)
-        grown = np.zeros(capacity)
-        grown[: len(self.effect)] = self.effect
-        self.effect = grown
-        for name in ("quality", "tries", "source", "at_hand", "found", "adopted", "in_use", "institutionalisation"):
-            old = getattr(self, name)
-            new = np.zeros((self.teams, capacity), dtype=old.dtype)
-            new[:, : old.shape[1]] = old
-            setattr(self, name, new)
-
-    def moved(self) -> None:
-        """Forget the per-team sums: call after a change is adopted or its use moves."""
-        self._remaining_gap: np.ndarray | None = None
-        self._in_use_by_team: np.ndarray | None = None
+        self.effect = np.zeros(capacity)
+        self.effect[: len(old_effect)] = old_effect
+        self._make_blocks(self.teams, capacity)
+        for new, old in zip(self.blocks, old_blocks, strict=True):
+            new[:, :, : old.shape[2]] = old
 
     def remaining_gap(self) -> np.ndarray:
-        """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)
-        (read-only; kept until the changes move)."""
-        if self._remaining_gap is None:
-            self._remaining_gap = _remaining_gap(self.effect, self.in_use, self.adopted, self.count)
-            self._remaining_gap.flags.writeable = False
-        return self._remaining_gap
+        """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)."""
+        return changes_gap(self.effect, self.in_use, self.adopted, self.count)
 
     def in_use_by_team(self) -> np.ndarray:
-        """Each team's adopted changes weighted by how fully each is still practised (read-only; kept
-        until the changes move)."""
-        if self._in_use_by_team is None:
-            self._in_use_by_team = self.in_use[:, : self.count].sum(axis=1)
-            self._in_use_by_team.flags.writeable = False
-        return self._in_use_by_team
+        """Each team's adopted changes weighted by how fully each is still practised."""
+        return self.in_use[:, : self.count].sum(axis=1)
 
     def adopted_by_team(self) -> np.ndarray:
         """How many changes each team adopted."""
@@ -90,15 +94,18 @@ class Ideas:
         """How many of each team's changes came from, or were proven by, a tied peer team."""
         return np.count_nonzero(self.adopted & (self.source == PEER), axis=1)
 
-    def lose_people(self, team: int, loss: float) -> None:
-        """Changes that live in the leader's head go with the leader: a share ``loss`` of what is not
-        institutionalised stops being practised."""
-        self.in_use[team] *= 1 - loss * (1 - self.institutionalisation[team])
-        self.moved()
+
+@njit(cache=True)
+def idea_arrays(effect, found_count, floats, ints, flags):  # pragma: no cover - compiled
+    """Every team's ideas by name (:data:`IdeaArrays`) from ``Ideas.arrays``, in a compiled pass;
+    rows in the order of ``IDEA_FLOATS``, ``IDEA_INTS`` and ``IDEA_FLAGS`` (tested)."""
+    return IdeaArrays(effect, found_count, floats[0], floats[1], floats[2], ints[0], ints[1], ints[2], flags[0],
+                      flags[1])
 
 
 @njit(cache=True)
-def _remaining_gap(effect, in_use, adopted, count):  # pragma: no cover - compiled
+def changes_gap(effect, in_use, adopted, count):  # pragma: no cover - compiled
+    """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)."""
     gap = np.ones(in_use.shape[0])
     for i in range(in_use.shape[0]):
         for j in range(count):

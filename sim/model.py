@@ -15,14 +15,15 @@ import numpy as np
 from mesa.time import Priority
 
 from sim import calendar as cal
-from sim import weekly
-from sim.agents import Organisation, Team, beta_around
+from sim import monthly, weekly
+from sim.agents import LeaderCandidates, Organisation, Team, beta_around
 from sim.calendar import Calendar
-from sim.costs import HOURS_PER_DAY, Ledger, meeting_costs, team_week_cost
+from sim.costs import HOURS_PER_DAY, Ledger, meeting_costs
+from sim.draws import Draws
 from sim.enrolment import draw_applicants, select_teams
-from sim.exchange import informal_exchange, learn_from_each_other
+from sim.exchange import learn_from_each_other
 from sim.ideas import PACKAGE, Ideas
-from sim.measurement import TeamTable, monthly_report
+from sim.measurement import TeamTable, performance
 from sim.network import Spread, TeamTies, UnitNetwork, organisation_graph
 from sim.parameters import Scenario
 from sim.scenario import validate
@@ -88,18 +89,10 @@ class CollaborativeModel(mesa.Model):
         self.organisations += [Organisation(self, len(applicants) + k, network_rng, participating=False)
                                for k in range(len(others))]
         self._build_network(graph, network_rng)
-        self.weekly_rates = weekly.WeeklyRates.for_model(self)
-        self.mode_code = weekly.MODES.index(s.mode)
+        self.draws = Draws(self.rng)  # what the compiled passes draw from the week-by-week stream
+        self.leader_candidates = LeaderCandidates(s, self.rng)
+        self.week_pass = weekly.WeekPass(self)
         self._month_phases = [self.calendar.month_phase(m) for m in range(self.calendar.months + 1)]
-        self.phase_codes = np.array([cal.PHASES.index(p) for p in self.calendar.phase])
-        # Weekly costs that stay the same for a whole run, worked out once; book_weekly_costs books them.
-        hourly = s.wage_per_day / HOURS_PER_DAY
-        staff_time = self.organisation_states.staff_time_hours[: len(self.teams)]
-        self.team_week_cost = team_week_cost(s, staff_time)
-        self.team_week_cost_follow_up = team_week_cost(s, staff_time, s.follow_up_test_share)
-        self._data_collection_per_week = cal.MONTHS_PER_YEAR / cal.WEEKS_PER_YEAR \
-            * s.data_collection_hours_per_month * hourly
-        self._upkeep_per_week = s.upkeep_hours_per_week * hourly
         self._end_month = self.calendar.end_month
 
         for w in self.calendar.session_weeks:
@@ -113,7 +106,8 @@ class CollaborativeModel(mesa.Model):
         # The month's series row: the model attributes of these names, worked out once a month.
         self.datacollector = mesa.DataCollector(model_reporters={name: name for name in SERIES})
         self.team_table = TeamTable(self.calendar.months + 1, len(self.teams))
-        self._record_month()
+        self.month_pass = monthly.MonthPass(self)
+        self._record_month(self.team_table.record(self, 0))
 
     # ---- the network that carries spread (challenge 10) ----
     def _build_network(self, graph: Any, rng: np.random.Generator) -> None:
@@ -129,6 +123,7 @@ class CollaborativeModel(mesa.Model):
         culture = np.clip(org_culture[self.units.org] + rng.normal(0, s.between_team_sd / 2, self.units.size), 0, 1)
         self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng)
         self.ties = TeamTies(len(self.teams), graph.graph)
+        self.ties_kept_per_month = TeamTies.kept_per_month(s)
 
     # ---- the change package (challenge 1) ----
     def _change_package(self) -> tuple[list[float], list[float]]:
@@ -169,13 +164,7 @@ class CollaborativeModel(mesa.Model):
 
     def performance(self) -> np.ndarray:
         """Each team's true value of the measure: between best practice and the floor the drift allows."""
-        best = self.params.best_practice_performance
-        return best + self.remaining_gap() * (self.team_states.baseline - best)
-
-    def improvement_units(self) -> np.ndarray:
-        """Each team's improvement on its own baseline in the measure's units (positive = better)."""
-        best = self.params.best_practice_performance
-        return (1.0 - self.remaining_gap()) * np.abs(self.team_states.baseline - best)
+        return performance(self.params.best_practice_performance, self.remaining_gap(), self.team_states.baseline)
 
     def relative_improvement(self) -> np.ndarray:
         """Each team's improvement on its own baseline as a share of it (positive = better)."""
@@ -199,34 +188,16 @@ class CollaborativeModel(mesa.Model):
         last week's phase (a comparator's project period is each team's own sub-phase)."""
         phase = self._month_phases[month]
         if phase == cal.PROJECT and month > 0:
-            return self.team_phases(self.week)
+            return self.team_phases(self.calendar.month_end_weeks[month - 1])
         return np.full(self.team_states.size, cal.PHASES.index(phase))
 
     # ---- the weekly step ----
     def step(self) -> None:
-        """One week of every team and organisation, and its costs (:func:`sim.weekly.week`)."""
+        """One week of every team and organisation, and its running costs (:func:`sim.weekly.week`)."""
         self.week = self.steps
         weekly.week(self)
         if self.week >= self.calendar.total_weeks:
             self.running = False
-
-    def book_weekly_costs(self, follow_up: bool, tally: np.ndarray) -> None:
-        """Programme running costs while the collaborative runs; teams' time, data and upkeep
-        (``tally`` as :data:`sim.weekly.TALLY` counts them)."""
-        s = self.params
-        if s.mode == "none":
-            return
-        w = self.week
-        teams, team_time, collecting, keeping = tally.tolist()
-        if s.mode == "collaborative" and not follow_up:
-            per_week = cal.MONTHS_PER_YEAR / cal.WEEKS_PER_YEAR
-            self.ledger.add("organisers", per_week * (s.organiser_cost_per_month
-                                                      + teams * s.organiser_cost_per_team_per_month), w)
-            self.ledger.add("local_funding", per_week * teams * s.local_funding_per_team_per_month, w)
-        self.ledger.add("team_time", team_time, w)
-        self.ledger.add("data_collection", collecting * self._data_collection_per_week, w)
-        if follow_up:
-            self.ledger.add("upkeep", keeping * self._upkeep_per_week, w)
 
     # ---- scheduled events ----
     def learning_session(self) -> None:
@@ -249,31 +220,6 @@ class CollaborativeModel(mesa.Model):
         """Teams that meet pass on their working changes and motivate each other by example."""
         a, b = self.ties.session(attending.nonzero()[0], self.params, self.rng)
         hear_peer_examples(self, attending, learn_from_each_other(self, a, b))
-
-    def spread_month(self) -> None:
-        """A month of contact between tied teams outside meetings, fading ties, and spread beyond.
-
-        Between meetings (and after the end, in a community of practice) tied teams exchange;
-        after the end ties fade. Units beyond the participants take up changes that work in a
-        participating unit, and QI methods from teams that use them.
-        """
-        s = self.params
-        t = self.team_states
-        engaged = ((t.status < COMPLETED) & t.formed) | t.using_qi
-        if s.mode == "collaborative":
-            # Outside the meetings tied teams pass on changes; the confidence a room of peers' stories
-            # gives (hear_peer_examples) is the sessions' own.
-            informal_exchange(self, engaged.nonzero()[0])
-            if self.week > self.calendar.end_week:
-                self.ties.fade(s)
-                t.peer_support[:] = self.ties.peer_support(t.using_qi)
-        if s.mode == "none":
-            return
-        improvement, working = self.spread.month(self.report_month, self.ideas.in_use_by_team(), engaged,
-                                                 t.capability, self.improvement_units(),
-                                                 self.organisation_states.senior_engagement)
-        self.ledger.add_benefit(improvement, months=1.0, month=self.report_month)
-        self._book_spread_costs(working)
 
     def _book_spread_costs(self, n: int) -> None:
         """Teams' time on spread (as far as it is planned) and internal collaboratives, for the ``n``
@@ -300,20 +246,27 @@ class CollaborativeModel(mesa.Model):
         }
 
     def month_end(self) -> None:
-        """Each team reports its month; spread moves on; the month is recorded."""
+        """Each team reports its month, tied teams exchange, spread moves on (:func:`sim.monthly.month_end`);
+        the month's benefits and spread costs are booked and its row recorded."""
         self.report_month += 1
         month = self.report_month
-        self.ledger.add_benefit(monthly_report(self, month), months=1.0, month=month)
+        benefit, reached, working, adopted_here, series = monthly.month_end(self)
+        self.ledger.add_benefit(benefit, months=1.0, month=month)
         if month == self._end_month:
             self.end_snapshot["ihi_score_end"] = self.team_states.ihi_score.copy()
-        self.spread_month()
-        self._record_month()
+        if self.params.mode != "none":
+            self.ledger.add_benefit(self.params.spread_effect_share * reached, months=1.0, month=month)
+            self._book_spread_costs(working)
+            self.spread.history.append(self.spread.snapshot(month, adopted_here))
+        self._record_month(series)
 
-    def _record_month(self) -> None:
-        """The month's row of the series (the data collector's) and of the team table."""
+    def _record_month(self, series: np.ndarray) -> None:
+        """The month's row of the series (the data collector's) from the team table's sums."""
+        n = self.team_states.size
         self.month = self.report_month
-        self.active_teams, self.dropped_teams, self.mean_performance, self.mean_ihi_score = \
-            self.team_table.record(self, self.report_month)
+        active, dropped, performance, ihi = series.tolist()
+        self.active_teams, self.dropped_teams = int(active), int(dropped)
+        self.mean_performance, self.mean_ihi_score = performance / n, ihi / n
         self.cost_so_far = self.total_cost
         self.datacollector.collect(self)
 

@@ -46,6 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from sim.draws import BUFFER, Draws, take_uniforms
 from sim.parameters import Scenario
 from sim.scenario import ScenarioError
 
@@ -359,20 +360,31 @@ class TeamTies:
         talk = formed | (rng.random(len(a)) < self.strength[a, b])
         return a[talk], b[talk]
 
-    def fade(self, s: Scenario, months: float = 1.0) -> None:
-        """After the end ties fade, less so when a community of practice is planned."""
-        rate = s.tie_decay_per_year * (1 - s.post_collaborative_network)
-        self.strength *= math.exp(-rate * months / 12.0)
-
-    def peer_support(self, using_qi: np.ndarray) -> np.ndarray:
-        """Each team's support from tied teams still using QI (0-1): the community of practice, as the
-        mean over the other teams of tie strength times whether they still use QI."""
-        return self.strength @ using_qi.astype(float) / max(1, len(using_qi) - 1)
+    @staticmethod
+    def kept_per_month(s: Scenario) -> float:
+        """Share of a tie's strength left after a month of fading after the end: ties fade, less so when
+        a community of practice is planned (:func:`fade_and_support`)."""
+        return math.exp(-s.tie_decay_per_year * (1 - s.post_collaborative_network) / 12.0)
 
     def pairs(self) -> list[tuple[int, int, float]]:
         """Tied pairs and their strength."""
         i, j = np.nonzero(np.triu(self.strength, k=1))
         return [(int(a), int(b), float(self.strength[a, b])) for a, b in zip(i, j, strict=True)]
+
+
+@njit(cache=True)
+def fade_and_support(strength, kept, using_qi, peer_support):  # pragma: no cover - compiled
+    """A month after the end: ties keep a share ``kept`` of their strength, and each team's support
+    from tied teams still using QI (0-1; the community of practice) is the mean over the other teams
+    of tie strength times whether they still use QI."""
+    n = strength.shape[0]
+    for a in range(n):
+        support = 0.0
+        for b in range(n):
+            strength[a, b] *= kept
+            if using_qi[b]:
+                support += strength[a, b]
+        peer_support[a] = support / max(1, n - 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,41 +430,21 @@ class Spread:
         self.reached_by_team = np.zeros(teams, dtype=np.int64)  # units beyond the participants, per team
         self.organisation_reached = np.zeros(n_orgs, dtype=bool)  # non-participating, with an adopter
         self.totals = np.zeros(len(TOTALS), dtype=np.int64)  # the counts of TOTALS so far
+        self.draws_per_month = n_orgs + 2 * units.size
+        self.draws = Draws(rng, uniforms=max(BUFFER, self.draws_per_month), normals=0)
+        u = units
+        self.arguments = (
+            self.culture, self.amplifier, u.org, u.lead, u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree,
+            self.targets, u.origin, u.adopted_month, u.exposed_month, u.method_month, self.adopted, self.exposed,
+            self.has_method, self.roll_out_month, self.rolls_out, self.reached_by_team, self.organisation_reached,
+            self.totals, teams, s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
+            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR, CHANGES_AT_WORK)
+        """What :func:`spread_month` reads and moves after the teams' values and the draws: the units and
+        their ties, the running state and the rates."""
 
     def receptivity(self, support: np.ndarray) -> np.ndarray:
         """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
         return (0.5 + self.culture) * (0.5 + support[self.units.org]) * self.amplifier
-
-    def month(self, month: int, team_in_use: np.ndarray, engaged: np.ndarray, capability: np.ndarray,
-              improvement: np.ndarray, support: np.ndarray) -> tuple[float, int]:
-        """One month of spread (compiled: a national network has tens of thousands of units).
-
-        Team i's changes work in its own unit when ``team_in_use[i]`` (its changes weighted by use)
-        is at least ``CHANGES_AT_WORK``; it shows others QI methods with its ``capability`` while
-        ``engaged`` (working on QI); ``improvement`` is each team's improvement in the measure's
-        units and ``support`` each organisation's current management support. Returns the month's
-        improvement in all adopting units (``spread_effect_share`` of their source team's, in the
-        measure's units) and how many teams showed QI methods.
-
-        Organisations in which a change now works for the first time decide, once, whether to
-        roll it out (``roll_out_chance`` times the lead unit's receptivity). Every unit beyond the
-        participants with a contact that uses a change is exposed, and adopts with the Bass
-        hazard of its share of such contacts, scaled by its receptivity; in an organisation rolling
-        the change out, faster (``roll_out_rate_per_year``). A new adopter is reached through the
-        team of its heaviest adopting contact. QI methods spread alike, at ``METHOD_SPREAD_FACTOR``.
-        """
-        s, u = self.s, self.units
-        draws = self.rng.random(len(self.rolls_out) + 2 * u.size)
-        reached_improvement, working, adopted_here = _spread_month(
-            month, draws, team_in_use, engaged, capability, improvement, support, self.culture, self.amplifier,
-            u.org, u.lead, u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree, self.targets, u.origin,
-            u.adopted_month, u.exposed_month, u.method_month, self.adopted, self.exposed, self.has_method,
-            self.roll_out_month, self.rolls_out, self.reached_by_team, self.organisation_reached, self.totals,
-            self.teams, s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
-            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR, CHANGES_AT_WORK,
-        )
-        self.history.append(self.snapshot(month, adopted_here))
-        return s.spread_effect_share * reached_improvement, working
 
     def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
         """The adoption curve's row for one month (cumulative counts beyond the participants)."""
@@ -494,14 +486,30 @@ class Spread:
 
 
 @njit(cache=True)
-def _spread_month(month, draws, team_in_use, engaged, capability, improvement, support, culture, amplifier, org,
-                  lead, indptr, indices, weights, per_degree, targets, origin, adopted_month, exposed_month,
-                  method_month, adopted, exposed, has_method, roll_out_month, rolls_out, reached_by_team,
-                  organisation_reached, totals, teams, innovation, imitation, roll_out_chance, roll_out_keep,
-                  method_factor, changes_at_work):  # pragma: no cover - compiled
-    """One month of :meth:`Spread.month` over every unit; ``draws``: one per organisation, then two per unit.
-    Returns the improvement reached through the teams (before ``spread_effect_share``), how many teams
-    showed QI methods, and how many teams' changes worked in their own unit."""
+def spread_month(month, team_in_use, engaged, capability, improvement, support, uniforms, normals, cursor, culture,
+                 amplifier, org, lead, indptr, indices, weights, per_degree, targets, origin, adopted_month,
+                 exposed_month, method_month, adopted, exposed, has_method, roll_out_month, rolls_out,
+                 reached_by_team, organisation_reached, totals, teams, innovation, imitation, roll_out_chance,
+                 roll_out_keep, method_factor, changes_at_work):  # pragma: no cover - compiled
+    """One month of spread over every unit (compiled: a national network has tens of thousands of
+    units), from ``Spread.arguments`` after the teams' values and the draws. Returns the improvement reached
+    through the teams (before ``spread_effect_share``), how many teams showed QI methods, and how
+    many teams' changes worked in their own unit. Reads one draw per organisation, then two per
+    unit, from the spread's own draws.
+
+    Team i's changes work in its own unit when ``team_in_use[i]`` (its changes weighted by use)
+    is at least ``changes_at_work``; it shows others QI methods with its ``capability`` while
+    ``engaged`` (working on QI); ``improvement`` is each team's improvement in the measure's
+    units and ``support`` each organisation's current management support.
+
+    Organisations in which a change now works for the first time decide, once, whether to
+    roll it out (``roll_out_chance`` times the lead unit's receptivity). Every unit beyond the
+    participants with a contact that uses a change is exposed, and adopts with the Bass
+    hazard of its share of such contacts, scaled by its receptivity; in an organisation rolling
+    the change out, faster (``roll_out_rate_per_year``). A new adopter is reached through the
+    team of its heaviest adopting contact. QI methods spread alike, at ``METHOD_SPREAD_FACTOR``.
+    """
+    draws = take_uniforms(uniforms, cursor, rolls_out.shape[0] + 2 * org.shape[0])
     units = org.shape[0]
     organisations = rolls_out.shape[0]
     receptivity = (0.5 + culture) * (0.5 + support[org]) * amplifier

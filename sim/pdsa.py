@@ -27,13 +27,14 @@ FAILURE_DOUBT = 0.85
 
 
 @njit(cache=True)
-def cycles(i, tests, draws, idea_noise, week, in_period, capability, knowledge, data_capability, learning_ability,
-           motivation, tests_run, successes_in_period, first_result_week, culture, engagement,
-           effect, quality, tries, source, at_hand, found, found_count, adopted, in_use, institutionalisation, count,
-           learning_per_test, own_quality, own_effect):  # pragma: no cover - compiled
+def cycles(i, tests, draws, idea_noise, week, in_period, t, o, ideas, count, learning_per_test, own_quality,
+           own_effect):  # pragma: no cover - compiled
     """Team ``i`` runs ``tests`` PDSA cycles one after another (``draws[k]``: whether test k works;
-    ``idea_noise[k]``: a standard normal for the effect of an idea of its own). Returns the number
-    of idea ids in use (a new idea of the team's own takes the next one)."""
+    ``idea_noise[k]``: a standard normal for the effect of an idea of its own). ``t``, ``o`` and
+    ``ideas``: the teams', organisations' and ideas' arrays by name (:mod:`sim.states`,
+    :mod:`sim.ideas`). Returns the number of idea ids in use (a new idea of the team's own takes the
+    next one)."""
+    quality, at_hand, found = ideas.quality, ideas.at_hand, ideas.found
     for k in range(tests):
         # the most promising idea at hand (among equals, the one the team has had longest)
         j = -1
@@ -46,33 +47,33 @@ def cycles(i, tests, draws, idea_noise, week, in_period, capability, knowledge, 
             # none left: an idea of the team's own, better with capability, no peer testing behind it
             j = count
             count += 1
-            effect[j] = min(0.9, own_effect * math.exp(-0.125 + 0.5 * idea_noise[k]))
-            quality[i, j] = min(0.95, own_quality * (0.5 + capability[i]))
-            source[i, j] = OWN
-            tries[i, j] = 0
+            ideas.effect[j] = min(0.9, own_effect * math.exp(-0.125 + 0.5 * idea_noise[k]))
+            quality[i, j] = min(0.95, own_quality * (0.5 + t.capability[i]))
+            ideas.source[i, j] = OWN
+            ideas.tries[i, j] = 0
             at_hand[i, j] = True
-            found[i, j] = found_count[i]
-            found_count[i] += 1
-        skill = 0.6 * capability[i] + 0.1 * knowledge[i] + 0.3 * data_capability[i]
-        context = 0.5 * (culture[i] + engagement[i])
+            found[i, j] = ideas.found_count[i]
+            ideas.found_count[i] += 1
+        skill = 0.6 * t.capability[i] + 0.1 * t.knowledge[i] + 0.3 * t.data_capability[i]
+        context = 0.5 * (o.qi_culture[i] + o.senior_engagement[i])
         p = min(0.95, quality[i, j] * (0.2 + 0.8 * skill) * (0.3 + context))
-        tests_run[i] += 1
-        capability[i] += (learning_per_test * (0.5 + learning_ability[i]) * (0.5 + 0.5 * knowledge[i])
-                          * (1.0 - capability[i]))
+        t.tests_run[i] += 1
+        t.capability[i] += (learning_per_test * (0.5 + t.learning_ability[i]) * (0.5 + 0.5 * t.knowledge[i])
+                            * (1.0 - t.capability[i]))
         if draws[k] < p:
             at_hand[i, j] = False
-            adopted[i, j] = True
-            in_use[i, j] = 1.0
-            institutionalisation[i, j] = 0.0
+            ideas.adopted[i, j] = True
+            ideas.in_use[i, j] = 1.0
+            ideas.institutionalisation[i, j] = 0.0
             if in_period:
-                successes_in_period[i] += 1
-            if math.isnan(first_result_week[i]):
-                first_result_week[i] = week
-            motivation[i] += 0.03 * (1.0 - motivation[i])
+                t.successes_in_period[i] += 1
+            if math.isnan(t.first_result_week[i]):
+                t.first_result_week[i] = week
+            t.motivation[i] += 0.03 * (1.0 - t.motivation[i])
         else:
-            tries[i, j] += 1
+            ideas.tries[i, j] += 1
             quality[i, j] *= FAILURE_DOUBT
-            if tries[i, j] >= MAX_TRIES:
+            if ideas.tries[i, j] >= MAX_TRIES:
                 at_hand[i, j] = False
-            motivation[i] -= 0.01 * motivation[i]
+            t.motivation[i] -= 0.01 * t.motivation[i]
     return count

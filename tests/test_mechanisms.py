@@ -1,5 +1,6 @@
 """The parts under the model's compiled loops: the Poisson draw, agents' array-backed values, the
-idea matrices, and how sweeps batch runs for workers."""
+blocks and their names inside compiled code, the draws and leader candidates, the compiled-code
+cache, the idea matrices, and how sweeps batch runs for workers."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ import pytest
 
 import sim
 from experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, runs_per_task
-from sim.ideas import PACKAGE, Ideas
+from sim import _cache
+from sim.draws import Draws, take_uniforms
+from sim.ideas import IDEA_FLAGS, IDEA_FLOATS, IDEA_INTS, PACKAGE, IdeaArrays, Ideas, idea_arrays
 from sim.pdsa import cycles
-from sim.weekly import poisson
+from sim.states import (
+    ORGANISATION_FIELDS,
+    TEAM_FLAGS,
+    TEAM_FLOATS,
+    TEAM_INTS,
+    Organisations,
+    Teams,
+    organisation_arrays,
+    team_arrays,
+)
+from sim.weekly import RATES, RATES_BY_TEAM, Rates, poisson, rates_by_name
 
 
 @pytest.mark.parametrize("mean", [0.05, 0.3, 2.0, 40.0, 110.0])
@@ -71,13 +84,93 @@ def test_a_team_tests_the_idea_it_has_had_longest_among_equals():
     ideas.count += 2
     for j, found in ((a, 5), (b, 2)):
         ideas.at_hand[0, j], ideas.quality[0, j], ideas.found[0, j] = True, 0.6, found
-    t, o = model.team_states, model.organisation_states
-    cycles(0, 1, np.array([1.0]), np.zeros(1), 1, True, t.capability, t.knowledge, t.data_capability,
-           t.learning_ability, t.motivation, t.tests_run, t.successes_in_period, t.first_result_week,
-           o.qi_culture[:2], o.senior_engagement[:2], ideas.effect, ideas.quality, ideas.tries, ideas.source,
-           ideas.at_hand, ideas.found, ideas.found_count, ideas.adopted, ideas.in_use, ideas.institutionalisation,
-           ideas.count, 0.01, 0.3, 0.1)  # draw 1.0: the test fails
+    t = team_arrays(*model.team_states.arrays)
+    o = organisation_arrays(model.organisation_states.blocks[0], 2)
+    cycles(0, 1, np.array([1.0]), np.zeros(1), 1, True, t, o, idea_arrays(*ideas.arrays), ideas.count,
+           0.01, 0.3, 0.1)  # draw 1.0: the test fails
     assert (ideas.tries[0, a], ideas.tries[0, b]) == (0, 1), "the idea found earlier (found = 2) is tested"
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
+
+
+def test_compiled_code_names_every_row_of_the_blocks_as_python_does():
+    """The compiled passes name the rows of the blocks by position (team_arrays and its kin); each
+    name must be the very array Python knows by that name."""
+    model = sim.CollaborativeModel(teams=4, follow_up_months=1.0, rng=5)
+    t = team_arrays(*model.team_states.arrays)
+    assert Teams._fields[: len(TEAM_FLOATS) + len(TEAM_INTS) + len(TEAM_FLAGS)] == TEAM_FLOATS + TEAM_INTS + TEAM_FLAGS
+    for name in Teams._fields:
+        assert _same_memory(getattr(t, name), getattr(model.team_states, name)), name
+    o = organisation_arrays(model.organisation_states.blocks[0], 4)
+    assert Organisations._fields == ORGANISATION_FIELDS
+    for name in ORGANISATION_FIELDS:
+        assert _same_memory(getattr(o, name), getattr(model.organisation_states, name)[:4]), name
+    ideas = model.ideas
+    ideas.reserve(ideas.effect.shape[0] + 1)  # the blocks are remade: the names follow
+    named = idea_arrays(*ideas.arrays)
+    for name in IdeaArrays._fields:
+        assert _same_memory(getattr(named, name), getattr(ideas, name)), name
+    assert set(IdeaArrays._fields) == {"effect", "found_count", *IDEA_FLOATS, *IDEA_INTS, *IDEA_FLAGS}
+    rates = model.week_pass.rates
+    r = rates_by_name(rates.by_team, rates.rates, rates.costs)
+    for k, name in enumerate(RATES_BY_TEAM):
+        assert _same_memory(getattr(r, name), rates.by_team[k]), name
+    for k, name in enumerate(RATES):
+        assert getattr(r, name) == rates.rates[k], name
+    assert Rates._fields == (*RATES_BY_TEAM, *RATES, "costs")
+
+
+def test_a_row_of_a_block_cannot_be_replaced_only_written_into():
+    states = sim.CollaborativeModel(teams=3, follow_up_months=1.0, rng=1).team_states
+    row = states.motivation
+    states.motivation += 0.01  # in place: the same array
+    states.motivation[:] = 0.5
+    assert states.motivation is row and states.blocks[0][TEAM_FLOATS.index("motivation")][0] == 0.5
+    with pytest.raises(AttributeError, match="motivation is a row of a block"):
+        states.motivation = np.zeros(3)
+
+
+def test_draws_are_read_once_each_in_order_across_top_ups():
+    draws = Draws(np.random.default_rng(4), uniforms=10, normals=0)
+    first = take_uniforms(draws.uniforms, draws.cursor, 7).copy()
+    unread = draws.uniforms[7:].copy()
+    draws.ensure(8)
+    after = take_uniforms(draws.uniforms, draws.cursor, 8)
+    assert list(after[:3]) == list(unread), "the unread draws come first after a top-up"
+    assert len(set(first) | set(after)) == 15 and draws.uniforms.shape[0] >= 11
+    draws.ensure(2)  # enough left: nothing moves
+    assert draws.cursor[0] == 8
+
+
+def test_leaders_who_leave_are_succeeded_by_the_next_candidates_in_the_same_agents():
+    model = sim.CollaborativeModel(teams=10, leader_turnover_per_year=2.0, senior_leader_turnover_per_year=1.0,
+                                   follow_up_months=3.0, rng=8)
+    agents = len(model.agents)
+    candidates = model.leader_candidates
+    commitments = list(candidates.team_commitment)
+    model.run_model()
+    t, o = model.team_states, model.organisation_states
+    changed = t.leader_changes > 0
+    assert changed.sum() >= 3 and o.senior_leader_since[:10].max() > 0
+    assert len(model.agents) == agents, "a successor holds the same post: no Mesa agent made or removed"
+    for i in np.nonzero(changed)[0]:
+        leader = model.teams[i].leader
+        assert leader.start_week == t.last_leader_change_week[i] and leader.commitment in commitments
+    assert candidates.cursor[0] >= 1 or len(candidates.team_commitment) != len(commitments)
+
+
+def test_the_compiled_code_cache_is_keyed_to_every_source_file(tmp_path, monkeypatch):
+    """numba checks a cached loop only against its own file; the key covers them all."""
+    for path in _cache.HERE.glob("*.py"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(_cache, "HERE", tmp_path)
+    before = _cache.source_key()
+    assert _cache.source_key() == before
+    states = tmp_path / "states.py"
+    states.write_text(states.read_text() + "\n# a change in one module\n")
+    assert _cache.source_key() != before
 
 
 @pytest.mark.parametrize(("runs", "workers", "expected"), [
