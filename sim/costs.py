@@ -36,8 +36,11 @@ PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding")
 HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep", "spread")
 """All cost categories: the programme plus the participating organisations' own resources (a
 category's position is its column in :class:`Ledger`'s arrays)."""
-ORGANISERS, LOCAL_FUNDING, TEAM_TIME, DATA_COLLECTION, UPKEEP = (
-    HEALTH_SYSTEM.index(c) for c in ("organisers", "local_funding", "team_time", "data_collection", "upkeep"))
+ORGANISERS, LOCAL_FUNDING, TEAM_TIME, DATA_COLLECTION, UPKEEP, SPREAD = (
+    HEALTH_SYSTEM.index(c) for c in ("organisers", "local_funding", "team_time", "data_collection", "upkeep", "spread"))
+BENEFITS = ("health_gain", "savings", "qalys")
+"""What :class:`Ledger` counts as benefit: measure units x patients (e.g. bed-days saved), undiscounted;
+money saved and QALYs gained, discounted."""
 WEEKLY_RATES = ("organisers", "organisers_per_team", "local_funding_per_team", "data_collection_per_team",
                 "upkeep_per_team")
 """The running costs of one week, per team where so named (:func:`weekly_cost_rates`, :func:`book_week`)."""
@@ -56,6 +59,12 @@ def meeting_costs(s: Scenario, days: float, attending_teams: int) -> dict[str, f
         "venue_and_travel": attendee_days * s.travel_venue_per_attendee_day,
         "meeting_staff_time": attendee_days * s.wage_per_day,
     }
+
+
+def spread_cost_per_team_month(s: Scenario) -> float:
+    """A month of one team's time on spread (as far as it is planned) and its internal collaborative."""
+    cost = s.spread_planning * s.spread_hours_per_team_month * s.wage_per_day / HOURS_PER_DAY
+    return cost + (s.internal_collaborative_cost_per_month if s.internal_collaborative else 0.0)
 
 
 def team_week_cost(s: Scenario, staff_time_hours: float, share: float = 1.0) -> float:
@@ -84,31 +93,59 @@ def book_week(costs, discounted, discount, follow_up, rates, active_teams, team_
     """Book one week's running costs (``rates`` as :data:`WEEKLY_RATES`) into a ledger's arrays: the
     organisers and local funding while the collaborative runs, the teams' time and data collection,
     upkeep by teams that keep changes after the end. ``discount``: the week's discount factor."""
-    amounts = np.zeros(costs.shape[0])
     if not follow_up:
-        amounts[ORGANISERS] = rates[0] + active_teams * rates[1]
-        amounts[LOCAL_FUNDING] = active_teams * rates[2]
+        book(costs, discounted, ORGANISERS, rates[0] + active_teams * rates[1], discount)
+        book(costs, discounted, LOCAL_FUNDING, active_teams * rates[2], discount)
     else:
-        amounts[UPKEEP] = keeping * rates[4]
-    amounts[TEAM_TIME] = team_time
-    amounts[DATA_COLLECTION] = collecting * rates[3]
-    for c in range(costs.shape[0]):
-        costs[c] += amounts[c]
-        discounted[c] += amounts[c] * discount
+        book(costs, discounted, UPKEEP, keeping * rates[4], discount)
+    book(costs, discounted, TEAM_TIME, team_time, discount)
+    book(costs, discounted, DATA_COLLECTION, collecting * rates[3], discount)
+
+
+@njit(cache=True)
+def book_benefit(benefits, improvement_units, months, discount, patients_per_team_per_year, savings_per_unit,
+                 qalys_per_unit):  # pragma: no cover - compiled
+    """Book ``months`` of an improvement of ``improvement_units`` into a ledger's ``benefits`` (as
+    :data:`BENEFITS`); ``discount``: the factor of the month it ends."""
+    gain = improvement_units * patients_per_team_per_year * months / 12.0
+    benefits[0] += gain
+    benefits[1] += gain * savings_per_unit * discount
+    benefits[2] += gain * qalys_per_unit * discount
+
+
+@njit(cache=True)
+def book(costs, discounted, category, amount, discount):  # pragma: no cover - compiled
+    """Book a cost into a ledger's arrays; ``discount``: the factor of the week it falls in."""
+    costs[category] += amount
+    discounted[category] += amount * discount
 
 
 class Ledger:
-    """Running, discounted totals of costs by category (arrays in :data:`HEALTH_SYSTEM`'s order, so
-    that the compiled weekly pass books into them) and of benefits, for one run."""
+    """Running, discounted totals of costs by category (arrays in :data:`HEALTH_SYSTEM`'s order) and of
+    benefits (as :data:`BENEFITS`), for one run; arrays, so that the compiled passes book into them."""
 
     def __init__(self, s: Scenario) -> None:
         self.s = s
         self.costs = np.zeros(len(HEALTH_SYSTEM))
         self.costs_discounted = np.zeros(len(HEALTH_SYSTEM))
-        self.health_gain = 0.0  # measure units x patients (e.g. bed-days saved), undiscounted
-        self.savings = 0.0  # money, discounted
-        self.qalys = 0.0  # discounted
+        self.benefits = np.zeros(len(BENEFITS))
         self._discount_factors: dict[float, float] = {}
+        self.benefit_rates = (s.patients_per_team_per_year, s.savings_per_unit, s.qalys_per_unit)
+
+    @property
+    def health_gain(self) -> float:
+        """Measure units x patients (e.g. bed-days saved), undiscounted."""
+        return float(self.benefits[0])
+
+    @property
+    def savings(self) -> float:
+        """Money saved, discounted."""
+        return float(self.benefits[1])
+
+    @property
+    def qalys(self) -> float:
+        """QALYs gained, discounted."""
+        return float(self.benefits[2])
 
     def discount(self, years: float) -> float:
         """:func:`discount_factor` at the scenario's rate, worked out once for each point in time."""
@@ -131,9 +168,8 @@ class Ledger:
         """Book a cost incurred in a given week."""
         if category not in HEALTH_SYSTEM:
             raise KeyError(f"unknown cost category {category!r}")
-        c = HEALTH_SYSTEM.index(category)
-        self.costs[c] += amount
-        self.costs_discounted[c] += amount * self.discount(week / WEEKS_PER_YEAR)
+        book(self.costs, self.costs_discounted, HEALTH_SYSTEM.index(category), amount,
+             self.discount(week / WEEKS_PER_YEAR))
 
     def add_costs(self, amounts: dict[str, float], week: float) -> None:
         for category, amount in amounts.items():
@@ -141,18 +177,16 @@ class Ledger:
 
     def add_benefit(self, improvement_units: float, months: float, month: float) -> None:
         """Book ``months`` of an improvement of ``improvement_units`` for one team, ending at ``month``."""
-        s = self.s
-        gain = improvement_units * s.patients_per_team_per_year * months / 12.0
-        d = self.discount(month / 12.0)
-        self.health_gain += gain
-        self.savings += gain * s.savings_per_unit * d
-        self.qalys += gain * s.qalys_per_unit * d
+        book_benefit(self.benefits, improvement_units, months, self.discount(month / 12.0), *self.benefit_rates)
 
     def total(self, discounted: bool = False, perspective: str | None = None) -> float:
         """Total cost in a perspective (default: the scenario's ``cost_perspective``)."""
-        book = self.costs_discounted if discounted else self.costs
-        programme = (perspective or self.s.cost_perspective) == "programme"
-        return float(book[: len(PROGRAMME)].sum() if programme else book.sum())
+        amounts = self.costs_discounted if discounted else self.costs
+        return float(amounts[: self.counted(perspective)].sum())
+
+    def counted(self, perspective: str | None = None) -> int:
+        """How many categories, from the first, a perspective counts (default: the scenario's)."""
+        return len(PROGRAMME) if (perspective or self.s.cost_perspective) == "programme" else len(HEALTH_SYSTEM)
 
     def net_monetary_benefit(self) -> float:
         """Discounted QALYs at the willingness-to-pay plus savings, minus discounted cost,

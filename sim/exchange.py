@@ -8,34 +8,13 @@ peer's QI capability rubs off. Each pair learns both ways, one pair after anothe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import numpy as np
 from numba import njit
 
-from sim.ideas import PEER, idea_arrays
+from sim.ideas import PEER
 from sim.network import PEER_METHOD_TRANSFER
-
-if TYPE_CHECKING:
-    from sim.model import CollaborativeModel
 
 PEER_TESTED_BOOST = 0.5
 """Share of an idea's remaining doubt removed when a peer shows it worked (change spread)."""
-
-
-def learn_from_each_other(model: CollaborativeModel, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairs of teams ``(a[k], b[k])`` exchange, a from b then b from a; returns how many of their
-    peers' changes (examples) each team heard of."""
-    learners = np.empty(2 * len(a), dtype=np.int64)
-    learners[0::2], learners[1::2] = a, b
-    peers = np.empty_like(learners)
-    peers[0::2], peers[1::2] = b, a
-    heard = np.zeros(model.team_states.size, dtype=np.int64)
-    s = model.params
-    _learn(learners, peers, heard, model.team_states.capability, model.ideas.arrays, model.ideas.count,
-           PEER_TESTED_BOOST * s.subject_specificity, s.own_idea_quality, s.subject_specificity)
-    model.team_states.peer_examples += heard
-    return heard
 
 
 @njit(cache=True)
@@ -52,14 +31,6 @@ def informal_exchange(engaged, draws, strength, contact_rate, heard, capability,
                 learn(a, b, heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
                 learn(b, a, heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
             k += 1
-
-
-@njit(cache=True)
-def _learn(learners, peers, heard, capability, idea_blocks, count, boost, own_idea_quality,
-           subject_specificity):  # pragma: no cover - compiled
-    ideas = idea_arrays(*idea_blocks)
-    for k in range(learners.shape[0]):
-        learn(learners[k], peers[k], heard, capability, ideas, count, boost, own_idea_quality, subject_specificity)
 
 
 @njit(cache=True)

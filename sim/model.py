@@ -15,23 +15,33 @@ import numpy as np
 from mesa.time import Priority
 
 from sim import calendar as cal
-from sim import monthly, weekly
+from sim import monthly, sessions, weekly
 from sim.agents import LeaderCandidates, Organisation, Team, beta_around
 from sim.calendar import Calendar
-from sim.costs import HOURS_PER_DAY, Ledger, meeting_costs
+from sim.costs import Ledger
 from sim.draws import Draws
 from sim.enrolment import draw_applicants, select_teams
-from sim.exchange import learn_from_each_other
 from sim.ideas import PACKAGE, Ideas
 from sim.measurement import TeamTable, performance
 from sim.network import Spread, TeamTies, UnitNetwork, organisation_graph
 from sim.parameters import Scenario
 from sim.scenario import validate
-from sim.sessions import hear_peer_examples, learn_at_session, re_engage
 from sim.states import COMPLETED, OrganisationStates, TeamStates
 
 SERIES = ("month", "active_teams", "dropped_teams", "mean_performance", "mean_ihi_score", "cost_so_far")
 """Columns of the monthly series (one row per month, month 0 = enrolment)."""
+
+
+class SeriesCollector(mesa.DataCollector):
+    """Mesa's data collector for the monthly series: model attributes that are plain numbers, taken
+    as they are (Mesa's own ``collect`` deep-copies each value, in case it is a mutable object,
+    which made collecting a tenth of a run's time)."""
+
+    def collect(self, model: mesa.Model) -> None:
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for name in self.model_reporters:
+            self.model_vars[name].append(getattr(model, name))
 
 
 class CollaborativeModel(mesa.Model):
@@ -104,10 +114,10 @@ class CollaborativeModel(mesa.Model):
             self.schedule_event(self.month_end, at=w, priority=Priority.LOW)
 
         # The month's series row: the model attributes of these names, worked out once a month.
-        self.datacollector = mesa.DataCollector(model_reporters={name: name for name in SERIES})
+        self.datacollector = SeriesCollector(model_reporters={name: name for name in SERIES})
         self.team_table = TeamTable(self.calendar.months + 1, len(self.teams))
         self.month_pass = monthly.MonthPass(self)
-        self._record_month(self.team_table.record(self, 0))
+        self._record_month(self.team_table.record(self, 0), 0.0)
 
     # ---- the network that carries spread (challenge 10) ----
     def _build_network(self, graph: Any, rng: np.random.Generator) -> None:
@@ -121,7 +131,7 @@ class CollaborativeModel(mesa.Model):
         self.units = UnitNetwork.build(graph, len(self.teams), s.internal_collaborative)
         org_culture = self.organisation_states.qi_culture
         culture = np.clip(org_culture[self.units.org] + rng.normal(0, s.between_team_sd / 2, self.units.size), 0, 1)
-        self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng)
+        self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng, self.calendar.months)
         self.ties = TeamTies(len(self.teams), graph.graph)
         self.ties_kept_per_month = TeamTies.kept_per_month(s)
 
@@ -201,36 +211,13 @@ class CollaborativeModel(mesa.Model):
 
     # ---- scheduled events ----
     def learning_session(self) -> None:
-        """A learning session: teams learn, meet, share what worked; senior leaders re-engaged."""
-        s = self.params
-        attending = self.team_states.status < COMPLETED
-        self.ledger.add_costs(meeting_costs(s, s.session_days, int(np.count_nonzero(attending))), self.week)
-        learn_at_session(self, attending, s.session_days)
-        re_engage(self, attending)
-        self.exchange(attending)
+        """A learning session: teams learn, meet, share what worked; senior leaders re-engaged
+        (:func:`sim.sessions.meeting`)."""
+        sessions.meeting(self, self.params.session_days, learning=True)
 
     def congress(self) -> None:
         """The final congress: teams present their results and hear each other's."""
-        s = self.params
-        attending = self.team_states.status < COMPLETED
-        self.ledger.add_costs(meeting_costs(s, s.congress_days, int(np.count_nonzero(attending))), self.week)
-        self.exchange(attending)
-
-    def exchange(self, attending: np.ndarray) -> None:
-        """Teams that meet pass on their working changes and motivate each other by example."""
-        a, b = self.ties.session(attending.nonzero()[0], self.params, self.rng)
-        hear_peer_examples(self, attending, learn_from_each_other(self, a, b))
-
-    def _book_spread_costs(self, n: int) -> None:
-        """Teams' time on spread (as far as it is planned) and internal collaboratives, for the ``n``
-        teams using QI this month."""
-        s = self.params
-        hourly = s.wage_per_day / HOURS_PER_DAY
-        cost = n * s.spread_planning * s.spread_hours_per_team_month * hourly
-        if s.internal_collaborative:
-            cost += n * s.internal_collaborative_cost_per_month
-        if cost:
-            self.ledger.add("spread", cost, self.week)
+        sessions.meeting(self, self.params.congress_days, learning=False)
 
     def end_of_collaborative(self) -> None:
         """The collaborative (or project) ends: record each team's result; survivors complete."""
@@ -246,28 +233,22 @@ class CollaborativeModel(mesa.Model):
         }
 
     def month_end(self) -> None:
-        """Each team reports its month, tied teams exchange, spread moves on (:func:`sim.monthly.month_end`);
-        the month's benefits and spread costs are booked and its row recorded."""
+        """Each team reports its month, tied teams exchange, spread moves on, the month's benefits and
+        spread costs are booked (:func:`sim.monthly.month_end`); the month's row is recorded."""
         self.report_month += 1
-        month = self.report_month
-        benefit, reached, working, adopted_here, series = monthly.month_end(self)
-        self.ledger.add_benefit(benefit, months=1.0, month=month)
-        if month == self._end_month:
+        series, cost_so_far = monthly.month_end(self)
+        if self.report_month == self._end_month:
             self.end_snapshot["ihi_score_end"] = self.team_states.ihi_score.copy()
-        if self.params.mode != "none":
-            self.ledger.add_benefit(self.params.spread_effect_share * reached, months=1.0, month=month)
-            self._book_spread_costs(working)
-            self.spread.history.append(self.spread.snapshot(month, adopted_here))
-        self._record_month(series)
+        self._record_month(series, cost_so_far)
 
-    def _record_month(self, series: np.ndarray) -> None:
+    def _record_month(self, series: np.ndarray, cost_so_far: float) -> None:
         """The month's row of the series (the data collector's) from the team table's sums."""
         n = self.team_states.size
         self.month = self.report_month
         active, dropped, performance, ihi = series.tolist()
         self.active_teams, self.dropped_teams = int(active), int(dropped)
         self.mean_performance, self.mean_ihi_score = performance / n, ihi / n
-        self.cost_so_far = self.total_cost
+        self.cost_so_far = cost_so_far
         self.datacollector.collect(self)
 
     # ---- model-level state ----

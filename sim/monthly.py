@@ -5,7 +5,7 @@ score). Tied teams still working on QI exchange outside the meetings (:func:`sim
 in a collaborative) and, after the end, ties fade and give support (:func:`sim.network.fade_and_support`).
 Spread moves on beyond the participants (:func:`sim.network.spread_month`; not without an
 intervention). The month's row of the team table and of the series is recorded
-(:func:`sim.measurement.row`). Python then books the month's benefits and spread costs.
+(:func:`sim.measurement.row`), and the month's benefits and spread costs are booked.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim import calendar as cal
+from sim.costs import SPREAD, book, book_benefit, spread_cost_per_team_month
 from sim.draws import take_normals, take_uniforms
 from sim.exchange import PEER_TESTED_BOOST, informal_exchange
 from sim.ideas import changes_gap, idea_arrays
@@ -27,24 +29,23 @@ if TYPE_CHECKING:
     from sim.model import CollaborativeModel
 
 
-def month_end(model: CollaborativeModel) -> tuple[float, float, int, int, np.ndarray]:
-    """Month ``model.report_month`` ends for every team (:func:`_month_end`). Returns the month's
-    benefit (the teams' improvement on their baselines in the measure's units, before this month's
-    drift), the improvement reached by spread (before ``spread_effect_share``), how many teams
-    showed QI methods and how many teams' changes worked in their own unit, and the series sums
-    (:meth:`sim.measurement.TeamTable.record`)."""
-    monthly = model.month_pass
-    draws, spread, table = model.draws, model.spread, model.team_table
+def month_end(model: CollaborativeModel) -> tuple[np.ndarray, float]:
+    """Month ``model.report_month`` ends for every team (:func:`_month_end`). Returns the series sums
+    (:meth:`sim.measurement.TeamTable.record`) and the cost so far in the scenario's perspective."""
+    monthly, draws, spread = model.month_pass, model.draws, model.spread
     month = model.report_month
-    draws.ensure(*monthly.draws_needed)
-    if monthly.spreading:
-        spread.draws.ensure(spread.draws_per_month)
     series = np.zeros(4)
-    benefit, reached, working, adopted_here = _month_end(
-        month, model.week > monthly.end_week, *draws.arrays, model.ideas.arrays, model.ideas.count,
-        monthly.phases[month], table.months, series, *spread.draws.arrays, *monthly.arguments)
-    table.months += 1
-    return benefit, reached, working, adopted_here, series
+    while True:
+        done, cost_so_far = _month_end(month, model.ideas.count, series, *draws.arrays, model.ideas.arrays,
+                                       *spread.draws.arrays, *monthly.arguments)
+        if done:
+            break
+        draws.ensure(*monthly.draws_needed)  # the pass stopped before drawing: it needs more draws
+        spread.draws.ensure(spread.draws_per_month)
+    model.team_table.months += 1
+    if monthly.spreading:
+        spread.months_recorded = month
+    return series, cost_so_far
 
 
 class MonthPass:
@@ -53,34 +54,51 @@ class MonthPass:
     def __init__(self, model: CollaborativeModel) -> None:
         s = model.params
         n = model.team_states.size
-        self.end_week = model.calendar.end_week
+        c = model.calendar
         self.spreading = s.mode != "none"
         self.draws_needed = (n + n * (n - 1) // 2, 2 * n)  # uniforms: measuring, informal contacts; normals
-        self.phases = [model.reported_phases(month) for month in range(model.calendar.months + 1)]
+        ledger = model.ledger
+        # by month: the phase each team reports, whether it is after the end, the discount factors of
+        # its benefit (at the month's end) and of its costs (in the week it ends)
+        phases = np.array([model.reported_phases(month) for month in range(c.months + 1)])
+        follow_up = np.array([False, *(w > c.end_week for w in c.month_end_weeks)])
+        benefit_discount = np.array([ledger.discount(month / cal.MONTHS_PER_YEAR) for month in range(c.months + 1)])
+        cost_discount = np.array([1.0, *(ledger.discount(w / cal.WEEKS_PER_YEAR) for w in c.month_end_weeks)])
         self.arguments = (
-            MODES.index(s.mode), model.team_states.arrays, model.organisation_states.blocks[0], model.ties.strength,
+            model.spread.draws_per_month, MODES.index(s.mode), phases, follow_up, benefit_discount, cost_discount,
+            model.team_states.arrays, model.organisation_states.blocks[0], model.ties.strength,
+            *model.team_table.arrays, ledger.costs, ledger.costs_discounted, ledger.benefits, ledger.counted(),
             s.performance_drift_sd, s.best_practice_performance, s.measurement_noise, s.target_ambition,
             s.see_improvement_effect, s.informal_contact_per_month, PEER_TESTED_BOOST * s.subject_specificity,
-            s.own_idea_quality, s.subject_specificity, TeamTies.kept_per_month(s), *model.team_table.arrays,
-            model.spread.arguments)
+            s.own_idea_quality, s.subject_specificity, TeamTies.kept_per_month(s), s.spread_effect_share,
+            spread_cost_per_team_month(s), *ledger.benefit_rates, model.spread.arguments)
 
 
 @njit(cache=True)
-def _month_end(month, follow_up, uniforms, normals, cursor, idea_blocks, count, phases, table_row, series,
-               spread_uniforms, spread_normals, spread_cursor, mode, team_blocks, organisations, strength, drift_sd,
-               best, measurement_noise, target_ambition, see_improvement_effect, contact_rate, boost, own_idea_quality,
-               subject_specificity, ties_kept, table_floats, table_ints, table_using_qi,
-               spread):  # pragma: no cover - compiled
-    """The month's pass (see the module); reads three draws per team and one per pair of engaged
-    teams from the run's draws, and the spread's from its own."""
+def _month_end(month, count, series, uniforms, normals, cursor, idea_blocks, spread_uniforms, spread_normals,
+               spread_cursor, spread_draws, mode, phases, follow_up, benefit_discount, cost_discount, team_blocks,
+               organisations, strength, table_floats, table_ints, table_using_qi, costs, costs_discounted, benefits,
+               counted, drift_sd, best, measurement_noise, target_ambition, see_improvement_effect, contact_rate,
+               boost, own_idea_quality, subject_specificity, ties_kept, spread_effect_share, spread_cost_per_team,
+               patients_per_team_per_year, savings_per_unit, qalys_per_unit, spread):  # pragma: no cover - compiled
+    """The month's pass (see the module); returns whether it ran (False: it stopped before drawing,
+    short of draws) and the cost so far in the scenario's perspective (``counted`` categories).
+    Reads three draws per team and one per pair of engaged teams from the run's draws, and the
+    spread's from its own; ``series`` gets the month's sums (:func:`sim.measurement.row`)."""
     t = team_arrays(*team_blocks)
     n = t.status.shape[0]
+    spreading = mode != NO_INTERVENTION
+    if (cursor[0] + n + n * (n - 1) // 2 > uniforms.shape[0] or cursor[1] + 2 * n > normals.shape[0]
+            or (spreading and spread_cursor[0] + spread_draws > spread_uniforms.shape[0])):
+        return False, 0.0
     o = organisation_arrays(organisations, n)
     ideas = idea_arrays(*idea_blocks)
     gap_by_changes = changes_gap(ideas.effect, ideas.in_use, ideas.adopted, count)  # no change moves this month
     drift_noise = take_normals(normals, cursor, n) * drift_sd
     benefit = report(month, drift_noise, take_uniforms(uniforms, cursor, n), take_normals(normals, cursor, n),
                      gap_by_changes, t, best, measurement_noise, target_ambition, see_improvement_effect)
+    book_benefit(benefits, benefit, 1.0, benefit_discount[month], patients_per_team_per_year, savings_per_unit,
+                 qalys_per_unit)
     engaged = ((t.status < COMPLETED) & t.formed) | t.using_qi
     if mode == COLLABORATIVE:
         # Outside the meetings tied teams pass on changes; the confidence a room of peers' stories
@@ -92,16 +110,18 @@ def _month_end(month, follow_up, uniforms, normals, cursor, idea_blocks, count, 
             informal_exchange(teams, take_uniforms(uniforms, cursor, m * (m - 1) // 2), strength, contact_rate,
                               heard, t.capability, ideas, count, boost, own_idea_quality, subject_specificity)
             t.peer_examples[:] += heard
-        if follow_up:
+        if follow_up[month]:
             fade_and_support(strength, ties_kept, t.using_qi, t.peer_support)
     gap = t.drift * gap_by_changes
     in_use = ideas.in_use[:, :count].sum(axis=1)
-    reached, working, adopted_here = 0.0, 0, 0
-    if mode != NO_INTERVENTION:
+    if spreading:
         improvement = (1.0 - gap) * np.abs(t.baseline - best)
-        reached, working, adopted_here = spread_month(month, in_use, engaged, t.capability, improvement,
-                                                      organisations[SENIOR_ENGAGEMENT], spread_uniforms,
-                                                      spread_normals, spread_cursor, *spread)
-    row(table_row, phases, performance(best, gap, t.baseline), team_blocks, o.senior_engagement, in_use,
+        reached, working = spread_month(month, in_use, engaged, t.capability, improvement,
+                                        organisations[SENIOR_ENGAGEMENT], spread_uniforms, spread_normals,
+                                        spread_cursor, *spread)
+        book_benefit(benefits, spread_effect_share * reached, 1.0, benefit_discount[month],
+                     patients_per_team_per_year, savings_per_unit, qalys_per_unit)
+        book(costs, costs_discounted, SPREAD, working * spread_cost_per_team, cost_discount[month])
+    row(month, phases[month], performance(best, gap, t.baseline), team_blocks, o.senior_engagement, in_use,
         table_floats, table_ints, table_using_qi, series)
-    return benefit, reached, working, adopted_here
+    return True, costs[:counted].sum()

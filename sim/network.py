@@ -35,7 +35,6 @@ most often, not at all (the paper's traditional projects: 26% rolled out, in 45 
 
 from __future__ import annotations
 
-import functools
 import math
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numba import njit
 
@@ -319,15 +319,6 @@ def _complete_blocks(starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i, j), i < j, of n items, as ``np.triu_indices(n, k=1)`` (read-only; kept for each n,
-    as the number of teams present or engaged changes from month to month)."""
-    i, j = np.triu_indices(n, k=1)
-    i.flags.writeable = j.flags.writeable = False
-    return i, j
-
-
 class TeamTies:
     """Working ties between the collaborative's teams: a symmetric strength matrix (0 = no tie).
 
@@ -349,16 +340,6 @@ class TeamTies:
         time and less lecturing) and the meeting becomes a working tie."""
         meet = min(1.0, 0.1 + 1.5 * s.informal_time_share + 0.5 * (1 - s.didactic_share))
         return s.tie_formation * WORKING_TIE_SHARE * meet
-
-    def session(self, present: np.ndarray, s: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Teams present meet: new ties form, tied teams seek each other out; the pairs that talk
-        (``a[k]`` with ``b[k]``)."""
-        i, j = _pairs(len(present))
-        a, b = present[i], present[j]
-        formed = rng.random(len(a)) < self.formation_chance(s)
-        self.strength[a[formed], b[formed]] = self.strength[b[formed], a[formed]] = 1.0
-        talk = formed | (rng.random(len(a)) < self.strength[a, b])
-        return a[talk], b[talk]
 
     @staticmethod
     def kept_per_month(s: Scenario) -> float:
@@ -397,6 +378,9 @@ CHANGES_AT_WORK = 0.5
 each is practised add up to at least this (half a change; assumption)."""
 TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
 """Running counts of spread beyond the participants (``Spread.totals``)."""
+CURVE = (*TOTALS, "participating_units_adopted")
+"""Columns of the adoption curve (``Spread.curve``, one row per month): the running counts, and the
+participating units whose team's changes work there."""
 
 
 class Spread:
@@ -408,7 +392,7 @@ class Spread:
     """
 
     def __init__(self, units: UnitNetwork, culture: np.ndarray, teams: int, s: Scenario,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, months: int) -> None:
         self.units = units
         self.culture = culture
         self.teams = teams
@@ -418,7 +402,8 @@ class Spread:
         self.amplifier = np.full(units.size, planning)
         if s.internal_collaborative:
             self.amplifier[units.org < teams] += INTERNAL_COLLABORATIVE_GAIN
-        self.history: list[dict[str, float]] = []
+        self.curve = np.zeros((months + 1, len(CURVE)), dtype=np.int64)  # row m: month m (0: enrolment)
+        self.months_recorded = 0  # rows of the curve written so far (after month 0)
         n_orgs = int(units.org.max()) + 1 if units.size else 0
         self.roll_out_month = np.full(n_orgs, np.nan)  # month the organisation decided (NaN: not yet)
         self.rolls_out = np.zeros(n_orgs, dtype=bool)
@@ -437,26 +422,14 @@ class Spread:
             self.culture, self.amplifier, u.org, u.lead, u.ties.indptr, u.ties.indices, u.ties.data, u.per_degree,
             self.targets, u.origin, u.adopted_month, u.exposed_month, u.method_month, self.adopted, self.exposed,
             self.has_method, self.roll_out_month, self.rolls_out, self.reached_by_team, self.organisation_reached,
-            self.totals, teams, s.spread_innovation_per_year, s.spread_imitation_per_year, s.roll_out_chance,
-            math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR, CHANGES_AT_WORK)
+            self.totals, self.curve, teams, s.spread_innovation_per_year, s.spread_imitation_per_year,
+            s.roll_out_chance, math.exp(-s.roll_out_rate_per_year / 12.0), METHOD_SPREAD_FACTOR, CHANGES_AT_WORK)
         """What :func:`spread_month` reads and moves after the teams' values and the draws: the units and
         their ties, the running state and the rates."""
 
     def receptivity(self, support: np.ndarray) -> np.ndarray:
         """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
         return (0.5 + self.culture) * (0.5 + support[self.units.org]) * self.amplifier
-
-    def snapshot(self, month: int, participating_adopted: int) -> dict[str, float]:
-        """The adoption curve's row for one month (cumulative counts beyond the participants)."""
-        adopted, method, exposed, organisations = self.totals.tolist()
-        return {
-            "month": month,
-            "spread_units": adopted,
-            "spread_organisations": organisations,
-            "method_spread_units": method,
-            "exposed_units": exposed,
-            "participating_units_adopted": participating_adopted,
-        }
 
     def organisations_reached(self) -> int:
         """Non-participating organisations with at least one unit that adopted."""
@@ -481,21 +454,24 @@ class Spread:
                 out[org] = np.nanmin(u.adopted_month[inside & (u.org == org)])
         return out
 
-    def adoption_curve(self) -> list[dict[str, float]]:
-        return list(self.history)
+    def adoption_curve(self) -> pd.DataFrame:
+        """Cumulative adoption beyond the participants, one row per month recorded (month 0 = enrolment)."""
+        frame = pd.DataFrame(self.curve[: self.months_recorded + 1], columns=CURVE)
+        frame.insert(0, "month", np.arange(len(frame)))
+        return frame
 
 
 @njit(cache=True)
 def spread_month(month, team_in_use, engaged, capability, improvement, support, uniforms, normals, cursor, culture,
                  amplifier, org, lead, indptr, indices, weights, per_degree, targets, origin, adopted_month,
                  exposed_month, method_month, adopted, exposed, has_method, roll_out_month, rolls_out,
-                 reached_by_team, organisation_reached, totals, teams, innovation, imitation, roll_out_chance,
+                 reached_by_team, organisation_reached, totals, curve, teams, innovation, imitation, roll_out_chance,
                  roll_out_keep, method_factor, changes_at_work):  # pragma: no cover - compiled
     """One month of spread over every unit (compiled: a national network has tens of thousands of
-    units), from ``Spread.arguments`` after the teams' values and the draws. Returns the improvement reached
-    through the teams (before ``spread_effect_share``), how many teams showed QI methods, and how
-    many teams' changes worked in their own unit. Reads one draw per organisation, then two per
-    unit, from the spread's own draws.
+    units), from ``Spread.arguments`` after the teams' values and the draws; records the month's row
+    of the adoption curve. Returns the improvement reached through the teams (before
+    ``spread_effect_share``) and how many teams showed QI methods. Reads one draw per organisation,
+    then two per unit, from the spread's own draws.
 
     Team i's changes work in its own unit when ``team_in_use[i]`` (its changes weighted by use)
     is at least ``changes_at_work``; it shows others QI methods with its ``capability`` while
@@ -583,7 +559,9 @@ def spread_month(month, team_in_use, engaged, capability, improvement, support, 
     reached_improvement = 0.0
     for i in range(teams):
         reached_improvement += reached_by_team[i] * max(improvement[i], 0.0)
-    return reached_improvement, working, adopted_here
+    curve[month, : totals.shape[0]] = totals
+    curve[month, totals.shape[0]] = adopted_here
+    return reached_improvement, working
 
 
 def unit_graph(units: UnitNetwork, org_labels: list[str], team_ids: list[int],

@@ -36,6 +36,7 @@ import pandas as pd
 from sim import calendar as cal
 from sim.costs import HEALTH_SYSTEM, PROGRAMME
 from sim.model import CollaborativeModel
+from sim.network import TOTALS
 from sim.states import DROPPED
 
 
@@ -140,7 +141,7 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
 
 def spread_summary(model: CollaborativeModel) -> dict[str, float]:
     """Spread beyond the participants at the end of the run."""
-    totals = model.spread.snapshot(model.report_month, 0)
+    totals = dict(zip(TOTALS, model.spread.totals.tolist(), strict=True))
     targets = int(np.count_nonzero(model.spread.targets))
     return {
         "spread_units": float(totals["spread_units"]),
@@ -154,8 +155,7 @@ def adoption_curve(model: CollaborativeModel) -> pd.DataFrame:
     """Cumulative adoption beyond the participants, one row per month (month 0 = enrolment)."""
     columns = ["month", "spread_units", "spread_organisations", "method_spread_units", "exposed_units",
                "participating_units_adopted"]
-    rows = [dict.fromkeys(columns, 0)] + model.spread.adoption_curve()
-    return pd.DataFrame(rows, columns=columns)
+    return model.spread.adoption_curve()[columns]
 
 
 def replicate_interval(values: np.ndarray) -> tuple[float, float, float, int]:
