@@ -27,6 +27,16 @@ from experiments.spec import ExperimentError
 
 IN_FLIGHT_PER_WORKER = 2
 """Tasks queued per worker: enough to keep it busy, few enough to cancel quickly."""
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+"""Dask settings for the workers of a local cluster: no statistical profiler (it samples every worker
+thread's stack every 10 ms for the dashboard, which a local cluster here does not serve; it cost
+10-15% of a 2-worker sweep's throughput on 2 cores, benchmarks/bench_sweep.py), and glibc's default
+return of freed memory to the system (the nanny's 64 KiB trim threshold suits long-lived workers
+holding large data, not runs that allocate and free small arrays). For a cluster of your own, set
+the same in its workers' Dask configuration (e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``)."""
 
 
 class Backend:
@@ -91,17 +101,20 @@ class ProcessBackend(Backend):
 
 class DaskBackend(Backend):
     """A Dask ``Client``: to the scheduler at ``address``, or to a new ``LocalCluster`` when
-    ``address`` is ``"local"`` (``workers`` single-threaded worker processes on 127.0.0.1)."""
+    ``address`` is ``"local"`` (``workers`` single-threaded worker processes on 127.0.0.1, set up as
+    :data:`LOCAL_CLUSTER_CONFIG` says)."""
 
     def __init__(self, address: str, workers: int = 1) -> None:
+        import dask
         from distributed import Client, LocalCluster  # imported only when asked: dask is heavy
 
         self._cluster = None
         try:
             if address == "local":
-                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address=None,
-                                             silence_logs=logging.ERROR)  # no shutdown chatter
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):  # the nannies hand these to their workers
+                    self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                 host="127.0.0.1", dashboard_address=None,
+                                                 silence_logs=logging.ERROR)  # no shutdown chatter
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address)  # timeout: dask's distributed.comm.timeouts.connect
