@@ -273,14 +273,15 @@ class SweepStore:
 
     # ---- writing -----------------------------------------------------------------------------
 
-    def _ids(self, records: Sequence[RunRecord]) -> pd.DataFrame:
-        """Identity columns and varied parameters of ``records``, with stable dtypes."""
+    def _ids(self, records: Sequence[RunRecord], **more: pd.Series) -> pd.DataFrame:
+        """Identity columns and varied parameters of ``records``, with stable dtypes, then ``more``
+        columns (one DataFrame made at once: inserting columns one by one cost more than the runs)."""
         tasks = [r.task for r in records]
-        frame = pd.DataFrame({c: pd.Series([getattr(t, c) for t in tasks], dtype="int64") for c in ID_COLUMNS})
+        columns = {c: pd.Series([getattr(t, c) for t in tasks], dtype="int64") for c in ID_COLUMNS}
         for name in self.experiment.varied:
-            dtype = column_dtype(self.experiment.kinds[name])
-            frame[name] = pd.Series([t.overrides[name] for t in tasks], dtype=dtype)
-        return frame
+            columns[name] = pd.Series([t.overrides[name] for t in tasks],
+                                      dtype=column_dtype(self.experiment.kinds[name]))
+        return pd.DataFrame({**columns, **more})
 
     def write_chunk(self, records: Sequence[RunRecord], code_label: str) -> None:
         """Store ``records`` as the next chunk: optional tables and failures first, ``runs`` last."""
@@ -294,17 +295,15 @@ class SweepStore:
                 write_parquet(pd.concat(frames, ignore_index=True), self.root / table / name)
         failed = [r for r in records if not r.ok]
         if failed:
-            failures = self._ids(failed)
-            failures["error"] = pd.Series([r.error for r in failed], dtype="string")
-            failures["traceback"] = pd.Series([r.traceback for r in failed], dtype="string")
-            failures["code_version"] = pd.Series([code_label] * len(failed), dtype="string")
+            failures = self._ids(failed, error=pd.Series([r.error for r in failed], dtype="string"),
+                                 traceback=pd.Series([r.traceback for r in failed], dtype="string"),
+                                 code_version=pd.Series([code_label] * len(failed), dtype="string"))
             write_parquet(failures, self.root / FAILURES / name)
-        runs = self._ids(records)
-        runs["status"] = pd.Series(["ok" if r.ok else "failed" for r in records], dtype="string")
-        for key in self.experiment.summary_keys:
-            runs[key] = pd.Series([r.summary[key] if r.ok else float("nan") for r in records], dtype="float64")
-        runs["error"] = pd.Series([r.error for r in records], dtype="string")
-        runs["code_version"] = pd.Series([code_label] * len(records), dtype="string")
+        summaries = {key: pd.Series([r.summary[key] if r.ok else float("nan") for r in records], dtype="float64")
+                     for key in self.experiment.summary_keys}
+        runs = self._ids(records, status=pd.Series(["ok" if r.ok else "failed" for r in records], dtype="string"),
+                         **summaries, error=pd.Series([r.error for r in records], dtype="string"),
+                         code_version=pd.Series([code_label] * len(records), dtype="string"))
         write_parquet(runs, self.root / RUNS / name)  # the commit: these runs are now done
         self._next += 1
 
