@@ -27,16 +27,11 @@ from experiments.spec import ExperimentError
 
 IN_FLIGHT_PER_WORKER = 2
 """Tasks queued per worker: enough to keep it busy, few enough to cancel quickly."""
-LOCAL_CLUSTER_CONFIG = {
-    "distributed.worker.profile.enabled": False,
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-}
-"""Dask settings for the workers of a local cluster: no statistical profiler (it samples every worker
-thread's stack every 10 ms for the dashboard, which a local cluster here does not serve; it cost
-10-15% of a 2-worker sweep's throughput on 2 cores, benchmarks/bench_sweep.py), and glibc's default
-return of freed memory to the system (the nanny's 64 KiB trim threshold suits long-lived workers
-holding large data, not runs that allocate and free small arrays). For a cluster of your own, set
-the same in its workers' Dask configuration (e.g. ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``)."""
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings for the workers of a local cluster: no statistical profiler. It samples every worker
+thread's stack every 10 ms for the dashboard, which a local cluster here does not serve, and cost
+10-15% of a 2-worker sweep's throughput on 2 cores (benchmarks/bench_sweep.py). For a cluster of your
+own, set the same in its workers' configuration (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``)."""
 
 
 class Backend:

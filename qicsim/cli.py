@@ -52,6 +52,7 @@ from qicsim.arguments import (
     output_directory,
     whole_number,
 )
+from sim import _cache as sim_cache
 from sim.files import atomic_open, write_csv, write_parquet, write_text
 from sim.network import unit_graph
 from sim.outcomes import replicate_interval
@@ -456,6 +457,10 @@ def _exit_code(code: object) -> int:
     return code if isinstance(code, int) else 1
 
 
+SIMULATING = {"run", "sweep", "cea", "validate", "calibrate", "report", "app"}
+"""Commands that run the model (and so compile its loops on the first run of a version)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qicsim`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -466,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command in SIMULATING and not sim_cache.compiled():
+        print("qicsim: compiling the model's loops for this version (about half a minute, once)", file=sys.stderr)
     try:
         return int(args.func(args))
     except sim.ScenarioError as exc:

@@ -184,3 +184,27 @@ def test_runs_per_task_shares_task_costs_but_keeps_workers_busy_together(runs, w
     per = runs_per_task(runs, workers)
     if workers > 1 and per > 1:
         assert runs / per >= TASKS_PER_WORKER * workers
+
+
+def test_the_first_run_of_a_version_says_it_compiles(tmp_path, monkeypatch, capsys):
+    """Compiling the loops takes about half a minute: a command that runs the model says so first."""
+    from qicsim.cli import main
+
+    monkeypatch.setattr(_cache, "compiled", lambda: False)
+    assert main(["show", "breakthrough"]) == 0
+    assert "compiling" not in capsys.readouterr().err, "show runs no model"
+    assert main(["run", "breakthrough", "--set", "teams=3", "--out", str(tmp_path / "o")]) == 0
+    assert "compiling the model's loops" in capsys.readouterr().err
+    monkeypatch.setattr(_cache, "compiled", lambda: True)
+    assert main(["run", "breakthrough", "--set", "teams=3", "--out", str(tmp_path / "p")]) == 0
+    assert "compiling" not in capsys.readouterr().err
+
+
+def test_compiled_means_numba_has_cached_this_version(tmp_path, monkeypatch):
+    import numba
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "key"))
+    (tmp_path / "key" / "sim_x").mkdir(parents=True)  # numba makes the folders on import
+    assert not _cache.compiled()
+    (tmp_path / "key" / "sim_x" / "weekly._week-10.py312.nbi").write_bytes(b"")
+    assert _cache.compiled()
