@@ -1,11 +1,12 @@
 """The agents of a collaborative: organisations, their leaders, and the site project teams.
 
-An agent is an identity and what happens to it alone: a team runs a PDSA cycle, learns at a
-session or from a peer, loses its leader. What happens to every team each week is in
-:mod:`sim.weekly`, over the arrays of :mod:`sim.states` that hold the agents' values. Each
-mechanism's docstring names the paper's challenge it implements (Øvretveit et al. 2002, "the
-paper"). No method writes an outcome: drop-out, improvement, sustainment and continued QI use
-follow from these rules over many weeks and teams.
+An agent is an identity whose values live in the arrays of :mod:`sim.states` (``team.motivation``
+reads its row): what they are and how they start is here; what happens to them -- a PDSA cycle,
+learning at a session or from a peer, a leader leaving -- is in the compiled passes over every team
+(:mod:`sim.weekly`, :mod:`sim.monthly`, :mod:`sim.sessions`). Each mechanism's docstring names the
+paper's challenge it implements (Øvretveit et al. 2002, "the paper"). Nothing writes an outcome:
+drop-out, improvement, sustainment and continued QI use follow from these rules over many weeks
+and teams.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ import numpy as np
 from numba import njit
 
 BUFFER = 4096
-"""Draws of each kind kept at least (a run of the default scenario reads about 50,000 uniforms)."""
+"""Draws of each kind a buffer holds at least (a run of the default scenario reads tens of thousands
+of uniforms, so it is topped up a dozen times or so)."""
 
 
 class Draws:

@@ -51,9 +51,9 @@ class CollaborativeModel(mesa.Model):
     parameters on top of the defaults (``CollaborativeModel(teams=40, didactic_share=0.8, rng=1)``),
     which is what ``mesa.batch_run`` does.
 
-    Teams and organisations are Mesa agents whose values live in arrays (``team_states``,
-    ``organisation_states``), so that a week of every team is a few array operations
-    (:mod:`sim.weekly`) and the agents still do what happens to one of them alone.
+    Teams, organisations and leaders are Mesa agents whose values live in arrays (``team_states``,
+    ``organisation_states``), so that a week of every team is one compiled pass (:mod:`sim.weekly`),
+    and so are each month's end (:mod:`sim.monthly`) and each meeting (:mod:`sim.sessions`).
     """
 
     def __init__(self, scenario: Scenario | None = None, *, rng: int | None = None, **params: Any) -> None:
@@ -133,7 +133,6 @@ class CollaborativeModel(mesa.Model):
         culture = np.clip(org_culture[self.units.org] + rng.normal(0, s.between_team_sd / 2, self.units.size), 0, 1)
         self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng, self.calendar.months)
         self.ties = TeamTies(len(self.teams), graph.graph)
-        self.ties_kept_per_month = TeamTies.kept_per_month(s)
 
     # ---- the change package (challenge 1) ----
     def _change_package(self) -> tuple[list[float], list[float]]:

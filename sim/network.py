@@ -427,14 +427,6 @@ class Spread:
         """What :func:`spread_month` reads and moves after the teams' values and the draws: the units and
         their ties, the running state and the rates."""
 
-    def receptivity(self, support: np.ndarray) -> np.ndarray:
-        """Each unit's readiness to adopt: its culture, its organisation's management support, planning."""
-        return (0.5 + self.culture) * (0.5 + support[self.units.org]) * self.amplifier
-
-    def organisations_reached(self) -> int:
-        """Non-participating organisations with at least one unit that adopted."""
-        return int(self.totals[3])
-
     def units_reached_by_team(self) -> np.ndarray:
         """Units beyond the participants reached through each team (directly or along a chain)."""
         return self.reached_by_team.copy()
