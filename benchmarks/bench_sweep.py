@@ -6,7 +6,8 @@ A fixed sweep (default: 200 runs of the breakthrough scenario, default follow-up
 process, long enough that the last task's wait and the start of each sweep weigh little) goes through the
 whole sweep machinery (design, runs, chunked Parquet storage) for each backend. In each of
 ``--repeats`` rounds every backend in turn is started, warmed up with a sweep of 4 runs, timed over
-one sweep into a fresh directory and closed (see :func:`measure_backends`); the median is reported.
+one sweep into a fresh directory and closed, and the one-worker sweep is timed again at the end of
+the round (see :func:`measure_backends`); the median is reported.
 The start-up with the warm-up (spawning workers, importing the model there) is reported separately,
 because a long sweep pays it once. Parallel efficiency is rate(N workers) / (N x rate(1 worker)),
 both from the same round (median over rounds). Writes benchmarks/results/sweep.csv.
@@ -77,16 +78,22 @@ def measure_backends(runs: int, repeats: int) -> list[dict[str, object]]:
     In each of ``repeats`` rounds the backends take turns, each started afresh, warmed up, timed over
     one sweep and closed before the next starts: an idle Dask cluster slows a sweep in this process
     (by 10-20% on 2 cores when this was written), and a machine whose speed drifts slows the
-    backends of one round alike. Reported: medians over the rounds; the efficiency is the median over the rounds
-    of rate(N workers) / (N x rate(1 worker)), both rates from the same round.
+    backends of one round alike. The one-worker sweep is timed again at the end of each round, and a
+    round's one-worker rate is the mean of its two timings, so that a drift within the round (this
+    machine's speed moves by 10-30% within a minute) does not land on the parallel backends alone.
+    Reported: medians over the rounds; the efficiency is the median over the rounds of
+    rate(N workers) / (N x rate(1 worker)), both rates from the same round.
     """
     exp, warm_up = experiment(runs), experiment(WARM_UP_RUNS)
     results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in BACKENDS}
+    serial = []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeats):
             for k, (label, make) in enumerate(BACKENDS):
                 results[label].append(time_sweep(make, exp, warm_up, Path(tmp) / f"round{r}-backend{k}"))
-    serial = [t["sweep_s"] for t in results[BACKENDS[0][0]]]
+            again = time_sweep(BACKENDS[0][1], exp, warm_up, Path(tmp) / f"round{r}-again")
+            first = results[BACKENDS[0][0]][-1]["sweep_s"]
+            serial.append(2 / (1 / first + 1 / again["sweep_s"]))  # the seconds of the mean rate
     rows = []
     for label, timings in results.items():
         times = [t["sweep_s"] for t in timings]
@@ -96,7 +103,8 @@ def measure_backends(runs: int, repeats: int) -> list[dict[str, object]]:
         rows.append({"backend": label, "workers": workers, "runs": exp.total_runs,
                      "startup_s": round(statistics.median(t["startup_s"] for t in timings), 2),
                      "median_s": round(median, 2), "min_s": round(min(times), 2), "max_s": round(max(times), 2),
-                     "runs_per_s": round(exp.total_runs / median, 2), "efficiency": round(efficiency, 2)})
+                     "runs_per_s": round(exp.total_runs / median, 2),
+                     "efficiency": round(efficiency, 2) if workers > 1 else 1.0})
     return rows
 
 

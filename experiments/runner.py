@@ -48,8 +48,17 @@ def runs_per_task(runs: int, workers: int) -> int:
     return max(1, min(MAX_RUNS_PER_TASK, runs // (TASKS_PER_WORKER * workers)))
 
 
-def _batches(tasks: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    while batch := list(islice(tasks, size)):
+def batches(tasks: Iterator[Any], size: int, total: int, workers: int) -> Iterator[list[Any]]:
+    """The ``total`` runs of ``tasks`` in tasks of ``size`` runs, smaller towards the end (at most a
+    ``2 x workers``-th of what is left, as in guided self-scheduling), so that no worker is left
+    alone with a long last task while the others wait."""
+    left = total
+    while left > 0:
+        take = max(1, min(size, -(-left // (2 * workers))))
+        batch = list(islice(tasks, take))
+        if not batch:
+            return
+        left -= len(batch)
         yield batch
 
 
@@ -131,7 +140,8 @@ def run_sweep(
         last_flush = time.monotonic()
         bar = tqdm(total=experiment.total_runs, initial=len(done), unit="run", file=sys.stderr, dynamic_ncols=True,
                    disable=(not sys.stderr.isatty()) if progress is None else not progress, smoothing=0.05)
-        results = active.imap_unordered(fn, _batches(pending, runs_per_task(to_run, active.workers)))
+        results = active.imap_unordered(fn, batches(pending, runs_per_task(to_run, active.workers), to_run,
+                                                    active.workers))
         try:
             for record in (record for batch in results for record in batch):
                 buffer.append(record)

@@ -335,22 +335,26 @@ def test_same_results_with_1_and_2_workers_and_dask(tmp_path: Path, capsys: pyte
     pd.testing.assert_frame_equal(experiments.load_table(tmp_path / "dask", "team_outcomes"), ref_outcomes)
 
 
-def _worker_profiler() -> object:
+def _worker_settings() -> dict[str, object]:
     import dask
-    return dask.config.get("distributed.worker.profile.enabled")
+
+    from experiments.backends import LOCAL_CLUSTER_CONFIG
+    return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
 
 
 def test_a_local_dask_cluster_runs_its_workers_without_the_dashboard_profiler() -> None:
-    """The statistical profiler feeds a dashboard the local cluster does not serve, and slowed sweeps."""
+    """The statistical profiler and frequent ticks serve a dashboard the local cluster does not have,
+    and slowed sweeps; the workers get the local cluster's settings."""
     pytest.importorskip("distributed")
-    from experiments.backends import DaskBackend
+    from experiments.backends import LOCAL_CLUSTER_CONFIG, DaskBackend
 
     backend = DaskBackend("local", 1)
     try:
-        settings = list(backend._client.run(_worker_profiler).values())
+        settings = list(backend._client.run(_worker_settings).values())
     finally:
         backend.close()
-    assert settings == [False]
+    assert settings == [LOCAL_CLUSTER_CONFIG]
+    assert LOCAL_CLUSTER_CONFIG["distributed.worker.profile.enabled"] is False
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

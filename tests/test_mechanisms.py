@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, runs_per_task
+from experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, batches, runs_per_task
 from sim import _cache
 from sim.draws import Draws, take_uniforms
 from sim.ideas import IDEA_FLAGS, IDEA_FLOATS, IDEA_INTS, PACKAGE, IdeaArrays, Ideas, idea_arrays
@@ -208,3 +208,13 @@ def test_compiled_means_numba_has_cached_this_version(tmp_path, monkeypatch):
     assert not _cache.compiled()
     (tmp_path / "key" / "sim_x" / "weekly._week-10.py312.nbi").write_bytes(b"")
     assert _cache.compiled()
+
+
+@pytest.mark.parametrize(("total", "workers"), [(200, 2), (1000, 4), (7, 2), (1, 1)])
+def test_tasks_shrink_towards_the_end_of_a_sweep_and_carry_every_run_once(total, workers):
+    size = runs_per_task(total, workers) if workers > 1 else 3
+    tasks = list(batches(iter(range(total)), size, total, workers))
+    assert [run for task in tasks for run in task] == list(range(total))
+    sizes = [len(task) for task in tasks]
+    assert sizes[0] == min(size, total) and sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] == 1, "the last task is a single run"
