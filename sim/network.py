@@ -386,9 +386,10 @@ participating units whose team's changes work there."""
 class Spread:
     """Units beyond the participants taking up the collaborative's changes and its QI methods.
 
-    State lives in numpy arrays indexed by unit; one month is two sparse matrix-vector products and
-    a draw for the exposed units, so a national network of tens of thousands of units costs
-    milliseconds a month.
+    State lives in numpy arrays indexed by unit, ties in a sparse matrix; one month is a compiled pass
+    over the units (:func:`spread_month`, inside the month end's pass), so a national network of tens
+    of thousands of units costs milliseconds a month. The spread draws from its own stream (``draws``),
+    so that designs compared on one seed share their network's chances.
     """
 
     def __init__(self, units: UnitNetwork, culture: np.ndarray, teams: int, s: Scenario,
