@@ -46,7 +46,7 @@ def report(month, drift_noise, measure_draws, value_noise, changes_gap, t, best,
     improvement = 0.0
     for i in range(t.drift.shape[0]):
         baseline = t.baseline[i]
-        improvement += (1.0 - t.drift[i] * changes_gap[i]) * abs(baseline - best)
+        improvement += improvement_units(best, t.drift[i] * changes_gap[i], baseline)
         d = t.drift[i] + DRIFT_REVERSION * (1.0 - t.drift[i]) + drift_noise[i]
         t.drift[i] = min(1.0 + DRIFT_LIMIT, max(1.0 - DRIFT_LIMIT, d))
         t.last_measured[i] = np.nan
@@ -94,6 +94,13 @@ def performance(best, gap, baseline):  # pragma: no cover - compiled
     """The true value of the measure of a team with a remaining ``gap`` to best practice (in units of
     its baseline gap; 1 = its baseline): between best practice and the floor the drift allows."""
     return best + gap * (baseline - best)
+
+
+@vectorize(cache=True)
+def improvement_units(best, gap, baseline):  # pragma: no cover - compiled
+    """A team's improvement on its own baseline in the measure's units (positive = better), with a
+    remaining ``gap`` to best practice (in units of its baseline gap)."""
+    return (1.0 - gap) * abs(baseline - best)
 
 
 TEAM_TABLE_COLUMNS = ("team_id", "month", "phase", "true_performance", "measured_performance", "ihi_score",

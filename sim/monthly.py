@@ -20,7 +20,7 @@ from sim.costs import SPREAD, book, book_benefit, spread_cost_per_team_month
 from sim.draws import take_normals, take_uniforms
 from sim.exchange import PEER_TESTED_BOOST, informal_exchange
 from sim.ideas import changes_gap, idea_arrays
-from sim.measurement import performance, report, row
+from sim.measurement import improvement_units, performance, report, row
 from sim.network import TeamTies, fade_and_support, spread_month
 from sim.states import COMPLETED, SENIOR_ENGAGEMENT, organisation_arrays, team_arrays
 from sim.weekly import COLLABORATIVE, MODES, NO_INTERVENTION
@@ -65,30 +65,33 @@ class MonthPass:
         benefit_discount = np.array([ledger.discount(month / cal.MONTHS_PER_YEAR) for month in range(c.months + 1)])
         cost_discount = np.array([1.0, *(ledger.discount(w / cal.WEEKS_PER_YEAR) for w in c.month_end_weeks)])
         self.arguments = (
-            model.spread.draws_per_month, MODES.index(s.mode), phases, follow_up, benefit_discount, cost_discount,
-            model.team_states.arrays, model.organisation_states.blocks[0], model.ties.strength,
-            *model.team_table.arrays, ledger.costs, ledger.costs_discounted, ledger.benefits, ledger.counted(),
-            s.performance_drift_sd, s.best_practice_performance, s.measurement_noise, s.target_ambition,
-            s.see_improvement_effect, s.informal_contact_per_month, PEER_TESTED_BOOST * s.subject_specificity,
-            s.own_idea_quality, s.subject_specificity, TeamTies.kept_per_month(s), s.spread_effect_share,
-            spread_cost_per_team_month(s), *ledger.benefit_rates, model.spread.arguments)
+            *self.draws_needed, model.spread.draws_per_month, MODES.index(s.mode), phases, follow_up,
+            benefit_discount, cost_discount, model.team_states.arrays, model.organisation_states.blocks[0],
+            model.ties.strength, *model.team_table.arrays, ledger.costs, ledger.costs_discounted, ledger.benefits,
+            ledger.counted(), s.performance_drift_sd, s.best_practice_performance, s.measurement_noise,
+            s.target_ambition, s.see_improvement_effect, s.informal_contact_per_month,
+            PEER_TESTED_BOOST * s.subject_specificity, s.own_idea_quality, s.subject_specificity,
+            TeamTies.kept_per_month(s), s.spread_effect_share, spread_cost_per_team_month(s), *ledger.benefit_rates,
+            model.spread.arguments)
 
 
 @njit(cache=True)
 def _month_end(month, count, series, uniforms, normals, cursor, idea_blocks, spread_uniforms, spread_normals,
-               spread_cursor, spread_draws, mode, phases, follow_up, benefit_discount, cost_discount, team_blocks,
-               organisations, strength, table_floats, table_ints, table_using_qi, costs, costs_discounted, benefits,
-               counted, drift_sd, best, measurement_noise, target_ambition, see_improvement_effect, contact_rate,
-               boost, own_idea_quality, subject_specificity, ties_kept, spread_effect_share, spread_cost_per_team,
-               patients_per_team_per_year, savings_per_unit, qalys_per_unit, spread):  # pragma: no cover - compiled
+               spread_cursor, uniforms_needed, normals_needed, spread_draws, mode, phases, follow_up,
+               benefit_discount, cost_discount, team_blocks, organisations, strength, table_floats, table_ints,
+               table_using_qi, costs, costs_discounted, benefits, counted, drift_sd, best, measurement_noise,
+               target_ambition, see_improvement_effect, contact_rate, boost, own_idea_quality, subject_specificity,
+               ties_kept, spread_effect_share, spread_cost_per_team, patients_per_team_per_year, savings_per_unit,
+               qalys_per_unit, spread):  # pragma: no cover - compiled
     """The month's pass (see the module); returns whether it ran (False: it stopped before drawing,
-    short of draws) and the cost so far in the scenario's perspective (``counted`` categories).
-    Reads three draws per team and one per pair of engaged teams from the run's draws, and the
-    spread's from its own; ``series`` gets the month's sums (:func:`sim.measurement.row`)."""
+    short of the draws it needs, ``MonthPass.draws_needed``) and the cost so far in the scenario's
+    perspective (``counted`` categories). Reads three draws per team and one per pair of engaged
+    teams from the run's draws, and the spread's from its own; ``series`` gets the month's sums
+    (:func:`sim.measurement.row`)."""
     t = team_arrays(*team_blocks)
     n = t.status.shape[0]
     spreading = mode != NO_INTERVENTION
-    if (cursor[0] + n + n * (n - 1) // 2 > uniforms.shape[0] or cursor[1] + 2 * n > normals.shape[0]
+    if (cursor[0] + uniforms_needed > uniforms.shape[0] or cursor[1] + normals_needed > normals.shape[0]
             or (spreading and spread_cursor[0] + spread_draws > spread_uniforms.shape[0])):
         return False, 0.0
     o = organisation_arrays(organisations, n)
@@ -115,8 +118,7 @@ def _month_end(month, count, series, uniforms, normals, cursor, idea_blocks, spr
     gap = t.drift * gap_by_changes
     in_use = ideas.in_use[:, :count].sum(axis=1)
     if spreading:
-        improvement = (1.0 - gap) * np.abs(t.baseline - best)
-        reached, working = spread_month(month, in_use, engaged, t.capability, improvement,
+        reached, working = spread_month(month, in_use, engaged, t.capability, improvement_units(best, gap, t.baseline),
                                         organisations[SENIOR_ENGAGEMENT], spread_uniforms, spread_normals,
                                         spread_cursor, *spread)
         book_benefit(benefits, spread_effect_share * reached, 1.0, benefit_discount[month],

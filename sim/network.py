@@ -397,8 +397,6 @@ class Spread:
         self.units = units
         self.culture = culture
         self.teams = teams
-        self.s = s
-        self.rng = rng
         planning = UNPLANNED_SPREAD + SPREAD_PLANNING_GAIN * s.spread_planning
         self.amplifier = np.full(units.size, planning)
         if s.internal_collaborative:
