@@ -343,7 +343,7 @@ def readout(model: DashboardModel) -> str:
             f"{len(teams)} teams · mean IHI score {mean_ihi:.2f} · mean performance "
             f"{float(np.mean([t.performance for t in teams])):.3f} (target {model.goal:.3f}) · cost so far "
             f"{model.params.currency} {model.total_cost:,.0f} · spread to "
-            f"{int(np.count_nonzero(~np.isnan(model.units.adopted_month)))} other units")
+            f"{int(np.count_nonzero(~np.isnan(model.unit_states.adopted_month)))} other units")
 
 
 def lever_values(model: DashboardModel) -> str:

@@ -275,7 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise
             summaries.append(dict(result.summary))
             if r == 0 and args.network_out is not None:
-                network = unit_graph(model.units, model.organisation_graph.labels,
+                network = unit_graph(model.units, model.unit_states, model.organisation_graph.labels,
                                      [t.team_id for t in model.teams], model.ties)
             if out_dir is not None:
                 for name, frames in tables.items():
@@ -375,9 +375,18 @@ def format_parameters(scenario: sim.Scenario, verbose: bool = False, width: int 
             lines.append(row.rstrip())
             if verbose:
                 lines.append(_wrap(f"{info.get('doc') or ''}; allowed: {info['allowed']}", width, detail_indent))
+                lines.append(_wrap(_provenance(info), width, detail_indent + "  ", first_indent=detail_indent))
             lines.append(_wrap(f"source: {info.get('source', 'not given')}", width, detail_indent + "  ",
                                first_indent=detail_indent))
     return "\n".join(lines)
+
+
+def _provenance(info: dict[str, Any]) -> str:
+    """Where a parameter lives and what range it plausibly takes (its prior for calibration)."""
+    prior = info.get("prior")
+    scale = " (log scale)" if info.get("log_prior") else ""
+    plausible = f"plausible range: {prior[0]:g} to {prior[1]:g}{scale}; " if prior else ""
+    return f"{plausible}{info.get('kind', 'behaviour')}; module: {info.get('module', '?')}"
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -472,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command in SIMULATING and not sim_cache.compiled():
-        print("qicsim: compiling the model's loops for this version (about half a minute, once)", file=sys.stderr)
+        print("qicsim: compiling the model's kernels for this version (about 10 seconds, once)", file=sys.stderr)
     try:
         return int(args.func(args))
     except sim.ScenarioError as exc:

@@ -10,7 +10,7 @@ The public API::
 ``sim.CollaborativeModel(**flat_params, rng=seed)`` is a plain ``mesa.Model`` for ``mesa.batch_run``.
 """
 
-import sim._cache  # noqa: F401 -- first: keys numba's cache to this source before any loop compiles
+import sim._cache  # noqa: F401 -- first: keys numba's cache to this source before any kernel compiles
 from sim.model import CollaborativeModel
 from sim.parameters import PARAMETER_NAMES, Scenario, parameter_info
 from sim.run import RunResult, as_scenario, results, run, simulate

@@ -1,9 +1,14 @@
-"""Where numba keeps the model's compiled loops: a directory named by a hash of the model's source.
+"""Where numba keeps the model's compiled kernels: a directory named by a hash of the model's source.
 
-numba checks a cached function against its own file only, so a loop compiled against another
-module's old layout (a team array added in :mod:`sim.states`) would be loaded and run on the new
-one. Keying the whole cache to every source file of :mod:`sim` (and the numba version) makes any
-change compile afresh. Imported by ``sim/__init__.py`` before any compiled module.
+numba checks a cached kernel against its own file only, but kernels inline helpers from other files
+(:func:`sim.module.around_average`, :func:`sim.draws.poisson`, ...): a kernel cached before such a
+helper changed would be loaded and run with the old helper. Keying the whole cache to every source
+file of :mod:`sim` (and the numba version) makes any change compile afresh (about 8 s for all
+kernels). Record layouts are part of a kernel's type, so a changed population never reuses a
+kernel compiled for another. Imported by ``sim/__init__.py`` before any compiled module.
+
+``QICSIM_CACHE_DIR`` (or numba's own ``NUMBA_CACHE_DIR``) puts the cache elsewhere, e.g. on a
+cluster's shared disk or beside a read-only installation.
 """
 
 from __future__ import annotations
@@ -20,15 +25,17 @@ HERE = Path(__file__).resolve().parent
 def source_key() -> str:
     """A short hash of every source file of the model and of numba's version."""
     digest = hashlib.sha256(numba.__version__.encode())
-    for path in sorted(HERE.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(HERE.rglob("*.py")):
+        digest.update(str(path.relative_to(HERE)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def cache_root() -> Path:
-    """``NUMBA_CACHE_DIR`` if set, else ``sim/__pycache__/numba`` if writable, else the user's cache."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return Path(os.environ["NUMBA_CACHE_DIR"])
+    """``QICSIM_CACHE_DIR`` or ``NUMBA_CACHE_DIR`` if set, else ``sim/__pycache__/numba`` if writable, else
+    the user's cache."""
+    for variable in ("QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable])
     here = HERE / "__pycache__"
     try:
         here.mkdir(exist_ok=True)
@@ -43,6 +50,6 @@ numba.config.CACHE_DIR = str(cache_root() / source_key())
 
 
 def compiled() -> bool:
-    """Whether this version of the model's loops has been compiled and cached (numba's index files are
-    there); if not, the first run compiles them: about half a minute (30 s on a 2-core AMD EPYC)."""
+    """Whether this version of the model's kernels has been compiled and cached (numba's index files are
+    there); if not, the first run compiles them: about 8 s on a 2-core AMD EPYC."""
     return any(Path(numba.config.CACHE_DIR).rglob("*.nbi"))

@@ -11,13 +11,50 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sim.parameters import Scenario
+from sim.module import DAYS_PER_WEEK, MONTHS_PER_YEAR, WEEKS_PER_MONTH, WEEKS_PER_YEAR, Par, define_pars
+from sim.sources import IHI_BTS, PAPER
 
-WEEKS_PER_YEAR = 52
-MONTHS_PER_YEAR = 12
-DAYS_PER_WEEK = 7
-WEEKS_PER_MONTH = WEEKS_PER_YEAR / MONTHS_PER_YEAR
+if TYPE_CHECKING:
+    from sim.parameters import Scenario
+
+__all__ = ["DAYS_PER_WEEK", "MONTHS_PER_YEAR", "WEEKS_PER_MONTH", "WEEKS_PER_YEAR", "Calendar", "month_of", "weeks"]
+
+PARS = define_pars(
+    Par("mode", "collaborative", unit="choice", section="design",
+        source=f"{PAPER}: the collaborative and its comparator, the traditional QI team",
+        doc="collaborative = Breakthrough Series; traditional = comparator team; none = no intervention",
+        choices=("collaborative", "traditional", "none"), kind="design"),
+    Par("teams", 30, unit="teams", section="design", source=f"{IHI_BTS}: 12-160 teams",
+        doc="number of teams that enrol", ge=1, le=500, prior=(12, 160), kind="design"),
+    Par("prework_months", 2.0, unit="months", section="design",
+        source=f"{IHI_BTS}: a pre-work period precedes learning session 1",
+        doc="pre-work before the first learning session", ge=0, le=12, prior=(0.0, 4.0), kind="design"),
+    Par("learning_sessions", 3, unit="sessions", section="design",
+        source=f"{IHI_BTS}: typically three learning sessions", doc="number of learning sessions",
+        ge=1, le=12, prior=(2, 5), kind="design"),
+    Par("session_days", 2.0, unit="days", section="design",
+        source=f"{IHI_BTS}: two-day sessions; {PAPER}: 1-3 days", doc="length of each learning session",
+        ge=0.5, le=5, prior=(1.0, 3.0), kind="design"),
+    Par("action_period_months", 3.0, unit="months", section="design",
+        source=f"{IHI_BTS}: 6-15 months in all, sessions about 3 months apart",
+        doc="action period after each learning session", ge=0.5, le=12, prior=(1.0, 6.0), kind="design"),
+    Par("congress_days", 1.0, unit="days", section="design", source="assumption: a one-day final congress",
+        doc="final congress (0 = none)", ge=0, le=5, prior=(0.0, 2.0), kind="design"),
+    Par("follow_up_months", 24.0, unit="months", section="design",
+        source=f"{PAPER}: 'are improvements sustained 2 years after a collaborative?'",
+        doc="follow-up after the end, in which sustain plays out", ge=0, le=120, prior=(0.0, 60.0), kind="design"),
+    Par("start_month", 1, unit="month of the year", section="design",
+        source="assumption: no built-in mechanism depends on the season; modules that do read it "
+               "(CollaborativeModel.month_of_year)",
+        doc="calendar month in which teams enrol (1 = January)", ge=1, le=12, kind="design"),
+    Par("project_months", 24.0, unit="months", section="traditional",
+        source="assumption: a traditional project runs two years before its follow-up",
+        doc="length of a traditional project (its 'collaborative period')", ge=1, le=120, prior=(12.0, 36.0),
+        kind="design"),
+)
+"""The calendar's parameters: the design of the collaborative (or the comparator's project) in time."""
 
 PREWORK = "prework"
 LEARNING_SESSION = "learning_session"

@@ -1,63 +1,62 @@
-"""Random numbers for the compiled passes: drawn from a run's numpy generator in bulk, read in order.
+"""A module's random numbers: its own stream, drawn in blocks and handed out in order.
 
-A compiled pass over the teams cannot call numpy's generator cheaply (unboxing it costs more than a
-team's week), and numba's own generator is one per thread, shared by every model in it. So each
-stream of a run keeps a buffer of uniforms and of standard normals drawn by numpy, which the passes
-read from a cursor; the buffer is topped up before it runs dry. The numbers a run uses therefore
-depend only on its seed and what it does, never on the process, the thread or other runs.
+Every module has its own numpy generator (:func:`sim.module.stream`, from the run's seed and the
+module's name), so adding a module never shifts another module's draws. Asking numpy for a few
+dozen numbers costs about as much as a compiled kernel's whole week, so a module's uniforms are
+drawn a block at a time and handed out as exact-size slices, in order: the numbers a module uses
+depend only on the seed and what the module does, never on other modules, the process or the
+thread. A kernel that needs normal draws makes them from two uniforms (:func:`standard_normal`),
+which gives the same numbers compiled and in plain Python.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import math
 
-BUFFER = 4096
-"""Draws of each kind a buffer holds at least (a run of the default scenario reads tens of thousands
-of uniforms, so it is topped up a dozen times or so)."""
+import numpy as np
+from numba.extending import register_jitable
+
+TWO = 2.0
+"""Box-Muller's constant."""
+BLOCK = 1024
+"""Uniforms drawn at a time (more when one request needs more)."""
 
 
 class Draws:
-    """A buffer of uniform and standard normal draws from ``rng``, read in order by compiled passes
-    (:func:`take_uniforms`, :func:`take_normals`) through ``cursor`` (next uniform, next normal)."""
+    """A module's uniforms on [0, 1): ``draws.uniforms(k)`` is the next ``k`` of its stream."""
 
-    def __init__(self, rng: np.random.Generator, uniforms: int = BUFFER, normals: int = BUFFER) -> None:
+    def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.uniforms = rng.random(uniforms)
-        self.normals = rng.standard_normal(normals)
-        self.cursor = np.zeros(2, dtype=np.int64)
-        self.arrays = (self.uniforms, self.normals, self.cursor)
-        """What a compiled pass receives to read draws (remade when the buffers are topped up)."""
+        self.block = np.empty(0)
+        self.used = 0
 
-    def ensure(self, uniforms: int, normals: int = 0) -> None:
-        """Keep at least ``uniforms`` unread uniforms and ``normals`` unread normals: the unread ones
-        move to the front and fresh draws fill the rest (the buffer grows when asked for more)."""
-        if len(self.uniforms) - self.cursor[0] < uniforms:
-            self.uniforms = self._topped_up(self.uniforms, int(self.cursor[0]), uniforms, self.rng.random)
-            self.cursor[0] = 0
-        if len(self.normals) - self.cursor[1] < normals:
-            self.normals = self._topped_up(self.normals, int(self.cursor[1]), normals, self.rng.standard_normal)
-            self.cursor[1] = 0
-        self.arrays = (self.uniforms, self.normals, self.cursor)
-
-    @staticmethod
-    def _topped_up(buffer: np.ndarray, cursor: int, needed: int, draw) -> np.ndarray:
-        unread = buffer[cursor:]
-        size = max(len(buffer), 2 * needed, BUFFER)
-        return np.concatenate([unread, draw(size - len(unread))])
+    def uniforms(self, k: int) -> np.ndarray:
+        """The next ``k`` uniforms of the stream (a read-only array of exactly ``k``)."""
+        start = self.used
+        if start + k > len(self.block):
+            self.block = np.concatenate([self.block[start:], self.rng.random(max(BLOCK, k))])
+            self.block.flags.writeable = False
+            start = 0
+        self.used = start + k
+        return self.block[start:start + k]
 
 
-@njit(cache=True)
-def take_uniforms(uniforms, cursor, k):  # pragma: no cover - compiled
-    """The next ``k`` uniforms on [0, 1) (a read-only view; the caller made sure they are there)."""
-    start = cursor[0]
-    cursor[0] = start + k
-    return uniforms[start:start + k]
+@register_jitable
+def standard_normal(u1: float, u2: float) -> float:
+    """A standard normal draw from two uniforms on [0, 1) (Box-Muller)."""
+    return math.sqrt(-math.log(1.0 - u1) * TWO) * math.cos(math.tau * u2)
 
 
-@njit(cache=True)
-def take_normals(normals, cursor, k):  # pragma: no cover - compiled
-    """The next ``k`` standard normals (a read-only view; the caller made sure they are there)."""
-    start = cursor[1]
-    cursor[1] = start + k
-    return normals[start:start + k]
+@register_jitable
+def poisson(mean: float, u: float) -> int:
+    """A Poisson count with the given mean from one uniform ``u``, by inversion of its cumulative
+    distribution (one draw per count, so that a larger draw never gives a smaller count). Exact while
+    ``exp(-mean)`` is a normal float (means below about 700)."""
+    k = 0
+    p = math.exp(-mean)
+    cumulative = p
+    while u > cumulative and p > 0.0:
+        k += 1
+        p *= mean / k
+        cumulative += p
+    return k

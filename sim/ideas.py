@@ -1,90 +1,109 @@
-"""Change ideas and adopted changes: every team's relation to every idea, as team x idea matrices.
+"""Change ideas and adopted changes: every team's relation to every idea, as a team x idea matrix.
 
 An idea is a column: the faculty's change package first, then the teams' own ideas as they find
-them. A row is a team: whether it has the idea at hand, how much it hopes of it (``quality``), how
-often it failed, where it came from, and -- once a test worked -- whether it adopted the change,
-how fully it still practises it and how far it is institutionalised. The PDSA cycles
-(:mod:`sim.pdsa`) and peer learning (:mod:`sim.exchange`) work on these matrices.
+them (``catalogue``: each idea's effect, the same for every team). A row is a team: whether it has
+the idea at hand, how much it hopes of it (``quality``), how often it failed, where it came from,
+and -- once a test worked -- whether it adopted the change, how fully it still practises it and
+how far it is institutionalised. The PDSA cycles (:mod:`sim.modules.pdsa_cycles`) and peer
+exchange (:mod:`sim.modules.peer_exchange`) work on these matrices; institutionalisation and
+leadership turnover change how fully changes are kept.
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 from numba import njit
 
-from sim.states import Blocks
+from sim.module import define_states, idea_state
+from sim.populations import Population
 
 SOURCES = ("package", "peer", "own")
 """Where a change idea came from: the faculty's change package, a tied peer team, or the team itself."""
 PACKAGE, PEER, OWN = range(len(SOURCES))
+GROWTH = 2
+"""The idea matrices at least double when they need room (so growing them costs little over a run)."""
+MIN_QUALITY = 0.01
+"""An idea's quality (a chance factor) is kept this far inside (0, 1) where it is drawn: a team's hope
+in an idea at hand is never nil nor certainty."""
+
+IDEA_STATES = define_states(
+    idea_state("quality", 0.0, "how much the team hopes of the idea: its chance-of-success factor (0-1)"),
+    idea_state("in_use", 0.0, "how fully an adopted change is still practised (0-1)"),
+    idea_state("institutionalisation", 0.0, "how far an adopted change is built into systems and procedures (0-1)"),
+    idea_state("tries", 0, "failed tests of the idea", int),
+    idea_state("found", 0, "order in which the team came by the idea (earlier first among equals)", int),
+    idea_state("source", PACKAGE, "where the idea came from (codes of SOURCES)", int),
+    idea_state("at_hand", False, "the team has the idea and may test it", bool),
+    idea_state("adopted", False, "a test of the idea worked: the team adopted the change", bool),
+)
+CATALOGUE_STATES = define_states(
+    idea_state("effect", 0.0, "share of a team's remaining gap to best practice the change closes when it works"),
+)
 
 
-IDEA_FLOATS = ("quality", "in_use", "institutionalisation")
-IDEA_INTS = ("tries", "found", "source")
-IDEA_FLAGS = ("at_hand", "adopted")
-IdeaArrays = namedtuple("IdeaArrays", ("effect", "found_count", *IDEA_FLOATS, *IDEA_INTS, *IDEA_FLAGS))
-"""Every team's ideas by name, inside compiled passes (:func:`idea_arrays`)."""
+class Ideas:
+    """Every team's ideas and adopted changes: ``matrix`` (teams x idea ids, ``count`` in use) and the
+    ideas' ``catalogue``. The matrix's states read as attributes (``ideas.quality[i, j]``).
 
-
-class Ideas(Blocks):
-    """Every team's ideas and adopted changes (``teams`` rows, one column per idea id).
-
-    ``effect[j]`` is the share of the remaining gap to best practice idea ``j`` closes when it works
-    (the same for every team). ``in_use`` is how fully an adopted change is still practised (0-1);
-    ``institutionalisation`` how far it is built into systems and procedures (0-1), which protects
-    it from erosion and from the loss of the people who made it (paper, challenge 9). ``found``:
-    the order in which each team came by its ideas, so that among equally promising ideas it tests
-    the one it has had longest (``found_count``: how many it came by).
+    ``institutionalisation`` protects a change from erosion and from the loss of the people who made
+    it (paper, challenge 9). ``found_count`` (a team state): how many ideas each team came by, so
+    that among equally promising ideas it tests the one it has had longest.
     """
 
-    FIELDS = {np.float64: IDEA_FLOATS, np.int64: IDEA_INTS, np.bool_: IDEA_FLAGS}
-    quality: np.ndarray
-    in_use: np.ndarray
-    institutionalisation: np.ndarray
-    tries: np.ndarray
-    found: np.ndarray
-    source: np.ndarray
-    at_hand: np.ndarray
-    adopted: np.ndarray
-
-    def __init__(self, teams: int, package_effects: list[float], capacity: int = 32) -> None:
+    def __init__(self, teams: Population, package_effects: np.ndarray, capacity: int = 32) -> None:
         self.teams = teams
-        self.count = len(package_effects)  # idea ids in use: the package, then own ideas
-        capacity = max(capacity, 2 * self.count)
-        self.effect = np.zeros(capacity)
-        self.effect[: self.count] = package_effects
-        self.found_count = np.zeros(teams, dtype=np.int64)
-        self._make_blocks(teams, capacity)
+        self.count = len(package_effects)
+        capacity = max(capacity, GROWTH * self.count)
+        self.matrix = Population("ideas", teams.size, IDEA_STATES, columns=capacity)
+        self.catalogue = Population("catalogue", capacity, CATALOGUE_STATES)
+        self.catalogue.effect[: self.count] = package_effects
 
-    def _make_blocks(self, *shape: int) -> None:
-        super()._make_blocks(*shape)
-        self.arrays = (self.effect, self.found_count, *self.blocks)
-        """What a compiled pass receives to name every idea array (:func:`idea_arrays`; remade when the
-        ideas make room)."""
+    def __getattr__(self, name: str) -> np.ndarray:
+        # the matrix's states by name: ideas.quality is ideas.matrix.quality
+        if name != "matrix" and "matrix" in self.__dict__ and name in self.matrix.states:
+            return getattr(self.matrix, name)
+        raise AttributeError(name)
+
+    @property
+    def effect(self) -> np.ndarray:
+        return self.catalogue.effect
+
+    @property
+    def capacity(self) -> int:
+        return self.catalogue.size
 
     def reserve(self, new_ideas: int) -> None:
         """Make room for up to ``new_ideas`` more idea ids."""
         needed = self.count + new_ideas
-        capacity = len(self.effect)
-        if needed <= capacity:
+        if needed <= self.capacity:
             return
-        old_effect, old_blocks = self.effect, self.blocks
-        capacity = max(needed, 2 * capacity)
-        self.effect = np.zeros(capacity)
-        self.effect[: len(old_effect)] = old_effect
-        self._make_blocks(self.teams, capacity)
-        for new, old in zip(self.blocks, old_blocks, strict=True):
-            new[:, :, : old.shape[2]] = old
+        capacity = max(needed, GROWTH * self.capacity)
+        effect = self.catalogue.effect.copy()
+        self.catalogue = Population("catalogue", capacity, CATALOGUE_STATES)
+        self.catalogue.effect[: len(effect)] = effect
+        self.matrix.grow_columns(capacity)
+
+    def take_up(self, teams: np.ndarray, ids: np.ndarray, quality: np.ndarray, source: int) -> None:
+        """Teams come by ideas (pairs ``teams[k]``, ``ids[k]``, in order): at hand, with a hope, not yet
+        tried, found after the ideas each team had."""
+        m, found_count = self.matrix, self.teams.ideas_found
+        m.quality[teams, ids] = quality
+        m.source[teams, ids] = source
+        m.tries[teams, ids] = 0
+        m.at_hand[teams, ids] = True
+        order = np.argsort(teams, kind="stable")
+        ranked = teams[order]
+        first = np.searchsorted(ranked, ranked)  # a team that comes by several ideas finds them in order
+        m.found[ranked, ids[order]] = found_count[ranked] + np.arange(len(ranked)) - first
+        np.add.at(found_count, teams, 1)
 
     def remaining_gap(self) -> np.ndarray:
         """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)."""
-        return changes_gap(self.effect, self.in_use, self.adopted, self.count)
+        return changes_gap(self.matrix.record, self.catalogue.record, self.count)
 
     def in_use_by_team(self) -> np.ndarray:
         """Each team's adopted changes weighted by how fully each is still practised."""
-        return self.in_use[:, : self.count].sum(axis=1)
+        return changes_in_use(self.matrix.record, self.count)
 
     def adopted_by_team(self) -> np.ndarray:
         """How many changes each team adopted."""
@@ -96,19 +115,21 @@ class Ideas(Blocks):
 
 
 @njit(cache=True)
-def idea_arrays(effect, found_count, floats, ints, flags):  # pragma: no cover - compiled
-    """Every team's ideas by name (:data:`IdeaArrays`) from ``Ideas.arrays``, in a compiled pass;
-    rows in the order of ``IDEA_FLOATS``, ``IDEA_INTS`` and ``IDEA_FLAGS`` (tested)."""
-    return IdeaArrays(effect, found_count, floats[0], floats[1], floats[2], ints[0], ints[1], ints[2], flags[0],
-                      flags[1])
+def changes_gap(ideas, catalogue, count):  # pragma: no cover - compiled
+    """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use);
+    ``in_use`` is 0 for an idea never adopted."""
+    gap = np.ones(ideas.shape[0])
+    for i in range(ideas.shape[0]):
+        for j in range(count):
+            gap[i] *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+    return gap
 
 
 @njit(cache=True)
-def changes_gap(effect, in_use, adopted, count):  # pragma: no cover - compiled
-    """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)."""
-    gap = np.ones(in_use.shape[0])
-    for i in range(in_use.shape[0]):
+def changes_in_use(ideas, count):  # pragma: no cover - compiled
+    """Each team's adopted changes weighted by how fully each is still practised."""
+    total = np.zeros(ideas.shape[0])
+    for i in range(ideas.shape[0]):
         for j in range(count):
-            if adopted[i, j]:
-                gap[i] *= 1.0 - effect[j] * in_use[i, j]
-    return gap
+            total[i] += ideas.in_use[i, j]
+    return total

@@ -1,32 +1,34 @@
 """The collaborative as a Mesa model: one step is one week, from enrolment to the end of follow-up.
 
 The calendar's fixed moments -- learning sessions, the final congress, the end of the
-collaborative and each month's report -- are Mesa events scheduled at creation; the weekly step
-runs what happens every week (action-period work, turnover, drop-out, sustain and decay).
+collaborative and each month's end -- are Mesa events scheduled at creation; the weekly step runs
+every module's ``step`` in the order of :data:`sim.modules.MODULES` (leadership, the action
+period's work and PDSA cycles, motivation, drop-out, institutionalisation, costs...), and each
+event calls the modules' hook of that name in the same order. The mechanisms are the modules
+(:mod:`sim.modules`); this file builds a run and keeps its calendar.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import mesa
 import numpy as np
 from mesa.time import Priority
+from numba import njit
 
 from sim import calendar as cal
-from sim import monthly, sessions, weekly
-from sim.agents import LeaderCandidates, Organisation, Team, beta_around
+from sim.agents import Organisation, Team, with_states
 from sim.calendar import Calendar
-from sim.costs import Ledger
-from sim.draws import Draws
-from sim.enrolment import draw_applicants, select_teams
-from sim.ideas import PACKAGE, Ideas
-from sim.measurement import TeamTable, performance
-from sim.network import Spread, TeamTies, UnitNetwork, organisation_graph
-from sim.parameters import Scenario
+from sim.module import Hooks, Module, stream
+from sim.modules import MODULES
+from sim.modules.costs import Ledger
+from sim.modules.measurement import performances, remaining_gaps
+from sim.network import UnitNetwork, organisation_graph
+from sim.parameters import Scenario, schema
+from sim.populations import COMPLETED, DROPPED, ORGANISATION_STATES, TEAM_STATES, Population, parameter_record
 from sim.scenario import validate
-from sim.states import COMPLETED, OrganisationStates, TeamStates
+from sim.team_table import TeamTable
 
 SERIES = ("month", "active_teams", "dropped_teams", "mean_performance", "mean_ihi_score", "cost_so_far")
 """Columns of the monthly series (one row per month, month 0 = enrolment)."""
@@ -34,8 +36,7 @@ SERIES = ("month", "active_teams", "dropped_teams", "mean_performance", "mean_ih
 
 class SeriesCollector(mesa.DataCollector):
     """Mesa's data collector for the monthly series: model attributes that are plain numbers, taken
-    as they are (Mesa's own ``collect`` deep-copies each value, in case it is a mutable object,
-    which made collecting a tenth of a run's time)."""
+    as they are (Mesa's own ``collect`` deep-copies each value, in case it is a mutable object)."""
 
     def collect(self, model: mesa.Model) -> None:
         if hasattr(self, "_collection_steps"):
@@ -49,61 +50,57 @@ class CollaborativeModel(mesa.Model):
 
     Build it from a scenario (``CollaborativeModel(load_scenario("ihi-ade"), rng=1)``) or from flat
     parameters on top of the defaults (``CollaborativeModel(teams=40, didactic_share=0.8, rng=1)``),
-    which is what ``mesa.batch_run`` does.
+    which is what ``mesa.batch_run`` does. ``modules`` replaces the model's mechanisms (default
+    :data:`sim.modules.MODULES`), e.g. to add one (docs/extending.md).
 
-    Teams, organisations and leaders are Mesa agents whose values live in arrays (``team_states``,
-    ``organisation_states``), so that a week of every team is one compiled pass (:mod:`sim.weekly`),
-    and so are each month's end (:mod:`sim.monthly`) and each meeting (:mod:`sim.sessions`).
+    Teams, organisations and their units are populations of declared states (``team_states``,
+    ``organisation_states``, ``unit_states``) with Mesa agents as views of their rows (``teams``,
+    ``organisations``); ideas are team x idea matrices (``ideas``).
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, rng: int | None = None, **params: Any) -> None:
+    def __init__(self, scenario: Scenario | None = None, *, rng: int | None = None,
+                 modules: tuple[type[Module], ...] | None = None, **params: Any) -> None:
         if rng is None:
             raise ValueError("rng: a seed (int) is required; qicsim never seeds from the clock")
         super().__init__(rng=rng)
-        base = scenario if scenario is not None else Scenario()
-        self.params: Scenario = validate({**base.model_dump(), **params}, origin=f"scenario '{base.name}'") \
-            if params else base
+        self.seed = int(rng)
+        modules = MODULES if modules is None else tuple(modules)
+        kind = schema(modules)
+        base = scenario if scenario is not None else kind()
+        if params or type(base) is not kind:  # overrides, or parameters of modules the scenario did not know
+            known = {k: v for k, v in base.model_dump().items() if k in kind.model_fields}
+            base = validate({**known, **params}, origin=f"scenario '{base.name}'", schema=kind)
+        self.params: Scenario = base
         s = self.params
+        self.mode = s.mode
         self.calendar = Calendar.for_scenario(s)
         self.week = 0
         self.report_month = 0
+        self.phase = self.calendar.phase[0]
+        self.follow_up = False
         self.ledger = Ledger(s)
-        # Separate streams for who takes part, for the change package, for the network and for what
-        # happens week by week, so that designs compared on one seed share their teams and
-        # organisations exactly (common random numbers) however differently the weeks then unfold.
-        self.population_rng = np.random.default_rng([rng, 1])
-        self.package_rng = np.random.default_rng([rng, 2])
-        network_rng = np.random.default_rng([rng, 3])
-        self.spread_rng = np.random.default_rng([rng, 4])
-        self.end_snapshot: dict[str, np.ndarray] = {}
+        self.pars = parameter_record(s.parameters())
+        """Every numeric and yes/no parameter as a one-row record, what compiled kernels read them from."""
+        self.modules = [cls(self) for cls in modules]
+        self._module = {m.name: m for m in self.modules}
+        if len(self._module) != len(self.modules):
+            raise ValueError("two modules share a name; each needs its own (it names the module's random stream)")
+        self.hooks = Hooks.of(self.modules)
 
-        # Who takes part, then the organisations around them (non-participating organisations are
-        # drawn like applicants who did not apply); participants come first.
-        applicants = select_teams(s, self.population_rng)
-        graph = organisation_graph(s, network_rng)
-        others = draw_applicants(s, network_rng, graph.size - len(applicants))
-        self.organisation_states = OrganisationStates(applicants + others, s.self_assessment,
-                                                      s.senior_engagement_decay_per_year, s.sustain_planning)
-        self.team_states = TeamStates(applicants)
-        package_quality, package_effect = self._change_package()
-        self.ideas = Ideas(len(applicants), package_effect)
-        self.organisations: list[Organisation] = []
-        self.teams: list[Team] = []
-        for i in range(len(applicants)):
-            org = Organisation(self, i, self.population_rng)
-            team = Team(self, i, org, self.population_rng)
-            if s.mode == "collaborative":
-                self._localise(i, package_quality)
-            self.organisations.append(org)
-            self.teams.append(team)
-        self.organisations += [Organisation(self, len(applicants) + k, network_rng, participating=False)
-                               for k in range(len(others))]
-        self._build_network(graph, network_rng)
-        self.draws = Draws(self.rng)  # what the compiled passes draw from the week-by-week stream
-        self.leader_candidates = LeaderCandidates(s, self.rng)
-        self.week_pass = weekly.WeekPass(self)
-        self._month_phases = [self.calendar.month_phase(m) for m in range(self.calendar.months + 1)]
-        self._end_month = self.calendar.end_month
+        # The organisations in contact (drawn from their own stream, so that the teams are the same
+        # whatever the network), then every population from the states declared for it.
+        self.organisation_graph = organisation_graph(s, stream(self.seed, "network"))
+        self.units = UnitNetwork.build(self.organisation_graph, s.teams, s)
+        declared = [state for m in self.modules for state in m.states]
+        self.team_states = self._population("teams", s.teams, TEAM_STATES, declared)
+        self.organisation_states = self._population("organisations", self.organisation_graph.size,
+                                                    ORGANISATION_STATES, declared)
+        self.unit_states = self._population("units", self.units.size, (), declared)
+        self.organisations = [Organisation(self, i, participating=i < s.teams)
+                              for i in range(self.organisation_graph.size)]
+        self.teams = [Team(self, i, self.organisations[i]) for i in range(s.teams)]
+        for module in self.modules:
+            module.init()
 
         for w in self.calendar.session_weeks:
             self.schedule_event(self.learning_session, at=w, priority=Priority.LOW)
@@ -113,72 +110,43 @@ class CollaborativeModel(mesa.Model):
         for w in sorted(set(self.calendar.month_end_weeks)):
             self.schedule_event(self.month_end, at=w, priority=Priority.LOW)
 
+        self.end_snapshot: dict[str, np.ndarray] = {}
+        self._month_phases = [self.calendar.month_phase(m) for m in range(self.calendar.months + 1)]
         # The month's series row: the model attributes of these names, worked out once a month.
         self.datacollector = SeriesCollector(model_reporters={name: name for name in SERIES})
-        self.team_table = TeamTable(self.calendar.months + 1, len(self.teams))
-        self.month_pass = monthly.MonthPass(self)
-        self._record_month(self.team_table.record(self, 0), 0.0)
+        self.team_table = TeamTable(self)
+        self._record_month(0)
 
-    # ---- the network that carries spread (challenge 10) ----
-    def _build_network(self, graph: Any, rng: np.random.Generator) -> None:
-        """The units of every organisation in the organisation graph, and the ties between teams.
+    def _population(self, kind: str, size: int, core: tuple, declared: list) -> Population:
+        population = Population(kind, size, [*core, *(state for state in declared if state.population == kind)])
+        agent = {"teams": Team, "organisations": Organisation}.get(kind)
+        if agent is not None:
+            with_states(agent, population)
+        return population
 
-        Drawn from its own stream, after the participants, so that the teams are the same whatever
-        the network.
-        """
-        s = self.params
-        self.organisation_graph = graph
-        self.units = UnitNetwork.build(graph, len(self.teams), s.internal_collaborative)
-        org_culture = self.organisation_states.qi_culture
-        culture = np.clip(org_culture[self.units.org] + rng.normal(0, s.between_team_sd / 2, self.units.size), 0, 1)
-        self.spread = Spread(self.units, culture, len(self.teams), s, self.spread_rng, self.calendar.months)
-        self.ties = TeamTies(len(self.teams), graph.graph)
-
-    # ---- the change package (challenge 1) ----
-    def _change_package(self) -> tuple[list[float], list[float]]:
-        """The faculty's change ideas, their quality and effect: better with strong evidence and a
-        narrow subject.
-
-        Paper, challenge 1: choose 'a subject in which there is evidence of effective
-        interventions' and real examples; for a broad subject 'there may not be clear or directly
-        comparable examples of best practice, change concepts, or good research evidence'.
-        """
-        s = self.params
-        quality = 0.2 + 0.6 * s.evidence_strength * (0.4 + 0.6 * s.subject_specificity)
-        rng = self.package_rng
-        qualities, effects = [], []
-        for _ in range(s.change_package_size):
-            qualities.append(float(beta_around(rng, quality, 0.12)))
-            e = s.change_effect_mean * math.exp(rng.normal(-0.125, 0.5))  # lognormal around the mean
-            effects.append(min(0.9, e * (0.4 + 0.6 * s.subject_specificity)))
-        return qualities, effects
-
-    def _localise(self, team: int, package_quality: list[float]) -> None:
-        """The package's ideas in one team's setting: for a broad subject teams' settings differ more."""
-        s = self.params
-        ideas = self.ideas
-        for j, quality in enumerate(package_quality):
-            q = quality + self.package_rng.normal(0, 0.25 * (1 - s.subject_specificity))
-            ideas.quality[team, j] = min(0.99, max(0.01, q))
-            ideas.source[team, j] = PACKAGE
-            ideas.at_hand[team, j] = True
-            ideas.found[team, j] = j
-        ideas.found_count[team] = len(package_quality)
+    def module(self, name: str) -> Module:
+        """The model's module of that name (e.g. ``model.module("spread")``)."""
+        return self._module[name]
 
     # ---- every team's performance ----
     def remaining_gap(self) -> np.ndarray:
         """Each team's distance to best practice, in units of its baseline gap (1 = baseline): its
         drift times what its changes, as far as they are still practised, leave of it."""
-        return self.team_states.drift * self.ideas.remaining_gap()
+        ideas = self.ideas
+        return remaining_gaps(self.team_states.record, ideas.matrix.record, ideas.catalogue.record, ideas.count)
 
     def performance(self) -> np.ndarray:
         """Each team's true value of the measure: between best practice and the floor the drift allows."""
-        return performance(self.params.best_practice_performance, self.remaining_gap(), self.team_states.baseline)
+        ideas = self.ideas
+        return performances(self.team_states.record, ideas.matrix.record, ideas.catalogue.record, ideas.count,
+                            self.pars)
 
     def relative_improvement(self) -> np.ndarray:
-        """Each team's improvement on its own baseline as a share of it (positive = better)."""
+        """Each team's improvement on its own baseline as a share of it (positive = better, whichever
+        way the measure runs)."""
         baseline = self.team_states.baseline
-        return (1.0 - self.remaining_gap()) * (baseline - self.params.best_practice_performance) / np.abs(baseline)
+        return (1.0 - self.remaining_gap()) * np.abs(baseline - self.params.best_practice_performance) \
+            / np.abs(baseline)
 
     def team_phases(self, week: int) -> np.ndarray:
         """Each team's phase in a week, as codes into ``calendar.PHASES``: the calendar's, or in a
@@ -200,30 +168,43 @@ class CollaborativeModel(mesa.Model):
             return self.team_phases(self.calendar.month_end_weeks[month - 1])
         return np.full(self.team_states.size, cal.PHASES.index(phase))
 
+    def month_of_year(self, week: int | None = None) -> int:
+        """The calendar month (1 = January) a week falls in (default: this week), from ``start_month``."""
+        week = self.week if week is None else week
+        return (self.params.start_month - 1 + int(week / cal.WEEKS_PER_MONTH)) % cal.MONTHS_PER_YEAR + 1
+
+    def month_follow_up(self, month: int) -> bool:
+        """Whether month ``month`` ends after the end of the collaborative."""
+        return month > 0 and self.calendar.month_end_weeks[month - 1] > self.calendar.end_week
+
     # ---- the weekly step ----
     def step(self) -> None:
-        """One week of every team and organisation, and its running costs (:func:`sim.weekly.week`)."""
-        self.week = self.steps
-        weekly.week(self)
-        if self.week >= self.calendar.total_weeks:
+        """One week of every team and organisation: every module's ``step``, in order."""
+        self.week = w = self.steps
+        self.phase = self.calendar.phase[w]
+        self.follow_up = w > self.calendar.end_week
+        for step in self.hooks.step:
+            step()
+        if w >= self.calendar.total_weeks:
             self.running = False
 
     # ---- scheduled events ----
     def learning_session(self) -> None:
-        """A learning session: teams learn, meet, share what worked; senior leaders re-engaged
-        (:func:`sim.sessions.meeting`)."""
-        sessions.meeting(self, self.params.session_days, learning=True)
+        """A learning session: teams learn, meet, share what worked; senior leaders re-engaged."""
+        for meeting in self.hooks.meeting:
+            meeting(self.params.session_days, True)
 
     def congress(self) -> None:
         """The final congress: teams present their results and hear each other's."""
-        sessions.meeting(self, self.params.congress_days, learning=False)
+        for meeting in self.hooks.meeting:
+            meeting(self.params.congress_days, False)
 
     def end_of_collaborative(self) -> None:
-        """The collaborative (or project) ends: record each team's result; survivors complete."""
+        """The collaborative (or project) ends: teams still in complete, and each team's result is kept."""
         t = self.team_states
-        staying = t.status < COMPLETED
-        t.status[staying] = COMPLETED
-        t.using_qi[staying] = self.params.mode != "none"
+        t.status[t.status < COMPLETED] = COMPLETED
+        for end in self.hooks.end_of_collaborative:
+            end()
         self.end_snapshot = {
             "performance_end": self.performance(),
             "relative_improvement": self.relative_improvement(),
@@ -232,22 +213,23 @@ class CollaborativeModel(mesa.Model):
         }
 
     def month_end(self) -> None:
-        """Each team reports its month, tied teams exchange, spread moves on, the month's benefits and
-        spread costs are booked (:func:`sim.monthly.month_end`); the month's row is recorded."""
+        """The month ends: every module's ``month_end`` (report, exchange, spread, benefits), then the
+        month's row of the team table and the series."""
         self.report_month += 1
-        series, cost_so_far = monthly.month_end(self)
-        if self.report_month == self._end_month:
+        for month_end in self.hooks.month_end:
+            month_end(self.report_month)
+        if self.report_month == self.calendar.end_month:
             self.end_snapshot["ihi_score_end"] = self.team_states.ihi_score.copy()
-        self._record_month(series, cost_so_far)
+        self._record_month(self.report_month)
 
-    def _record_month(self, series: np.ndarray, cost_so_far: float) -> None:
-        """The month's row of the series (the data collector's) from the team table's sums."""
-        n = self.team_states.size
-        self.month = self.report_month
-        active, dropped, performance, ihi = series.tolist()
-        self.active_teams, self.dropped_teams = int(active), int(dropped)
-        self.mean_performance, self.mean_ihi_score = performance / n, ihi / n
-        self.cost_so_far = cost_so_far
+    def _record_month(self, month: int) -> None:
+        """The month's row of the team table, and of the series (the data collector's)."""
+        performance_now = self.team_table.record(month)
+        self.month = month
+        self.active_teams, self.dropped_teams, ihi_total = headcount(self.team_states.record)
+        self.mean_performance = float(performance_now.mean())
+        self.mean_ihi_score = ihi_total / self.team_states.size
+        self.cost_so_far = self.ledger.total()
         self.datacollector.collect(self)
 
     # ---- model-level state ----
@@ -255,3 +237,16 @@ class CollaborativeModel(mesa.Model):
     def total_cost(self) -> float:
         """Costs so far in the scenario's perspective and currency, undiscounted."""
         return self.ledger.total()
+
+
+@njit(cache=True)
+def headcount(t):  # pragma: no cover - compiled
+    """Teams still in, teams dropped out, and the sum of the teams' IHI scores."""
+    active = 0
+    dropped = 0
+    ihi = 0.0
+    for i in range(t.shape[0]):
+        active += t.status[i] < COMPLETED
+        dropped += t.status[i] == DROPPED
+        ihi += t.ihi_score[i]
+    return active, dropped, ihi

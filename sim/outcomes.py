@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from sim import calendar as cal
-from sim.costs import HEALTH_SYSTEM, PROGRAMME
 from sim.model import CollaborativeModel
-from sim.network import TOTALS
-from sim.states import DROPPED
+from sim.modules.costs import HEALTH_SYSTEM, PROGRAMME
+from sim.modules.spread import TOTALS
+from sim.populations import DROPPED
 
 
 def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
@@ -74,8 +74,8 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
         "months_organising": t.organising_weeks / cal.WEEKS_PER_MONTH,
         "tests_run": t.tests_run.copy(),
         "changes_from_peers": model.ideas.from_peers_by_team(),
-        "spread_units": model.spread.units_reached_by_team().astype(np.int64),
-        "roll_out_days": _roll_out_days(model, model.spread.first_roll_out_month()),
+        "spread_units": model.organisation_states.units_reached[:n].copy(),
+        "roll_out_days": _roll_out_days(model, model.module("spread").first_roll_out_month()),
     })
 
 
@@ -141,8 +141,9 @@ def summarise(outcomes: pd.DataFrame, model: CollaborativeModel) -> dict[str, fl
 
 def spread_summary(model: CollaborativeModel) -> dict[str, float]:
     """Spread beyond the participants at the end of the run."""
-    totals = dict(zip(TOTALS, model.spread.totals.tolist(), strict=True))
-    targets = int(np.count_nonzero(model.spread.targets))
+    spread = model.module("spread")
+    totals = dict(zip(TOTALS, spread.totals.tolist(), strict=True))
+    targets = int(np.count_nonzero(spread.targets))
     return {
         "spread_units": float(totals["spread_units"]),
         "spread_units_share": totals["spread_units"] / targets if targets else math.nan,
@@ -155,7 +156,7 @@ def adoption_curve(model: CollaborativeModel) -> pd.DataFrame:
     """Cumulative adoption beyond the participants, one row per month (month 0 = enrolment)."""
     columns = ["month", "spread_units", "spread_organisations", "method_spread_units", "exposed_units",
                "participating_units_adopted"]
-    return model.spread.adoption_curve()[columns]
+    return model.module("spread").adoption_curve()[columns]
 
 
 def replicate_interval(values: np.ndarray) -> tuple[float, float, float, int]:

@@ -34,10 +34,12 @@ class ScenarioError(ValueError):
     """A scenario, override or file that cannot be used; the message says why and what is allowed."""
 
 
-def validate(values: dict[str, Any], origin: str = "scenario") -> Scenario:
-    """Build a :class:`Scenario` from flat values, turning pydantic's errors into plain ones."""
+def validate(values: dict[str, Any], origin: str = "scenario", schema: type | None = None) -> Scenario:
+    """Build a :class:`Scenario` (or a scenario of another ``schema``: a model with modules of its own)
+    from flat values, turning pydantic's errors into plain ones."""
+    schema = schema or Scenario
     try:
-        return Scenario(**values)
+        return schema(**values)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -46,7 +48,7 @@ def validate(values: dict[str, Any], origin: str = "scenario") -> Scenario:
             if err["type"] == "extra_forbidden":
                 lines.append(f"unknown parameter '{field}' = {value!r}; see `qicsim show` for the names")
             else:
-                what = allowed(field) if field in Scenario.model_fields else err["msg"]
+                what = allowed(field, schema) if field in schema.model_fields else err["msg"]
                 lines.append(f"field '{field}' = {value!r}: {err['msg'].lower()} (allowed: {what})")
         raise ScenarioError(f"{origin}: " + "; ".join(lines)) from None
 

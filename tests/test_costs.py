@@ -11,7 +11,7 @@ import pytest
 import sim
 from analysis.cea import compare, icer_label
 from qicsim.cli import main
-from sim.costs import Ledger, discount_factor, meeting_costs
+from sim.modules.costs import Ledger, discount_factor, meeting_costs
 
 NO_CHANCE_LOSSES = {"dropout_hazard_per_year": 0.0, "leader_turnover_per_year": 0.0,
                     "follow_up_months": 0.0, "congress_days": 0.0}
@@ -53,7 +53,7 @@ def test_discounting_against_a_hand_computed_case():
     ledger.add("team_time", 1000.0, week=104)
     assert ledger.cost["team_time"] == 1000.0
     assert ledger.cost_discounted["team_time"] == pytest.approx(1000.0 / 1.035**2)
-    ledger.add_benefit(0.1, months=1.0, month=12)  # 0.1 units x 1200/12 patients = 10 unit-patients
+    ledger.add_benefit(0.1, month=12)  # a month of 0.1 units x 1200/12 patients = 10 unit-patients
     assert ledger.health_gain == pytest.approx(10.0)
     assert ledger.qalys == pytest.approx(10.0 * 0.5 / 1.035)
     assert ledger.savings == pytest.approx(10.0 * 100.0 / 1.035)

@@ -12,7 +12,8 @@ from conftest import paired_difference
 
 import sim
 from qicsim.cli import main
-from sim.network import NetworkFileError, TeamTies, read_network_file
+from sim.modules.peer_exchange import formation_chance
+from sim.network import NetworkFileError, read_network_file
 
 SMALL = {"teams": 12, "follow_up_months": 12.0}
 NO_TIES = {"tie_formation": 0.0, "network": "none"}
@@ -33,8 +34,8 @@ def test_without_planning_spread_beyond_participants_stays_rare():
 def test_an_internal_collaborative_spreads_further_inside_participating_organisations():
     def inside(**overrides) -> float:
         model = sim.simulate("breakthrough", seed=3, spread_planning=0.5, **overrides)
-        u = model.units
-        return float(np.count_nonzero(~np.isnan(u.adopted_month) & (u.org < len(model.teams))))
+        u = model.unit_states
+        return float(np.count_nonzero(~np.isnan(u.adopted_month) & (model.units.org < len(model.teams))))
 
     assert inside(internal_collaborative=True) > inside(internal_collaborative=False)
 
@@ -50,13 +51,13 @@ def test_removing_all_ties_stops_team_to_team_spread():
 def test_no_unit_adopts_before_it_was_exposed():
     for seed in range(3):
         model = sim.simulate("breakthrough", seed=seed, spread_planning=1.0, internal_collaborative=True)
-        u = model.units
+        u, participant = model.unit_states, model.units.participant
         adopted = ~np.isnan(u.adopted_month)
         assert adopted.sum() > 10  # something spread, so the check below checks something
         assert not np.isnan(u.exposed_month[adopted]).any()
         assert (u.exposed_month[adopted] <= u.adopted_month[adopted]).all()
         methods = ~np.isnan(u.method_month)
-        assert not adopted[u.participant].any() and not methods[u.participant].any()
+        assert not adopted[participant].any() and not methods[participant].any()
         assert (u.origin[adopted] >= 0).all(), "every adopting unit was reached through a team"
 
 
@@ -91,8 +92,8 @@ def test_less_lecturing_and_more_informal_time_form_more_ties():
     base = sim.load_scenario("breakthrough")
     lectures = base.with_overrides(didactic_share=0.85, informal_time_share=0.05)
     mingling = base.with_overrides(didactic_share=0.2, informal_time_share=0.3)
-    assert TeamTies.formation_chance(mingling) > TeamTies.formation_chance(lectures)
-    assert TeamTies.formation_chance(base.with_overrides(tie_formation=0.0)) == 0.0
+    assert formation_chance(mingling) > formation_chance(lectures)
+    assert formation_chance(base.with_overrides(tie_formation=0.0)) == 0.0
 
     def ties_formed(s: sim.Scenario) -> int:
         """Working ties (strength 1) after the first learning session, on five seeds."""

@@ -1,0 +1,51 @@
+"""The model's mechanisms, one module a concept of the paper, and the order they act in.
+
+:data:`MODULES` is the whole order of the model: each week the model calls every module's
+``step`` in this order, at each meeting every ``meeting``, at each month's end every ``month_end``
+(and ``init`` once, in this order, when a run is built). To add a mechanism, write a module
+(docs/extending.md) and put it in this list where it belongs.
+"""
+
+from __future__ import annotations
+
+from sim.module import Module
+from sim.modules.action_period import ActionPeriod
+from sim.modules.change_package import ChangePackage
+from sim.modules.continued_qi import ContinuedQI
+from sim.modules.costs import Costs
+from sim.modules.dropout import Dropout
+from sim.modules.enrolment import Enrolment
+from sim.modules.institutionalisation import Institutionalisation
+from sim.modules.leadership_turnover import LeadershipTurnover
+from sim.modules.learning_sessions import LearningSessions
+from sim.modules.measurement import Measurement
+from sim.modules.motivation import Motivation
+from sim.modules.pdsa_cycles import PDSACycles
+from sim.modules.peer_exchange import PeerExchange
+from sim.modules.prework import Prework
+from sim.modules.senior_engagement import SeniorEngagement
+from sim.modules.spread import Spread
+from sim.modules.traditional_project import TraditionalProject
+
+MODULES: tuple[type[Module], ...] = (
+    Enrolment,             # who takes part (challenge 2; the five success factors)
+    ChangePackage,         # the faculty's change ideas (challenge 1)
+    SeniorEngagement,      # senior leaders' engagement fades unless renewed (challenge 4)
+    LeadershipTurnover,    # leaders leave; successors take over (challenges 3, 4)
+    ContinuedQI,           # after the end: teams keep using QI, or stop (challenge 9)
+    Prework,               # pre-work builds the team and its data (challenge 4)
+    TraditionalProject,    # the comparator organises and diagnoses (refs 8, 9)
+    ActionPeriod,          # who tests this week, with what support (challenges 3, 8)
+    PDSACycles,            # rapid tests of change ideas
+    Motivation,            # motivation drifts to the team's own level (challenge 6)
+    Dropout,               # teams leave before the end
+    Institutionalisation,  # changes are built into systems, or erode (challenge 9)
+    Costs,                 # the week's, meeting's and month's costs and benefits
+    LearningSessions,      # teaching at sessions (challenge 5)
+    PeerExchange,          # ties between teams and what they carry (challenges 5, 6, 10)
+    Measurement,           # the monthly report: drift, data, progress seen, IHI score (challenges 6, 7)
+    Spread,                # beyond the participants (challenge 10)
+)
+"""Every module, in the order it acts."""
+
+__all__ = ["MODULES", *(module.__name__ for module in MODULES)]
