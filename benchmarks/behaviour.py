@@ -88,7 +88,17 @@ def main() -> None:
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"{int(table['within_2se'].sum())} of {len(table)} within 2 standard errors")
     if args.markdown:
-        args.markdown.write_text(table.to_markdown(index=False, floatfmt=".4g"), encoding="utf-8")
+        args.markdown.write_text(markdown(table), encoding="utf-8")
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The comparison as a Markdown table (numbers to 4 significant digits)."""
+    def cell(value: object) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

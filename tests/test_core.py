@@ -142,7 +142,8 @@ def test_records_of_the_same_layout_are_one_type():
     a = sim.CollaborativeModel(teams=3, rng=1)
     b = sim.CollaborativeModel(teams=7, rng=2, didactic_share=0.9)
     assert a.team_states.dtype is b.team_states.dtype
-    assert a.pars.dtype is b.pars.dtype
+    if os.environ.get("NUMBA_DISABLE_JIT") != "1":  # (the reference path hands kernels record-array views)
+        assert a.pars.dtype is b.pars.dtype and a.team_states.record.dtype is b.team_states.record.dtype
     assert record_dtype([("x", float), ("y", bool)]) is record_dtype([("x", np.float64), ("y", np.bool_)])
 
 
