@@ -40,10 +40,18 @@ class StateView:
         getattr(agent.states, self.name)[agent.index] = value
 
 
-def with_states(cls: type, population: Population, skip: tuple[str, ...] = ()) -> type:
+AGENT_ATTRIBUTES = frozenset({"model", "unique_id", "pos", "cell", "random", "rng", "index", "states", "team_id",
+                              "organisation", "organisation_id", "participating", "leader", "senior_leader"})
+"""What an agent itself holds: no state may take one of these names."""
+
+
+def with_states(cls: type, population: Population) -> type:
     """``cls`` with an attribute for every state of ``population`` (those it does not define itself)."""
     for name in population.states:
-        if name not in skip and not hasattr(cls, name):
+        if name in AGENT_ATTRIBUTES:
+            raise ValueError(f"{population.kind} state '{name}' would hide the agents' own attribute of that name; "
+                             f"declare it under another name")
+        if not hasattr(cls, name):
             setattr(cls, name, StateView(name))
     return cls
 

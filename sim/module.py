@@ -91,6 +91,7 @@ class Par:
         if self.prior is not None:
             lo, hi = self.prior
             assert lo < hi, f"{self.name}: prior {self.prior} is not a range"
+            assert lo > 0 or not self.log_prior, f"{self.name}: a log-scale prior must start above 0"
             assert lo <= self.default <= hi, f"{self.name}: default {self.default} outside its prior {self.prior}"
             assert (self.ge is None or self.ge <= lo) and (self.le is None or hi <= self.le), \
                 f"{self.name}: prior {self.prior} outside the allowed values"
@@ -257,12 +258,23 @@ def beta_around(rng: np.random.Generator, mean: float, sd: float, size: int | No
     Attributes bounded on [0, 1] are drawn from Beta distributions so that teams differ around the
     scenario's mean by ``between_team_sd``; a zero sd gives every team the mean.
     """
-    mean = min(max(mean, BETA_MEAN_LIMIT), 1.0 - BETA_MEAN_LIMIT)
-    sd = min(sd, BETA_SD_LIMIT * math.sqrt(mean * (1.0 - mean)))
-    if sd <= 0:
-        return np.full(size, mean) if size else mean
-    k = mean * (1.0 - mean) / sd**2 - 1.0
-    return rng.beta(mean * k, (1.0 - mean) * k, size)
+    return BetaAround(mean, sd).draw(rng, size)
+
+
+class BetaAround:
+    """The Beta distribution with a given mean and standard deviation (the sd kept within what a Beta
+    distribution of that mean allows), worked out once to be drawn from many times."""
+
+    def __init__(self, mean: float, sd: float) -> None:
+        self.mean = min(max(mean, BETA_MEAN_LIMIT), 1.0 - BETA_MEAN_LIMIT)
+        sd = min(sd, BETA_SD_LIMIT * math.sqrt(self.mean * (1.0 - self.mean)))
+        k = self.mean * (1.0 - self.mean) / (sd * sd) - 1.0 if sd > 0 else math.inf
+        self.shape = (self.mean * k, (1.0 - self.mean) * k)
+
+    def draw(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        if math.isinf(self.shape[0]):
+            return np.full(size, self.mean) if size else self.mean
+        return rng.beta(*self.shape, size)
 
 
 def lognormal_around(rng: np.random.Generator, mean: Any, log_sd: float, size: int | None = None) -> Any:

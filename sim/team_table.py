@@ -9,13 +9,14 @@ columns every version has had; new recorded states follow them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from sim import calendar as cal
+from sim.modules.measurement import performance
 from sim.populations import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -26,12 +27,10 @@ COLUMNS = ("team_id", "month", "phase", "true_performance", "measured_performanc
            "tests_run", "status", "using_qi")
 """The table's first columns, in order (one row per team per month)."""
 
-DERIVED: dict[str, Callable[[CollaborativeModel], np.ndarray]] = {
-    "true_performance": lambda m: m.performance(),
-    "senior_engagement": lambda m: m.organisation_states.senior_engagement[: m.team_states.size],
-    "changes_in_use": lambda m: m.ideas.in_use_by_team(),
-}
-"""Columns worked out from the model at each month's end rather than read from one team state."""
+DERIVED = ("true_performance", "senior_engagement", "changes_in_use")
+"""Columns worked out from the model at each month's end rather than read from one team state
+(:func:`derived_values`)."""
+PERFORMANCE, ENGAGEMENT, IN_USE = range(len(DERIVED))
 CODES = {"phase": cal.PHASES, "status": STATUS_NAMES}
 """Columns kept as codes and shown as names."""
 
@@ -47,17 +46,18 @@ class TeamTable:
         months = model.calendar.months + 1
         self.history = np.zeros((months, t.size), dtype=t.dtype)
         self._history_bytes = self.history.view(np.uint8).reshape(months, -1)  # copied as bytes: ten times faster
-        self.derived = {name: np.zeros((months, t.size)) for name in DERIVED}
+        self.derived = np.zeros((len(DERIVED), months, t.size))
         self.months = 0
 
     def record(self, month: int) -> np.ndarray:
         """Month ``month``'s row of every team; returns the teams' true performance."""
         model = self.model
         self._history_bytes[month] = model.team_states.data.view(np.uint8)
-        for name, value in DERIVED.items():
-            self.derived[name][month] = value(model)
+        ideas = model.ideas
+        derived_values(model.team_states.record, model.organisation_states.record, ideas.matrix.record,
+                       ideas.catalogue.record, ideas.count, model.pars, self.derived[:, month])
         self.months = month + 1
-        return self.derived["true_performance"][month]
+        return self.derived[PERFORMANCE, month]
 
     def frame(self) -> pd.DataFrame:
         """The table, one row per team per month, sorted by month then team."""
@@ -67,8 +67,24 @@ class TeamTable:
             "month": np.repeat(np.arange(months), teams),
             "phase": np.concatenate([model.reported_phases(m) for m in range(months)]),
         }
-        columns.update({name: values[:months].ravel() for name, values in self.derived.items()})
+        columns.update({name: self.derived[k, :months].ravel() for k, name in enumerate(DERIVED)})
         columns.update({name: self.history[name][:months].ravel() for name in self.recorded})
         for name, codes in CODES.items():
             columns[name] = np.array(codes, dtype=object)[columns[name]]
         return pd.DataFrame({c: columns[c] for c in self.columns})
+
+
+@njit(cache=True)
+def derived_values(t, o, ideas, catalogue, count, pars, out):  # pragma: no cover - compiled
+    """Each team's true performance, its organisation's senior engagement and its changes in use (into
+    the rows of ``out``, in the order of :data:`DERIVED`)."""
+    best = pars[0].best_practice_performance
+    for i in range(t.shape[0]):
+        gap = t.drift[i]
+        in_use = 0.0
+        for j in range(count):
+            gap *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+            in_use += ideas.in_use[i, j]
+        out[PERFORMANCE, i] = performance(best, gap, t.baseline[i])
+        out[ENGAGEMENT, i] = o.senior_engagement[i]
+        out[IN_USE, i] = in_use

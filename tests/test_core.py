@@ -20,7 +20,7 @@ from experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, batches, run
 from sim import _cache
 from sim.draws import Draws, poisson, standard_normal
 from sim.ideas import PACKAGE, Ideas
-from sim.module import Module, Par
+from sim.module import Module, Par, team_state
 from sim.modules import MODULES
 from sim.modules.pdsa_cycles import most_promising
 from sim.parameters import declarations
@@ -101,6 +101,8 @@ def test_a_parameter_without_a_range_or_outside_it_cannot_be_declared():
         Par("x", 0.5, unit="0-1", source="assumption", doc="a coefficient")
     with pytest.raises(AssertionError, match="outside its prior"):
         Par("x", 0.5, unit="0-1", source="assumption", doc="a coefficient", prior=(0.6, 0.9))
+    with pytest.raises(AssertionError, match="log-scale"):
+        Par("x", 0.5, unit="per year", source="assumption", doc="a rate", prior=(0.0, 1.0), log_prior=True)
     with pytest.raises(ValueError, match="declared twice"):
         class Again(Module):
             name = "again"
@@ -135,6 +137,15 @@ def test_a_declared_state_is_written_into_never_replaced_nor_declared_twice():
         Population("teams", 3, [*TEAM_STATES, TEAM_STATES[0]])
     with pytest.raises(AttributeError, match="no state 'stamina'"):
         _ = states.stamina
+
+
+def test_a_state_may_not_hide_an_agents_own_attribute():
+    class Clumsy(Module):
+        name = "clumsy"
+        states = (team_state("model", 0.0, "a name the Team agent already uses"),)
+
+    with pytest.raises(ValueError, match="would hide"):
+        sim.CollaborativeModel(teams=3, rng=1, modules=(*MODULES, Clumsy))
 
 
 def test_records_of_the_same_layout_are_one_type():

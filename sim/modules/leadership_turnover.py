@@ -15,9 +15,9 @@ import numpy as np
 from numba import njit
 
 from sim.module import (
+    BetaAround,
     Module,
     Par,
-    beta_around,
     define_pars,
     define_states,
     organisation_state,
@@ -80,19 +80,20 @@ class LeadershipTurnover(Module):
               "senior_leader_left")
 
     def init(self) -> None:
-        t, o = self.model.team_states, self.model.organisation_states
+        p, t, o = self.p, self.model.team_states, self.model.organisation_states
+        self.skill = BetaAround(p.team_leader_skill_mean, p.between_team_sd)
+        self.commitment = BetaAround(p.team_leader_commitment_mean, p.between_team_sd)
+        self.senior_skill = BetaAround(p.senior_leader_skill_mean, p.senior_leader_skill_sd)
         t.leader_skill[:], t.leader_commitment[:] = self.team_leaders(t.size)
         o.senior_leader_skill[:] = self.senior_leaders(o.size)
 
     def team_leaders(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Skill and commitment of ``size`` new team leaders."""
-        p = self.p
-        return (beta_around(self.rng, p.team_leader_skill_mean, p.between_team_sd, size),
-                beta_around(self.rng, p.team_leader_commitment_mean, p.between_team_sd, size))
+        return self.skill.draw(self.rng, size), self.commitment.draw(self.rng, size)
 
     def senior_leaders(self, size: int) -> np.ndarray:
         """Skill of ``size`` new senior leaders."""
-        return beta_around(self.rng, self.p.senior_leader_skill_mean, self.p.senior_leader_skill_sd, size)
+        return self.senior_skill.draw(self.rng, size)
 
     def step(self) -> None:
         model = self.model

@@ -152,10 +152,7 @@ class PeerExchange(Module):
         """A month after the end: ties keep a share of their strength, and each team's support from tied
         teams still using QI (0-1; the community of practice) is the mean over the other teams of tie
         strength times whether they still use QI."""
-        t = self.model.team_states
-        strength = self.ties.strength
-        strength *= self.ties_kept_per_month
-        t.peer_support[:] = strength @ t.using_qi.astype(float) / max(1, t.size - 1)
+        fade_and_support(self.model.team_states.record, self.ties.strength, self.ties_kept_per_month)
 
 
 @njit(cache=True)
@@ -218,6 +215,20 @@ def informal_exchange(t, ideas, count, strength, pars, draws):  # pragma: no cov
                 learn(b, a, t, ideas, count, pars, heard)
     for i in engaged:
         t.peer_examples[i] += heard[i]
+
+
+@njit(cache=True)
+def fade_and_support(t, strength, kept):  # pragma: no cover - compiled
+    """Ties keep a share ``kept`` of their strength; each team's ``peer_support`` is the mean over the other
+    teams of tie strength times whether they still use QI."""
+    n = t.shape[0]
+    for a in range(n):
+        support = 0.0
+        for b in range(n):
+            strength[a, b] *= kept
+            if t.using_qi[b]:
+                support += strength[a, b]
+        t.peer_support[a] = support / max(1, n - 1)
 
 
 @register_jitable

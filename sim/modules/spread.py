@@ -46,7 +46,7 @@ from sim.module import (
     organisation_state,
     unit_state,
 )
-from sim.modules.measurement import improvements
+from sim.modules.measurement import improvement_units
 from sim.populations import COMPLETED
 from sim.sources import ASSUMPTION, KEPT, PAPER
 
@@ -223,14 +223,14 @@ class Spread(Module):
             return
         p, t, ideas = self.p, model.team_states, model.ideas
         units, o = model.units, model.organisation_states
-        teams = showing(t.record, ideas.matrix.record, ideas.count, improvements(
-            t.record, ideas.matrix.record, ideas.catalogue.record, ideas.count, model.pars))
+        teams = showing(t.record, ideas.matrix.record, ideas.catalogue.record, ideas.count, model.pars)
         reached, working, adopted_here = spread_month(model.unit_states.record, o.record, self.ties, teams, model.pars,
                                                       self.draws.uniforms(o.size + DRAWS_PER_UNIT * units.size), month,
                                                       self.totals)
         model.ledger.add_benefit(p.spread_effect_share * reached, month)
         model.ledger.add("spread", working * self.cost_per_team, model.week)
-        self.curve[month] = [*self.totals, adopted_here]
+        self.curve[month, : len(TOTALS)] = self.totals
+        self.curve[month, len(TOTALS)] = adopted_here
         self.months_recorded = month
 
     def first_roll_out_month(self) -> np.ndarray:
@@ -359,14 +359,18 @@ def spread_month(u, o, ties, teams, pars, draws, month, totals):  # pragma: no c
 
 
 @njit(cache=True)
-def showing(t, ideas, count, improvement):  # pragma: no cover - compiled
-    """What each team's unit shows others this month: its changes weighted by how fully each is still
-    practised, its QI capability while it works on QI (0 otherwise), and its ``improvement``."""
+def showing(t, ideas, catalogue, count, pars):  # pragma: no cover - compiled
+    """What each team's unit shows others this month (:data:`SHOWN`): its changes weighted by how fully
+    each is still practised, its QI capability while it works on QI (0 otherwise), and its improvement
+    on its baseline in the measure's units."""
+    best = pars[0].best_practice_performance
     out = np.zeros((len(SHOWN), t.shape[0]))
     for i in range(t.shape[0]):
+        gap = t.drift[i]
         for j in range(count):
             out[CHANGES, i] += ideas.in_use[i, j]
+            gap *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
         if (t.status[i] < COMPLETED and t.formed[i]) or t.using_qi[i]:
             out[METHODS, i] = t.capability[i]
-        out[IMPROVEMENT, i] = improvement[i]
+        out[IMPROVEMENT, i] = improvement_units(best, gap, t.baseline[i])
     return out
