@@ -386,7 +386,9 @@ def _provenance(info: dict[str, Any]) -> str:
     prior = info.get("prior")
     scale = " (log scale)" if info.get("log_prior") else ""
     plausible = f"plausible range: {prior[0]:g} to {prior[1]:g}{scale}; " if prior else ""
-    return f"{plausible}{info.get('kind', 'behaviour')}; module: {info.get('module', '?')}"
+    read_by = ", ".join(module for module in info.get("read_by", ()) if module != info.get("module"))
+    also = f"; also read by: {read_by}" if read_by else ""
+    return f"{plausible}{info.get('kind', 'behaviour')}; module: {info.get('module', '?')}{also}"
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -25,9 +25,11 @@ written as a small class:
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -182,6 +184,15 @@ class Module:
         return tuple(h for h in cls.HOOKS if getattr(cls, h) is not getattr(Module, h))
 
     @classmethod
+    def parameters_read(cls) -> frozenset[str]:
+        """Every parameter the module's file reads (``p.name``, ``self.p.name`` or ``pars[0]`` as ``p``):
+        its own and those other modules declare, found in the code itself so the list cannot drift."""
+        tree = ast.parse(inspect.getsource(inspect.getmodule(cls)))
+        return frozenset(node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                         and ((isinstance(node.value, ast.Name) and node.value.id == "p")
+                              or (isinstance(node.value, ast.Attribute) and node.value.attr == "p")))
+
+    @classmethod
     def declared_pars(cls) -> tuple[Par, ...]:
         """The module's parameters with their section filled in."""
         return tuple(p if p.section else _with_section(p, cls.section or cls.name) for p in cls.pars)
@@ -204,8 +215,6 @@ class Module:
 
 
 def _with_section(p: Par, section: str) -> Par:
-    from dataclasses import replace
-
     return replace(p, section=section)
 
 

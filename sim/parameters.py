@@ -20,6 +20,7 @@ Three kinds of source appear:
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -131,6 +132,16 @@ def schema(modules: tuple[type[Module], ...] = MODULES) -> type[ScenarioBase]:
 Scenario = schema(MODULES)
 
 
+@functools.cache
+def readers(modules: tuple[type[Module], ...] = MODULES) -> dict[str, tuple[str, ...]]:
+    """For each parameter, the modules whose code reads it (the calendar reads the design's)."""
+    found: dict[str, list[str]] = {}
+    for module in modules:
+        for name in module.parameters_read():
+            found.setdefault(name, []).append(module.name)
+    return {name: tuple(names) for name, names in found.items()}
+
+
 def parameter_info(name: str) -> dict[str, Any]:
     """Section, unit, source, meaning and allowed range of one parameter."""
     field = Scenario.model_fields[name]
@@ -138,7 +149,7 @@ def parameter_info(name: str) -> dict[str, Any]:
     lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
     hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
     return {**extra, "doc": field.description, "default": field.default, "ge": lo, "le": hi,
-            "allowed": allowed(name)}
+            "allowed": allowed(name), "read_by": readers().get(name, ())}
 
 
 def allowed(name: str, schema: type[ScenarioBase] | None = None) -> str:

@@ -84,6 +84,20 @@ def test_every_parameter_is_declared_once_with_unit_source_meaning_and_a_range()
         assert info["module"] == owner and info["allowed"], name
 
 
+def test_every_parameter_is_read_by_the_model():
+    """No dead parameter: each declared name is read as an attribute somewhere in sim/ (a module's ``p.name``,
+    the calendar's ``s.name``, ...) -- or, for what only describes a scenario (its measure's name and unit,
+    currency, price year), by the reports -- and the modules' own reads are found in their code."""
+    def read_in(*folders: str) -> set[str]:
+        return {node.attr for folder in folders for path in (ROOT / folder).rglob("*.py")
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(node, ast.Attribute)}
+
+    descriptive = {"measure_name", "measure_unit", "currency", "price_year"}
+    assert set(declarations()) - descriptive <= read_in("sim"), set(declarations()) - read_in("sim")
+    assert descriptive <= read_in("analysis", "qicsim")
+    assert sim.parameter_info("full_staff_time_hours")["read_by"] == ("enrolment", "dropout")
+
+
 def test_show_verbose_lists_every_parameter_with_unit_source_and_range(capsys):
     from qicsim.cli import main
 
@@ -94,6 +108,7 @@ def test_show_verbose_lists_every_parameter_with_unit_source_and_range(capsys):
     assert text.count("source:") >= len(declarations())
     assert "plausible range: 2 to 25 (log scale)" in text  # leader_change_dropout_multiplier's prior
     assert "module: dropout" in text
+    assert "module: enrolment; also read by: dropout" in text  # full_staff_time_hours
 
 
 def test_a_parameter_without_a_range_or_outside_it_cannot_be_declared():
