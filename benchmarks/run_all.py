@@ -11,7 +11,8 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
 - ``team_week_us`` / ``boltzmann_agent_step_us`` / ``team_week_vs_boltzmann``: the wall time of
   ``model.run_model()`` of the default scenario per team-week (teams x model.steps), against the
   cost per agent-step of Mesa's Boltzmann wealth model with as many agents as teams run for as many
-  steps, timed in turn in this process; the ratio (the median of each round's) is the target
+  steps, timed in turn in this process; the ratio (the median of each round's) is the target, at most 1.5
+  (the model's mechanisms are separate modules, each a call a week, where they were one compiled pass)
   (see :class:`MoneyModel` for the variant of the Boltzmann model: the tutorial's, the cheapest);
 - ``boltzmann_shipped_agent_step_us`` / ``team_week_vs_boltzmann_shipped``: the same against the
   Boltzmann model Mesa ships (``mesa.examples.BoltzmannWealth``: grid and data collection), for
@@ -195,14 +196,14 @@ def main() -> None:
     cost = cost_per_team_week(default, args.repeats)
     rows.append(row("team_week_us", round(cost["team_week_s"] * 1e6, 2), "us per team-week"))
     rows.append(row("boltzmann_agent_step_us", round(cost["agent_step_s"] * 1e6, 2), "us per agent-step"))
-    rows.append(row("team_week_vs_boltzmann", round(cost["ratio"], 2), "ratio", "<= 1.0", cost["ratio"] <= 1.0))
+    rows.append(row("team_week_vs_boltzmann", round(cost["ratio"], 2), "ratio", "<= 1.5", cost["ratio"] <= 1.5))
     rows.append(row("boltzmann_shipped_agent_step_us", round(cost["shipped_step_s"] * 1e6, 2), "us per agent-step"))
     rows.append(row("team_week_vs_boltzmann_shipped", round(cost["shipped_ratio"], 2), "ratio"))
     rows.append(row("mesa_scheduling_us", round(cost["scheduling_s"] * 1e6, 2), "us per team-week"))
 
     national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
     national_s = statistics.median(r["total_s"] for r in national)
-    rows.append(row("national_s", round(national_s, 2), "s", "< 30", national_s < 30))
+    rows.append(row("national_s", round(national_s, 2), "s", "< 2", national_s < 2))
 
     sweep = bench_sweep.measure_backends(args.sweep_runs, args.sweep_repeats)
     for label, backend in zip(("1_worker", "2_workers", "dask_2_workers"), sweep, strict=True):
