@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from sim.module import define_states, idea_state
 from sim.populations import Population
@@ -114,22 +115,38 @@ class Ideas:
         return np.count_nonzero(self.adopted & (self.source == PEER), axis=1)
 
 
+@register_jitable
+def gap_left(ideas, catalogue, count, i):
+    """Team ``i``'s gap as its changes leave it (in units of its baseline gap, before drift): the product
+    over its changes of (1 - effect x how fully it is practised); ``in_use`` is 0 for an idea never adopted."""
+    gap = 1.0
+    for j in range(count):
+        gap *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+    return gap
+
+
+@register_jitable
+def in_use_of(ideas, count, i):
+    """Team ``i``'s adopted changes weighted by how fully each is still practised."""
+    total = 0.0
+    for j in range(count):
+        total += ideas.in_use[i, j]
+    return total
+
+
 @njit(cache=True)
 def changes_gap(ideas, catalogue, count):  # pragma: no cover - compiled
-    """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use);
-    ``in_use`` is 0 for an idea never adopted."""
-    gap = np.ones(ideas.shape[0])
+    """Each team's gap as its changes leave it (:func:`gap_left`)."""
+    gap = np.empty(ideas.shape[0])
     for i in range(ideas.shape[0]):
-        for j in range(count):
-            gap[i] *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+        gap[i] = gap_left(ideas, catalogue, count, i)
     return gap
 
 
 @njit(cache=True)
 def changes_in_use(ideas, count):  # pragma: no cover - compiled
-    """Each team's adopted changes weighted by how fully each is still practised."""
-    total = np.zeros(ideas.shape[0])
+    """Each team's adopted changes weighted by how fully each is still practised (:func:`in_use_of`)."""
+    total = np.empty(ideas.shape[0])
     for i in range(ideas.shape[0]):
-        for j in range(count):
-            total[i] += ideas.in_use[i, j]
+        total[i] = in_use_of(ideas, count, i)
     return total

@@ -16,6 +16,7 @@ import pandas as pd
 from numba import njit
 
 from sim import calendar as cal
+from sim.ideas import gap_left, in_use_of
 from sim.modules.measurement import performance
 from sim.populations import STATUS_NAMES
 
@@ -80,11 +81,6 @@ def derived_values(t, o, ideas, catalogue, count, pars, out):  # pragma: no cove
     the rows of ``out``, in the order of :data:`DERIVED`)."""
     best = pars[0].best_practice_performance
     for i in range(t.shape[0]):
-        gap = t.drift[i]
-        in_use = 0.0
-        for j in range(count):
-            gap *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
-            in_use += ideas.in_use[i, j]
-        out[PERFORMANCE, i] = performance(best, gap, t.baseline[i])
+        out[PERFORMANCE, i] = performance(best, t.drift[i] * gap_left(ideas, catalogue, count, i), t.baseline[i])
         out[ENGAGEMENT, i] = o.senior_engagement[i]
-        out[IN_USE, i] = in_use
+        out[IN_USE, i] = in_use_of(ideas, count, i)

@@ -26,6 +26,7 @@ from numba.extending import register_jitable
 
 from sim import ihi
 from sim.draws import standard_normal
+from sim.ideas import gap_left
 from sim.module import Module, Par, define_pars, define_states, gained, team_state, with_floor
 from sim.populations import COMPLETED, DROPPED
 from sim.sources import KEPT, PAPER
@@ -59,9 +60,7 @@ def remaining_gaps(t, ideas, catalogue, count):  # pragma: no cover - compiled
     times what its changes, as far as they are still practised, leave of the gap."""
     gap = np.empty(t.shape[0])
     for i in range(t.shape[0]):
-        gap[i] = t.drift[i]
-        for j in range(count):
-            gap[i] *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+        gap[i] = t.drift[i] * gap_left(ideas, catalogue, count, i)
     return gap
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from sim.ideas import gap_left, in_use_of
 from sim.module import (
     HOURS_PER_DAY,
     MONTHS_PER_YEAR,
@@ -366,11 +367,9 @@ def showing(t, ideas, catalogue, count, pars):  # pragma: no cover - compiled
     best = pars[0].best_practice_performance
     out = np.zeros((len(SHOWN), t.shape[0]))
     for i in range(t.shape[0]):
-        gap = t.drift[i]
-        for j in range(count):
-            out[CHANGES, i] += ideas.in_use[i, j]
-            gap *= 1.0 - catalogue.effect[j] * ideas.in_use[i, j]
+        out[CHANGES, i] = in_use_of(ideas, count, i)
         if (t.status[i] < COMPLETED and t.formed[i]) or t.using_qi[i]:
             out[METHODS, i] = t.capability[i]
-        out[IMPROVEMENT, i] = improvement_units(best, gap, t.baseline[i])
+        out[IMPROVEMENT, i] = improvement_units(best, t.drift[i] * gap_left(ideas, catalogue, count, i),
+                                                t.baseline[i])
     return out
