@@ -28,6 +28,7 @@ class Draws:
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
         self.block = np.empty(0)
+        self.block.flags.writeable = False
         self.used = 0
 
     def uniforms(self, k: int) -> np.ndarray:

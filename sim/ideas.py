@@ -47,8 +47,9 @@ class Ideas:
     ideas' ``catalogue``. The matrix's states read as attributes (``ideas.quality[i, j]``).
 
     ``institutionalisation`` protects a change from erosion and from the loss of the people who made
-    it (paper, challenge 9). ``found_count`` (a team state): how many ideas each team came by, so
-    that among equally promising ideas it tests the one it has had longest.
+    it (paper, challenge 9). ``found`` orders each team's ideas by when it came by them (the team
+    state ``ideas_found`` counts them), so that among equally promising ideas it tests the one it has
+    had longest.
     """
 
     def __init__(self, teams: Population, package_effects: np.ndarray, capacity: int = 32) -> None:
@@ -83,20 +84,6 @@ class Ideas:
         self.catalogue = Population("catalogue", capacity, CATALOGUE_STATES)
         self.catalogue.effect[: len(effect)] = effect
         self.matrix.grow_columns(capacity)
-
-    def take_up(self, teams: np.ndarray, ids: np.ndarray, quality: np.ndarray, source: int) -> None:
-        """Teams come by ideas (pairs ``teams[k]``, ``ids[k]``, in order): at hand, with a hope, not yet
-        tried, found after the ideas each team had."""
-        m, found_count = self.matrix, self.teams.ideas_found
-        m.quality[teams, ids] = quality
-        m.source[teams, ids] = source
-        m.tries[teams, ids] = 0
-        m.at_hand[teams, ids] = True
-        order = np.argsort(teams, kind="stable")
-        ranked = teams[order]
-        first = np.searchsorted(ranked, ranked)  # a team that comes by several ideas finds them in order
-        m.found[ranked, ids[order]] = found_count[ranked] + np.arange(len(ranked)) - first
-        np.add.at(found_count, teams, 1)
 
     def remaining_gap(self) -> np.ndarray:
         """Each team's gap as its changes leave it: the product over its changes of (1 - effect x use)."""

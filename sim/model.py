@@ -10,6 +10,7 @@ event calls the modules' hook of that name in the same order. The mechanisms are
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import mesa
@@ -20,6 +21,7 @@ from numba import njit
 from sim import calendar as cal
 from sim.agents import Organisation, Team, with_states
 from sim.calendar import Calendar
+from sim.ideas import CATALOGUE_STATES, IDEA_STATES
 from sim.module import Hooks, Module, stream
 from sim.modules import MODULES
 from sim.modules.costs import Ledger
@@ -30,6 +32,8 @@ from sim.populations import COMPLETED, DROPPED, ORGANISATION_STATES, TEAM_STATES
 from sim.scenario import validate
 from sim.team_table import TeamTable
 
+NETWORK_STREAM = "network"
+"""The stream the organisation graph is drawn from (no module may take its name)."""
 SERIES = ("month", "active_teams", "dropped_teams", "mean_performance", "mean_ihi_score", "cost_so_far")
 """Columns of the monthly series (one row per month, month 0 = enrolment)."""
 
@@ -43,6 +47,28 @@ class SeriesCollector(mesa.DataCollector):
             self._collection_steps.append(model.time)
         for name in self.model_reporters:
             self.model_vars[name].append(getattr(model, name))
+
+
+def check_names(modules: tuple[type[Module], ...]) -> None:
+    """Each module's name names its random stream: names must differ, from each other, from the
+    network's stream and in their hash."""
+    names = [m.name for m in modules]
+    if len(set(names)) != len(names) or NETWORK_STREAM in names or not all(names):
+        raise ValueError(f"module names must be given and differ from each other and from '{NETWORK_STREAM}' "
+                         f"(each names the module's random stream): {names}")
+    if len({zlib.crc32(name.encode("utf-8")) for name in names}) != len(names):
+        raise ValueError(f"two module names hash alike; rename one: {names}")
+
+
+def check_reads(modules: tuple[type[Module], ...], states: list[str]) -> None:
+    """Every state a module reads or writes is declared by the core or by a module of this model: a module
+    left out that another needs is named here, not met as a crash in a kernel."""
+    declared = {*states, "ideas"}
+    for module in modules:
+        missing = sorted(name for name in {*module.reads, *module.writes} if name not in declared)
+        if missing:
+            raise ValueError(f"module '{module.name}' uses state(s) {', '.join(missing)} that no module of this "
+                             f"model declares")
 
 
 class CollaborativeModel(mesa.Model):
@@ -81,21 +107,22 @@ class CollaborativeModel(mesa.Model):
         self.ledger = Ledger(s)
         self.pars = parameter_record(s.parameters())
         """Every numeric and yes/no parameter as a one-row record, what compiled kernels read them from."""
+        check_names(modules)
         self.modules = [cls(self) for cls in modules]
         self._module = {m.name: m for m in self.modules}
-        if len(self._module) != len(self.modules):
-            raise ValueError("two modules share a name; each needs its own (it names the module's random stream)")
         self.hooks = Hooks.of(self.modules)
 
         # The organisations in contact (drawn from their own stream, so that the teams are the same
         # whatever the network), then every population from the states declared for it.
-        self.organisation_graph = organisation_graph(s, stream(self.seed, "network"))
+        self.organisation_graph = organisation_graph(s, stream(self.seed, NETWORK_STREAM))
         self.units = UnitNetwork.build(self.organisation_graph, s.teams, s)
         declared = [state for m in self.modules for state in m.states]
         self.team_states = self._population("teams", s.teams, TEAM_STATES, declared)
         self.organisation_states = self._population("organisations", self.organisation_graph.size,
                                                     ORGANISATION_STATES, declared)
         self.unit_states = self._population("units", self.units.size, (), declared)
+        check_reads(modules, [*self.team_states.states, *self.organisation_states.states, *self.unit_states.states,
+                              *(state.name for state in (*IDEA_STATES, *CATALOGUE_STATES))])
         self.organisations = [Organisation(self, i, participating=i < s.teams)
                               for i in range(self.organisation_graph.size)]
         self.teams = [Team(self, i, self.organisations[i]) for i in range(s.teams)]

@@ -13,13 +13,15 @@ written as a small class:
   meaning), made into arrays once per run (:mod:`sim.populations`).
 - ``reads`` / ``writes``: the states it reads and changes (documentation, and checked in tests:
   a module that writes a state it did not declare fails there).
-- hooks, each optional: ``init`` (once, after the populations are drawn), ``step`` (every week),
+- hooks, each optional: ``init`` (once, in the list's order, after the populations are made: the
+  first module, enrolment, draws them), ``step`` (every week),
   ``meeting`` (a learning session or the congress), ``end_of_collaborative`` and ``month_end``.
   The model calls every module's hook in the order of :data:`sim.modules.MODULES`: that list is
   the whole order of a week, a meeting and a month's end.
 - its own random stream, ``self.rng``, derived from the run's seed and the module's name
-  (:func:`stream`), so that adding, removing or reordering a module never shifts another module's
-  draws: designs compared on one seed share everything else (common random numbers).
+  (:func:`stream`), so that adding or reordering a module never shifts another module's draws:
+  designs compared on one seed share everything else (common random numbers). (A module can be left
+  out only when no other part reads what it declares; the model names any that does.)
   ``self.draws.uniforms(k)`` hands out the stream's uniforms in order (:mod:`sim.draws`), for kernels.
 """
 
@@ -199,7 +201,7 @@ class Module:
 
     # hooks: each does nothing unless a module defines it
     def init(self) -> None:
-        """Once, after the populations are drawn: starting values, and rates that stay the same."""
+        """Once, after the populations are made: starting values, and what stays the same."""
 
     def step(self) -> None:
         """Every week (``self.model.week``)."""

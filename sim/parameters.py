@@ -21,6 +21,7 @@ Three kinds of source appear:
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -108,6 +109,13 @@ class ScenarioBase(BaseModel):
         doc = {"name": self.name, "description": self.description, "parameters": self.parameters()}
         return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its modules (by import path) and values, so that a scenario of a model with modules
+        # of its own reaches worker processes (whose schema is made anew from the same modules)
+        modules = getattr(type(self), "__qicsim_modules__", MODULES)
+        paths = None if modules == MODULES else tuple(f"{m.__module__}:{m.__qualname__}" for m in modules)
+        return _rebuild_scenario, (paths, self.model_dump())
+
     def parameters(self) -> dict[str, Any]:
         """The model parameters only (no metadata), as a flat dict."""
         return {k: v for k, v in self.model_dump().items() if k not in ("name", "description")}
@@ -125,11 +133,26 @@ def schema(modules: tuple[type[Module], ...] = MODULES) -> type[ScenarioBase]:
         found = create_model("Scenario", __base__=ScenarioBase, __module__=__name__,
                              **{name: _field(p, owner) for name, (p, owner) in declarations(modules).items()})
         found.__doc__ = ScenarioBase.__doc__
+        found.__qicsim_modules__ = modules
         _SCHEMAS[modules] = found
     return found
 
 
 Scenario = schema(MODULES)
+
+
+def _rebuild_scenario(paths: tuple[str, ...] | None, values: dict[str, Any]) -> ScenarioBase:
+    """A pickled scenario again (:meth:`ScenarioBase.__reduce__`)."""
+    if paths is None:
+        return Scenario(**values)
+    modules = []
+    for path in paths:
+        module_name, qualname = path.split(":")
+        found: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        modules.append(found)
+    return schema(tuple(modules))(**values)
 
 
 @functools.cache

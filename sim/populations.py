@@ -6,7 +6,7 @@ A :class:`Population` holds a NumPy structured array with one field per declared
 team's motivation; a Mesa agent is a readable view of its row (``team.motivation`` is
 ``model.team_states.motivation[team.index]``, :mod:`sim.agents`). Mechanisms update a whole
 population at once, as IDM's Starsim does, in NumPy or in a compiled kernel that receives the
-record (:attr:`Population.record`) and reads the same names (``t.motivation[i]``). Nothing is
+record (:attr:`Population.record`) and reads the same names (``t.motivation[i]``). No state is
 indexed by position: names, types, defaults and meanings come from the declarations, here (the
 states every team has) and in the modules (the states a mechanism adds). Because the record's
 layout is its type, a compiled kernel is compiled (and cached) for exactly the layout it is given.
@@ -77,8 +77,8 @@ def record_dtype(fields: Iterable[tuple[str, Any]]) -> np.dtype:
 
 class Population:
     """A record per agent (``size`` of them, or ``size`` x ``columns`` for a matrix) with one field per
-    declared state, each set to its default. ``population.name`` is the field's array; arrays are
-    updated in place, never replaced."""
+    declared state, each set to its default. ``population.name`` is the field's array, updated in
+    place; only a matrix that grows (the ideas) gets a new record, which callers fetch afresh."""
 
     def __init__(self, kind: str, size: int, states: Iterable[State], columns: int | None = None) -> None:
         declared: dict[str, State] = {}

@@ -197,3 +197,19 @@ def test_designs_on_one_seed_share_their_teams():
     pd.testing.assert_frame_equal(runs[0], runs[2])
     other = sim.run("breakthrough", seed=9, didactic_share=0.9, change_package_size=20).team_outcomes[cols]
     pd.testing.assert_frame_equal(runs[0], other)
+
+
+def test_a_measure_where_higher_is_better_counts_its_rise_as_improvement():
+    """Relative improvement has the measure's direction: a rise towards a higher best practice is an
+    improvement (it was counted as a fall until the modular core)."""
+    rising = [sim.run("breakthrough", seed=s, baseline_performance=0.6, best_practice_performance=0.95)
+              for s in range(6)]
+    falling = [sim.run("breakthrough", seed=s) for s in range(6)]
+    for r in rising:
+        o = r.team_outcomes
+        assert (o["performance_end"] >= o["performance_baseline"]).mean() > 0.5, "the measure rises"
+        assert r.summary["mean_relative_improvement"] > 0
+        assert r.summary["health_gain"] > 0
+    up = np.mean([r.summary["significant_improvement_rate"] for r in rising])
+    down = np.mean([r.summary["significant_improvement_rate"] for r in falling])
+    assert up > 0.1 and down > 0.1, (up, down)

@@ -4,8 +4,9 @@ A team still in the collaborative leaves in a week with a hazard that rises, on 
 with low motivation, little senior engagement, little protected time and unclear aims -- and
 above all in the months after a change of team leader, which the paper names 'a strong
 predictor of whether the team will drop out'. ``dropout_hazard_per_year`` is the hazard of an
-average team with full protected time; each effect is the change in log-hazard per unit of its
-attribute. A comparator team without an intervention (mode ``none``) has nothing to drop out of.
+average team (middling motivation, engagement and clarity, and half of ``full_staff_time_hours``);
+each effect is the change in log-hazard per unit of its attribute. A comparator team without an
+intervention (mode ``none``) has nothing to drop out of.
 """
 
 from __future__ import annotations

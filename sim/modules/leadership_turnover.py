@@ -21,6 +21,7 @@ from sim.module import (
     define_pars,
     define_states,
     organisation_state,
+    stream,
     team_state,
     weekly_chance,
 )
@@ -70,74 +71,68 @@ class LeadershipTurnover(Module):
         team_state("last_leader_change_week", -np.inf, "week of the last change of team leader (-inf: none)"),
         organisation_state("senior_leader_skill", 0.0, "skill of the current senior leader (0-1)"),
         organisation_state("senior_leader_since", 0.0, "week the senior leader took office (0: before enrolment)"),
-        team_state("leader_left", False, "the team leader left this week (a successor is appointed)", bool),
-        organisation_state("senior_leader_left", False, "the senior leader left this week (a successor is "
-                                                        "appointed)", bool),
     )
     reads = ("status", "institutionalisation")
     writes = ("leader_skill", "leader_commitment", "leader_changes", "last_leader_change_week", "cohesion",
-              "motivation", "in_use", "senior_leader_skill", "senior_leader_since", "senior_engagement", "leader_left",
-              "senior_leader_left")
+              "motivation", "in_use", "senior_leader_skill", "senior_leader_since", "senior_engagement")
 
     def init(self) -> None:
         p, t, o = self.p, self.model.team_states, self.model.organisation_states
         self.skill = BetaAround(p.team_leader_skill_mean, p.between_team_sd)
         self.commitment = BetaAround(p.team_leader_commitment_mean, p.between_team_sd)
         self.senior_skill = BetaAround(p.senior_leader_skill_mean, p.senior_leader_skill_sd)
-        t.leader_skill[:], t.leader_commitment[:] = self.team_leaders(t.size)
-        o.senior_leader_skill[:] = self.senior_leaders(o.size)
+        # successors are drawn from a stream of their own, so that who leaves never depends on how many
+        # successors were drawn before (common random numbers across designs)
+        self.successors = stream(self.model.seed, f"{self.name}.successors")
+        t.leader_skill[:], t.leader_commitment[:] = self.team_leaders(t.size, self.rng)
+        o.senior_leader_skill[:] = self.senior_leaders(o.size, self.rng)
 
-    def team_leaders(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+    def team_leaders(self, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Skill and commitment of ``size`` new team leaders."""
-        return self.skill.draw(self.rng, size), self.commitment.draw(self.rng, size)
+        return self.skill.draw(rng, size), self.commitment.draw(rng, size)
 
-    def senior_leaders(self, size: int) -> np.ndarray:
+    def senior_leaders(self, size: int, rng: np.random.Generator) -> np.ndarray:
         """Skill of ``size`` new senior leaders."""
-        return self.senior_skill.draw(self.rng, size)
+        return self.senior_skill.draw(rng, size)
 
     def step(self) -> None:
         model = self.model
         t, o, ideas = model.team_states, model.organisation_states, model.ideas
         senior, team = leaders_leave(t.record, o.record, ideas.matrix.record, ideas.count, model.pars,
                                      self.draws.uniforms(DRAWS_PER_TEAM * t.size), model.week)
-        if senior:  # their successors take over, with their own skill (and commitment)
-            left = np.flatnonzero(o.senior_leader_left)
-            o.senior_leader_skill[left] = self.senior_leaders(left.size)
-            o.senior_leader_left[left] = False
-        if team:
-            left = np.flatnonzero(t.leader_left)
-            t.leader_skill[left], t.leader_commitment[left] = self.team_leaders(left.size)
-            t.leader_left[left] = False
+        # their successors take over, with their own skill (and commitment)
+        if senior.size:
+            o.senior_leader_skill[senior] = self.senior_leaders(senior.size, self.successors)
+        if team.size:
+            t.leader_skill[team], t.leader_commitment[team] = self.team_leaders(team.size, self.successors)
 
 
 @njit(cache=True)
 def leaders_leave(t, o, ideas, count, pars, draws, week):  # pragma: no cover - compiled
     """Which senior leaders of participating organisations and which team leaders leave this week
-    (``draws``: two uniforms per team), and what their leaving does; marks them for their successors
-    and returns how many senior leaders and how many team leaders left."""
+    (``draws``: two uniforms per team), and what their leaving does; returns the organisations whose
+    senior leader left and the teams whose leader left (their successors are appointed by the caller)."""
     p = pars[0]
     n = t.shape[0]
     senior_leaves = weekly_chance(p.senior_leader_turnover_per_year)
     leader_leaves = weekly_chance(p.leader_turnover_per_year)
     kept = 1.0 - p.leader_change_shock
     loss = p.leader_change_practice_loss * p.leader_change_shock
-    senior_left = 0
-    team_left = 0
+    senior_left = np.zeros(n, np.bool_)
+    team_left = np.zeros(n, np.bool_)
     for i in range(n):
         if draws[i] < senior_leaves:
             # a new senior leader starts cold
-            o.senior_leader_left[i] = True
+            senior_left[i] = True
             o.senior_leader_since[i] = week
             o.senior_engagement[i] *= p.new_senior_leader_engagement
-            senior_left += 1
         if draws[n + i] < leader_leaves and t.status[i] != DROPPED:
             # continuity breaks: cohesion and motivation drop, changes in the leader's head go with the leader
-            t.leader_left[i] = True
+            team_left[i] = True
             t.leader_changes[i] += 1
             t.last_leader_change_week[i] = week
             t.cohesion[i] *= kept
             t.motivation[i] *= kept
             for j in range(count):
                 ideas.in_use[i, j] *= 1.0 - loss * (1.0 - ideas.institutionalisation[i, j])
-            team_left += 1
-    return senior_left, team_left
+    return np.flatnonzero(senior_left), np.flatnonzero(team_left)

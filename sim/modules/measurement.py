@@ -132,13 +132,12 @@ class Measurement(Module):
                    recorded=True),
         team_state("baseline_measured", np.nan, "the team's first measurement: its own baseline"),
         team_state("measurements", 0, "months the team measured", int),
-        team_state("progress", np.nan, "progress towards the goal the team sees in its data (1 = goal met)"),
         team_state("months_at_half_goal", 0, "months in a row at half its goal or more", int),
         team_state("months_at_goal", 0, "months in a row at its goal or more", int),
         team_state("ihi_score", ihi.LOWEST, "IHI assessment score (0.5-5)", recorded=True),
     )
     reads = ("formed", "planned", "using_qi", "status", "data_capability", "tests_run", "baseline", "in_use")
-    writes = ("drift", "measured_performance", "baseline_measured", "measurements", "progress",
+    writes = ("drift", "measured_performance", "baseline_measured", "measurements",
               "months_at_half_goal", "months_at_goal", "ihi_score", "motivation")
 
     def init(self) -> None:
@@ -205,7 +204,6 @@ def report(t, changes_gap, recent_values, recent_months, pars, draws, month):  #
                 seen = progress - band
                 if seen > 0.0:
                     t.motivation[i] += gained(p.see_improvement_effect * min(1.0, seen), t.motivation[i])
-        t.progress[i] = progress
         t.months_at_half_goal[i] = t.months_at_half_goal[i] + 1 if progress >= ihi.SIGNIFICANT else 0
         t.months_at_goal[i] = t.months_at_goal[i] + 1 if progress >= ihi.GOAL else 0
         t.ihi_score[i] = ihi.ihi_score(t.formed[i], t.planned[i], t.measurements[i] > 0, t.tests_run[i], progress,

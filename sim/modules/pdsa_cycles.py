@@ -12,8 +12,8 @@ capabilities' (paper, challenge 8). Every test builds capability (learning by do
 change support and for teams that learn well); a success adopts a change and encourages the team;
 a failure lowers its hope in the idea, which it sets aside after ``max_tries`` failures.
 
-A team's tests in one week run one after another; the teams run theirs side by side (round k is
-every team's k-th test of the week), which is the same, since teams do not touch each other's ideas.
+A team's tests in one week run one after another, team after team (teams do not touch each other's
+ideas, so the order of teams does not matter).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ class PDSACycles(Module):
     section = "pdsa"
     pars = define_pars(
         Par("tests_per_month", 1.2, unit="tests/month",
-            source=f"{PAPER}: 'many small changes in quick succession'; rate for a fully resourced team",
-            doc="PDSA tests an average team runs per month with a collaborative's support", ge=0, le=30,
+            source=f"{PAPER}: 'many small changes in quick succession'; size assumed",
+            doc="PDSA tests an average team runs per month at support 1 (a collaborative's support is about "
+                "1.1 at the default organiser capacity)", ge=0, le=30,
             prior=(0.4, 3.0), log_prior=True),
         Par("reference_staff_time_hours", 3.0, unit="hours/member/week", source=KEPT,
             doc="protected time at which a team tests at tests_per_month", ge=0.5, le=40, prior=(1.5, 6.0)),

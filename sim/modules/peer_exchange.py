@@ -66,8 +66,11 @@ class PeerExchange(Module):
             doc="how readily teams that meet at a session form a working tie (0 = sessions form no ties)",
             ge=0, le=1, prior=(0.2, 1.0)),
         Par("tie_capacity", 20, unit="working ties",
-            source="assumption: a team can keep up working relations with a limited number of peer teams",
-            doc="most working ties to other teams a team keeps up (a larger collaborative gives no more)",
+            source="assumption: a team can keep up working relations with a limited number of peer teams (no "
+                   "study we found counts them; Bunger et al.'s learning-collaborative network surveys asked for at "
+                   "most five advisers)",
+            doc="most working ties a team keeps up with teams still in the collaborative (a larger collaborative "
+                "gives no more)",
             ge=1, le=500, prior=(3, 30)),
         Par("working_tie_share", 0.5, unit="share", source=KEPT,
             doc="share of the teams who meet at a session that go on to work together", ge=0, le=1,
@@ -166,10 +169,11 @@ def meet(t, ideas, count, strength, working, pars, draws):  # pragma: no cover -
     n = t.shape[0]
     present = np.flatnonzero(t.status < COMPLETED)
     # new working ties: the would-be ties, in a random order (of their draws), within each team's capacity
+    # (ties to teams that have left the collaborative no longer take a team's time)
     ties_held = np.zeros(n, np.int64)
     for a in range(n):
         for b in range(n):
-            ties_held[a] += working[a, b]
+            ties_held[a] += working[a, b] and t.status[b] < COMPLETED
     formed = np.zeros((n, n), np.bool_)
     forming, seeking = draws[0::DRAWS_PER_PAIR], draws[1::DRAWS_PER_PAIR]
     for k in np.argsort(forming):

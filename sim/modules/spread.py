@@ -53,6 +53,7 @@ from sim.sources import ASSUMPTION, KEPT, PAPER
 
 BASS = "Mahajan, Muller & Bass 1995"
 TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
+"""Running counts of spread beyond the participants."""
 SPREAD_UNITS, METHOD_SPREAD_UNITS, EXPOSED_UNITS, SPREAD_ORGANISATIONS = range(len(TOTALS))
 SHOWN = ("changes", "methods", "improvement")
 """What each team's unit shows others in a month (:func:`showing`)."""
@@ -60,7 +61,6 @@ CHANGES, METHODS, IMPROVEMENT = range(len(SHOWN))
 DRAWS_PER_UNIT = 2
 """Each month: whether a unit adopts the changes, and whether it takes up QI methods (and one draw per
 organisation: whether it decides to roll a change out)."""
-"""Running counts of spread beyond the participants."""
 CURVE = (*TOTALS, "participating_units_adopted")
 """Columns of the adoption curve (one row per month): the running counts, and the participating
 units whose team's changes work there."""
