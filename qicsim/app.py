@@ -250,7 +250,7 @@ def performance_figure(model: DashboardModel) -> Figure:
     """Mean true performance of all teams against their mean goal and baseline."""
     p = model.params
     df = monthly(model)
-    lower_better = p.best_practice_performance < p.baseline_performance
+    lower_better = p.measure_direction == "lower_is_better"
     fig, ax = _figure(f"Performance against target ({'lower' if lower_better else 'higher'} is better)")
     ax.axhline(model.baseline, color="grey", linestyle=":", label="baseline")
     ax.axhline(model.goal, color="tab:green", linestyle="--", label="target")

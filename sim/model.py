@@ -29,7 +29,7 @@ from sim.modules.measurement import performances, remaining_gaps
 from sim.network import UnitNetwork, organisation_graph
 from sim.parameters import Scenario, schema
 from sim.populations import COMPLETED, DROPPED, ORGANISATION_STATES, TEAM_STATES, Population, parameter_record
-from sim.scenario import validate
+from sim.scenario import ScenarioError, validate
 from sim.team_table import TeamTable
 
 NETWORK_STREAM = "network"
@@ -58,6 +58,17 @@ def check_names(modules: tuple[type[Module], ...]) -> None:
                          f"(each names the module's random stream): {names}")
     if len({zlib.crc32(name.encode("utf-8")) for name in names}) != len(names):
         raise ValueError(f"two module names hash alike; rename one: {names}")
+
+
+def check_direction(s: Scenario) -> None:
+    """Best practice lies on the side of the baseline the measure's direction says is better."""
+    better = s.best_practice_performance < s.baseline_performance if s.measure_direction == "lower_is_better" \
+        else s.best_practice_performance > s.baseline_performance
+    if not better:
+        raise ScenarioError(f"scenario '{s.name}': best_practice_performance = {s.best_practice_performance:g} is not "
+                            f"better than baseline_performance = {s.baseline_performance:g} for a measure where "
+                            f"{s.measure_direction.replace('_', ' ')} (allowed: set measure_direction to match, or "
+                            f"move best practice past the baseline)")
 
 
 def check_reads(modules: tuple[type[Module], ...], states: list[str]) -> None:
@@ -96,6 +107,9 @@ class CollaborativeModel(mesa.Model):
         if params or type(base) is not kind:  # overrides, or parameters of modules the scenario did not know
             known = {k: v for k, v in base.model_dump().items() if k in kind.model_fields}
             base = validate({**known, **params}, origin=f"scenario '{base.name}'", schema=kind)
+        if base.best_practice_performance is None:  # worked out from the baseline, for every part of the model
+            base = base.model_copy(update={"best_practice_performance": base.best_practice()})
+        check_direction(base)
         self.params: Scenario = base
         s = self.params
         self.mode = s.mode
@@ -236,6 +250,11 @@ class CollaborativeModel(mesa.Model):
             "performance_end": self.performance(),
             "relative_improvement": self.relative_improvement(),
             "successful_changes": t.successes_in_period.copy(),
+            "changes_improving_measure": t.changes_improving_measure.copy(),
+            "changes_in_practice": changes_in_practice(self.ideas.matrix.record, self.ideas.count,
+                                                       self.params.successful_change_threshold),
+            "months_measured": t.measurements.copy(),
+            "spread_adopted": self.unit_states.adopted.copy(),
             "leader_changed": t.leader_changes > 0,
         }
 
@@ -264,6 +283,16 @@ class CollaborativeModel(mesa.Model):
     def total_cost(self) -> float:
         """Costs so far in the scenario's perspective and currency, undiscounted."""
         return self.ledger.total()
+
+
+@njit(cache=True)
+def changes_in_practice(ideas, count, threshold):  # pragma: no cover - compiled
+    """Each team's adopted changes still practised at least ``threshold`` (its own compliance indicator)."""
+    out = np.zeros(ideas.shape[0], np.int64)
+    for i in range(ideas.shape[0]):
+        for j in range(count):
+            out[i] += ideas.adopted[i, j] and ideas.in_use[i, j] >= threshold
+    return out
 
 
 @njit(cache=True)

@@ -87,6 +87,8 @@ class Par:
     section: str = ""
     choices: tuple[str, ...] = ()
     kind: str = "behaviour"
+    optional: bool = False
+    """The parameter may be left unset (``None``): the model then works it out (its doc says how)."""
 
     KINDS: ClassVar[tuple[str, ...]] = ("behaviour", "design", "definition")
 

@@ -76,6 +76,9 @@ def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:
         "changes_from_peers": model.ideas.from_peers_by_team(),
         "spread_units": model.organisation_states.units_reached[:n].copy(),
         "roll_out_days": _roll_out_days(model, model.module("spread").first_roll_out_month()),
+        "changes_improving_measure": end["changes_improving_measure"],
+        "changes_in_practice": end["changes_in_practice"],
+        "months_measured": end["months_measured"],
     })
 
 
@@ -144,12 +147,23 @@ def spread_summary(model: CollaborativeModel) -> dict[str, float]:
     spread = model.module("spread")
     totals = dict(zip(TOTALS, spread.totals.tolist(), strict=True))
     targets = int(np.count_nonzero(spread.targets))
+    units, teams = model.units, model.team_states.size
+    inside = (units.org < teams) & ~units.participant  # the participants' other units
+    outside = units.org >= teams
+    adopted_end = model.end_snapshot.get("spread_adopted", model.unit_states.adopted)
     return {
+        "spread_share_inside_end": _share_of(adopted_end, inside),
+        "spread_share_outside_end": _share_of(adopted_end, outside),
         "spread_units": float(totals["spread_units"]),
         "spread_units_share": totals["spread_units"] / targets if targets else math.nan,
         "spread_organisations": float(totals["spread_organisations"]),
         "method_spread_units": float(totals["method_spread_units"]),
     }
+
+
+def _share_of(adopted: np.ndarray, where: np.ndarray) -> float:
+    n = int(np.count_nonzero(where))
+    return float(np.count_nonzero(adopted & where) / n) if n else math.nan
 
 
 def adoption_curve(model: CollaborativeModel) -> pd.DataFrame:

@@ -74,7 +74,9 @@ def declarations(modules: tuple[type[Module], ...] = MODULES) -> dict[str, tuple
 
 def _field(p: Par, owner: str) -> tuple[Any, Any]:
     """The pydantic field of a declared parameter."""
-    annotation: Any = Literal[p.choices] if p.choices else type(p.default)
+    annotation: Any = Literal[p.choices] if p.choices else float if p.optional else type(p.default)
+    if p.optional:
+        annotation = annotation | None
     extra = {"section": p.section, "unit": p.unit, "source": p.source, "module": owner, "kind": p.kind,
              "prior": list(p.prior) if p.prior else None, "log_prior": p.log_prior}
     return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra)
@@ -108,6 +110,16 @@ class ScenarioBase(BaseModel):
 
         doc = {"name": self.name, "description": self.description, "parameters": self.parameters()}
         return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+    def best_practice(self) -> float:
+        """The best-practice level of the measure: ``best_practice_performance`` where the scenario gives it,
+        otherwise the baseline improved by ``best_practice_improvement`` in the measure's direction."""
+        given = getattr(self, "best_practice_performance", None)
+        if given is not None:
+            return float(given)
+        step = self.best_practice_improvement * abs(self.baseline_performance)
+        return self.baseline_performance - step if self.measure_direction == "lower_is_better" \
+            else self.baseline_performance + step
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled as its modules (by import path) and values, so that a scenario of a model with modules

@@ -202,8 +202,13 @@ def test_designs_on_one_seed_share_their_teams():
 def test_a_measure_where_higher_is_better_counts_its_rise_as_improvement():
     """Relative improvement has the measure's direction: a rise towards a higher best practice is an
     improvement (it was counted as a fall until the modular core)."""
-    rising = [sim.run("breakthrough", seed=s, baseline_performance=0.6, best_practice_performance=0.95)
-              for s in range(6)]
+    rising = [sim.run("breakthrough", seed=s, baseline_performance=0.6, best_practice_performance=0.95,
+                      measure_direction="higher_is_better") for s in range(6)]
+    derived = sim.load_scenario("breakthrough").with_overrides(baseline_performance=0.6,
+                                                                 measure_direction="higher_is_better")
+    assert derived.best_practice() == pytest.approx(0.9), "unset best practice: the baseline improved by half"
+    with pytest.raises(sim.ScenarioError, match="not better than baseline"):
+        sim.run("breakthrough", seed=1, baseline_performance=0.6, best_practice_performance=0.95)
     falling = [sim.run("breakthrough", seed=s) for s in range(6)]
     for r in rising:
         o = r.team_outcomes

@@ -89,13 +89,27 @@ class Measurement(Module):
         Par("measure_unit", "index", unit="text", source="generic index", doc="unit of the measure", kind="design"),
         Par("baseline_performance", 1.0, unit="measure unit", source="generic index: baseline = 1",
             doc="mean baseline value of the measure", kind="design"),
-        Par("best_practice_performance", 0.5, unit="measure unit",
-            source="assumption: best practice halves the generic index", doc="best-practice level of the measure",
-            kind="design"),
+        Par("measure_direction", "lower_is_better", unit="choice",
+            source="each collaborative's measure (a rate of harm falls, a compliance rises)",
+            doc="which way the measure improves", choices=("lower_is_better", "higher_is_better"), kind="design"),
+        Par("best_practice_performance", None, unit="measure unit", optional=True,
+            source="a collaborative's source, where it gives one; otherwise worked out from best_practice_improvement",
+            doc="best-practice level of the measure; unset (the default): the baseline improved by "
+                "best_practice_improvement in the measure's direction", kind="design"),
+        Par("best_practice_improvement", 0.5, unit="share of the baseline",
+            source=f"{KEPT}: the generic index's best practice halves it; the built-in collaboratives' fitted best "
+                   "practices lay 43-56% below their baselines",
+            doc="how far best practice lies from the baseline, as a share of the baseline (where a scenario does "
+                "not give best_practice_performance)", ge=0.01, le=0.99, prior=(0.2, 0.7)),
         Par("target_ambition", 0.5, unit="share of gap",
             source=f"{PAPER}, challenge 7: challenging but achievable targets",
             doc="share of the gap to best practice that a team's goal asks it to close", ge=0.05, le=1,
             prior=(0.2, 0.9), kind="design"),
+        Par("successful_change_threshold", 0.2, unit="share of the baseline",
+            source=f"{PAPER} (IHI ADE collaborative, ref 12): a successful change is 'an improvement of 20% or more "
+                   "in the target measure'",
+            doc="how much one change must improve a team's measure (as a share of its baseline) to count as a "
+                "successful change", ge=0.01, le=1, kind="definition"),
         Par("significant_improvement_threshold", 0.2, unit="relative change",
             source=f"{PAPER} (IHI ADE collaborative): 'an improvement of 20% or more in the target measure'",
             doc="relative improvement that counts as significant", ge=0.01, le=1, kind="definition"),

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from sim.draws import poisson, standard_normal
-from sim.ideas import OWN
+from sim.ideas import OWN, gap_left
 from sim.module import (
     WEEKS_PER_MONTH,
     Module,
@@ -129,14 +129,17 @@ class PDSACycles(Module):
         team_state("tests_run", 0, "PDSA tests run so far", int, recorded=True),
         team_state("tests", 0, "PDSA tests this week", int),
         team_state("successes_in_period", 0, "tests that worked during the collaborative (or project)", int),
+        team_state("changes_improving_measure", 0, "changes adopted during the collaborative that each improved the "
+                                                   "team's measure by successful_change_threshold of its baseline "
+                                                   "or more", int),
         team_state("first_result_week", np.nan, "week of the first successful test (NaN: none yet)"),
         team_state("test_rate", 0.0, "tests a week at average motivation, cohesion and leadership, with support 1"),
     )
     reads = ("testing_support", "motivation", "cohesion", "leader_commitment", "capability", "knowledge",
              "data_capability", "learning_ability", "qi_culture", "senior_engagement", "quality", "at_hand", "found")
-    writes = ("tests_run", "tests", "successes_in_period", "first_result_week", "test_rate", "capability",
-              "motivation", "quality", "at_hand", "adopted", "in_use", "institutionalisation", "tries", "source",
-              "found", "ideas_found", "ideas")
+    writes = ("tests_run", "tests", "successes_in_period", "changes_improving_measure", "first_result_week",
+              "test_rate", "capability", "motivation", "quality", "at_hand", "adopted", "in_use",
+              "institutionalisation", "tries", "source", "found", "ideas_found", "ideas")
 
     def init(self) -> None:
         p, t, o = self.p, self.model.team_states, self.model.organisation_states
@@ -216,13 +219,17 @@ def run_tests(t, o, ideas, catalogue, count, pars, draws, week):  # pragma: no c
                         * with_floor(t.knowledge[i], p.learning_knowledge_floor))
             t.capability[i] += gained(learning, t.capability[i])
             if works < chance:
-                # it works: the team adopts the change and is encouraged
+                # it works: the team adopts the change and is encouraged; what the change does to the team's
+                # measure, as a share of its baseline, is its effect on what is left of the gap
+                gain = (catalogue.effect[j] * t.drift[i] * gap_left(ideas, catalogue, count, i)
+                        * abs(t.baseline[i] - p.best_practice_performance) / abs(t.baseline[i]))
                 ideas.at_hand[i, j] = False
                 ideas.adopted[i, j] = True
                 ideas.in_use[i, j] = 1.0
                 ideas.institutionalisation[i, j] = 0.0
                 if t.status[i] == ACTIVE:  # during the collaborative (after the end teams have completed)
                     t.successes_in_period[i] += 1
+                    t.changes_improving_measure[i] += gain >= p.successful_change_threshold
                 if math.isnan(t.first_result_week[i]):
                     t.first_result_week[i] = week
                 t.motivation[i] += gained(p.success_motivation_gain, t.motivation[i])

@@ -91,6 +91,11 @@ class PeerExchange(Module):
             source=f"assumption; {PAPER}, challenge 10: exchange 'inside and outside the meetings'",
             doc="chance that two fully tied teams exchange in a month between meetings", ge=0, le=1,
             prior=(0.0, 0.4)),
+        Par("comparator_peer_contact", 0.0, unit="share", section="traditional",
+            source="assumption (structural: the paper says how the comparison stands is unknown): traditional "
+                   "teams have no sessions; how far they still talk with teams of organisations in contact",
+            doc="informal exchange between traditional teams, as a share of a collaborative's informal contact "
+                "(0 = none)", ge=0, le=1, prior=(0.0, 0.5)),
         Par("peer_method_transfer", 0.02, unit="share of gap", source=f"{KEPT}; {PAPER}, challenge 8",
             doc="share of the capability gap to a more skilled peer closed at each exchange", ge=0, le=1,
             prior=(0.0, 0.1)),
@@ -143,12 +148,15 @@ class PeerExchange(Module):
         """Outside the meetings tied teams still working on QI pass on changes (the confidence a room of
         peers' stories gives is the sessions' own); after the end ties fade."""
         model = self.model
-        if model.mode != "collaborative":
+        if model.mode == "none":
             return
         t, ideas = model.team_states, model.ideas
-        informal_exchange(t.record, ideas.matrix.record, ideas.count, self.ties.strength, model.pars,
-                          self.draws.uniforms(pairs(t.size)))
-        if model.month_follow_up(month):
+        contact = self.p.informal_contact_per_month * (1.0 if model.mode == "collaborative"
+                                                      else self.p.comparator_peer_contact)
+        if contact > 0.0:
+            informal_exchange(t.record, ideas.matrix.record, ideas.count, self.ties.strength, model.pars,
+                              self.draws.uniforms(pairs(t.size)), contact)
+        if model.mode == "collaborative" and model.month_follow_up(month):
             self.fade_and_support()
 
     def fade_and_support(self) -> None:
@@ -203,18 +211,17 @@ def meet(t, ideas, count, strength, working, pars, draws):  # pragma: no cover -
 
 
 @njit(cache=True)
-def informal_exchange(t, ideas, count, strength, pars, draws):  # pragma: no cover - compiled
+def informal_exchange(t, ideas, count, strength, pars, draws, contact):  # pragma: no cover - compiled
     """Tied teams still working on QI exchange outside the meetings: each pair of them talks this month
-    with a chance of its tie strength times ``informal_contact_per_month``, and then learns both ways
-    (``draws``: one uniform per pair of teams, :func:`pair`)."""
-    p = pars[0]
+    with a chance of its tie strength times ``contact`` (a month's chance for a full tie), and then learns
+    both ways (``draws``: one uniform per pair of teams, :func:`pair`)."""
     n = t.shape[0]
     engaged = np.flatnonzero(((t.status < COMPLETED) & t.formed) | t.using_qi)
     heard = np.zeros(n, np.int64)
     for x in range(engaged.shape[0]):
         for y in range(x + 1, engaged.shape[0]):
             a, b = engaged[x], engaged[y]
-            if draws[pair(a, b, n)] < strength[a, b] * p.informal_contact_per_month:
+            if draws[pair(a, b, n)] < strength[a, b] * contact:
                 learn(a, b, t, ideas, count, pars, heard)
                 learn(b, a, t, ideas, count, pars, heard)
     for i in engaged:

@@ -105,6 +105,12 @@ class Spread(Module):
                    "learning for it before the end",
             doc="how far teams and organisers plan and resource spread beyond the participants", ge=0, le=1,
             prior=(0.0, 1.0)),
+        Par("comparator_spread_planning", 0.5, unit="0-1", section="traditional",
+            source="assumption (structural: the paper says how the comparison stands is unknown): a traditional "
+                   "project is its own organisation's, which plans its roll-out in-house; 0.5 reproduced the "
+                   "traditional projects' 26% roll-out with the shared roll-out rates (paper, ref 8)",
+            doc="how far a traditional project's organisation plans and resources spread (in place of "
+                "spread_planning, which is the collaborative's)", ge=0, le=1, prior=(0.0, 1.0)),
         Par("internal_collaborative", False, unit="yes/no",
             source=f"{PAPER}, challenge 10: 'a team and its organisation itself to establish an internal "
                    "collaborative'",
@@ -198,7 +204,8 @@ class Spread(Module):
         teams = model.team_states.size
         noise = self.rng.normal(0, p.between_team_sd * p.unit_culture_sd_share, units.size)
         u.culture[:] = np.clip(o.qi_culture[units.org] + noise, 0, 1)
-        u.amplifier[:] = p.unplanned_spread + p.spread_planning_gain * p.spread_planning
+        planning = p.comparator_spread_planning if p.mode == "traditional" else p.spread_planning
+        u.amplifier[:] = p.unplanned_spread + p.spread_planning_gain * planning
         if p.internal_collaborative:
             u.amplifier[units.org < teams] += p.internal_collaborative_gain
         u.origin[:] = np.where(units.participant, units.team_of_unit, -1)
@@ -210,7 +217,7 @@ class Spread(Module):
         self.totals = np.zeros(len(TOTALS), dtype=np.int64)  # the running counts of TOTALS
         self.curve = np.zeros((model.calendar.months + 1, len(CURVE)), dtype=np.int64)  # row m: month m
         self.months_recorded = 0
-        self.cost_per_team = p.spread_planning * p.spread_hours_per_team_month * p.wage_per_day / HOURS_PER_DAY \
+        self.cost_per_team = planning * p.spread_hours_per_team_month * p.wage_per_day / HOURS_PER_DAY \
             + (p.internal_collaborative_cost_per_month if p.internal_collaborative else 0.0)
 
     @property
