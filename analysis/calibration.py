@@ -1,367 +1,438 @@
-"""Calibration: move a scenario's free inputs until its simulated figures match the published ones.
+"""Bayesian calibration of the shared behavioural inputs to every calibration figure at once.
 
-Which inputs may move, and within which ranges, is part of the targets file: each group lists them
-under ``free`` (``analysis/targets.yaml`` documents the choice for every group of the paper's
-figures). Only model *inputs* are ever moved -- no outcome is written -- so a calibrated scenario
-reproduces a figure only through the model's mechanisms (the rule in ``sim/parameters.py``).
+One model for every collaborative: the inputs listed under ``calibration: free`` in the targets
+file are shared by all built-in collaboratives, and each is fitted to every figure marked
+``set: calibration`` jointly -- never one collaborative at a time. The method is approximate
+Bayesian computation by sequential Monte Carlo (ABC-SMC; Toni et al. 2009, Beaumont et al. 2009)
+as the maintained library pyabc implements it: the model is a stochastic simulator without a
+likelihood, so each particle (a draw of the inputs) runs every calibration group's scenario and is
+weighed by how close its figures come to the published ones. Populations shrink the tolerance
+step by step (pyabc's median epsilon); the last population, weighted, is the posterior sample.
 
-**Objective.** For a candidate set of inputs the scenario is run over R replicates on *common
-random numbers* -- replicate ``r`` always with seed ``sim.derive_seed(seed, r)`` -- so the objective
-is a deterministic function of the inputs and two candidates differ by their inputs, not by luck.
-Each target's mean over the replicates is compared with its rule (:mod:`analysis.targets`):
+- Priors: each free input's plausible range from its declaration (``qicsim show -v``), uniform, or
+  log-uniform where the declaration says so.
+- The distance: the root of the sum of squared standardised misses of the figures
+  (:func:`analysis.targets.standardised_miss`: 0 inside a published band, 1 a tolerance outside).
+  A published collaborative is one realisation, so its scenario runs once per particle
+  (``replicates: 1``); the paper's generalisations (``general``) are means over a few runs.
+- Seeds: each particle's runs take seeds derived from the calibration's seed and the particle's
+  values, so a particle always gives the same figures. With one worker the whole calibration is
+  reproducible from its seed; with several, particles are accepted in the order workers finish, so
+  the sample differs (by sampling noise) from one run to the next.
+- Resuming: pyabc stores every finished population in ``DIR/calibration.db``; running the same
+  command again continues from the last one (a different calibration in the same folder is
+  refused).
 
-- the **distance** is the sum over targets of squared standardised misses, ``(miss / scale)^2``,
-  where the miss is how far the mean lies outside the tolerance band (0 inside) and ``scale`` the
-  tolerance (a tenth of the published value when the tolerance is 0); distance 0 = every target met;
-- the **objective** minimised is the distance plus ``CENTRING`` times the squared distance of each
-  quantity's mean from the middle of its band (an ``about`` target's published value, or the middle
-  between an ``at_least`` and an ``at_most`` target on the same quantity), in half-widths: a small
-  pull to the middle so that the fit does not stop on an edge where other seeds would fail it;
-- a target whose mean is NaN adds :data:`NAN_PENALTY`; a target the outputs cannot give
-  (*not available*) is left out and reported.
-
-**Optimiser.** Nelder-Mead (``scipy.optimize.minimize``) on the free inputs scaled to [0, 1] and
-bounded there, from the scenario's current values, with a first simplex of a quarter of each range
-so that its steps are larger than the objective's small jumps (drop-outs and successes are counts).
-It needs no gradient, copes with a step-like objective and makes progress within a few dozen
-evaluations; it is local, so the starting point (the current, sourced values) matters, as it should.
-Every candidate is rounded to 4 significant figures before it is run, so the written file
-reproduces the evaluated scenario exactly; repeated candidates come from a cache. The budget is a
-hard limit on distinct evaluations (each is R runs, 2R when a target needs the control arm).
+Outputs in DIR: ``posterior.parquet`` (the weighted particles and, in its metadata, the targets,
+seeds, priors, version and diagnostics; :class:`sim.posterior.Posterior`), ``identifiability.csv``
+(prior vs posterior spread of each input: which the figures identify), ``generations.csv``,
+``prior_posterior.png`` and ``pairs.png``.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import json
 import math
-import os
+import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
-from scipy.optimize import minimize
+import pandas as pd
 
 import sim
-from analysis.targets import Target, TargetsError, TargetsFile, is_builtin, scale
-from analysis.validation import Job, Samples, collect, runs_needed
-from experiments.backends import Backend, make_backend
-from sim.parameters import Scenario, parameter_info
+from analysis import quantities
+from analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
+from analysis.validation import GroupPlan, plan
+from sim.parameters import parameter_info
+from sim.posterior import Posterior
 
-CENTRING = 0.1
-"""Weight of the pull towards the published value of ``about`` targets in the objective."""
-NAN_PENALTY = 100.0
-"""Objective and distance added for a target whose mean over replicates is NaN."""
-SIGNIFICANT_FIGURES = 4
-INITIAL_STEP = 0.25
-"""First simplex: each vertex moves one input by this share of its range."""
-DEFAULT_REPS, DEFAULT_SEED, DEFAULT_BUDGET = 10, 1001, 40
+DEFAULT_POPULATION = 300
+DEFAULT_GENERATIONS = 12
+DEFAULT_MINUTES = 100.0
+DEFAULT_SEED = 1001
+NAN_DISTANCE = 1e6
+"""Distance of a particle whose runs could not give a figure."""
+EPSILON_QUANTILE = 0.5
+"""Each population's tolerance: this quantile of the previous population's distances (pyabc's median)."""
+KERNEL_COVARIANCE = 2.0
+"""The perturbation kernel's covariance: this multiple of the previous population's weighted covariance
+(Beaumont et al. 2009, Biometrika 96:983, the choice that minimises the Kullback-Leibler distance to the
+next population). pyabc's default (Silverman's rule, about 0.45 of it for 11 inputs) leaves the kernels
+of a population so narrow that the importance weights degenerate."""
+IDENTIFIED = 0.5
+"""An input counts as identified when its posterior sd is below this share of its prior sd."""
 
 
-def round_sig(x: float, figures: int = SIGNIFICANT_FIGURES) -> float:
-    """``x`` rounded to ``figures`` significant figures."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    return round(x, figures - 1 - math.floor(math.log10(abs(x))))
+class CalibrationError(ValueError):
+    """A calibration that cannot be run or resumed as asked; the message says why."""
+
+
+# ---- what is fitted -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class FreeParameter:
-    """An input calibration may move, within ``[low, high]``."""
+class Prior:
+    """One free input and its prior: uniform (or log-uniform) on its plausible range."""
 
     name: str
     low: float
     high: float
+    log: bool
+    whole: bool
+
+    @classmethod
+    def of(cls, name: str) -> Prior:
+        info = parameter_info(name)
+        low, high = info["prior"]
+        return cls(name, float(low), float(high), bool(info.get("log_prior")), isinstance(info["default"], int))
+
+    def rv(self) -> Any:
+        """The prior as the sampler sees it: uniform, on the log scale for a log-uniform input (so that the
+        sampler's perturbations, and its importance weights, are on the scale the prior is flat on)."""
+        import pyabc
+
+        low, high = (math.log(self.low), math.log(self.high)) if self.log else (self.low, self.high)
+        return pyabc.RV("uniform", low, high - low)
+
+    def natural(self, x: float) -> float:
+        """A sampler value as the input's own value (undoing the log scale)."""
+        return math.exp(x) if self.log else float(x)
 
     @property
-    def integer(self) -> bool:
-        return Scenario.model_fields[self.name].annotation is int
+    def bounds(self) -> tuple[float, float]:
+        return self.low, self.high
 
-    def from_unit(self, u: float) -> float | int:
-        """The input's value at position ``u`` in [0, 1] of its range (rounded; whole for integers)."""
-        x = self.low + min(1.0, max(0.0, float(u))) * (self.high - self.low)
-        return int(round(x)) if self.integer else round_sig(x)
+    @property
+    def sd(self) -> float:
+        """The prior's standard deviation (of the input itself)."""
+        if self.log:
+            a, b = math.log(self.low), math.log(self.high)
+            m1 = (self.high - self.low) / (b - a)
+            m2 = (self.high**2 - self.low**2) / (2 * (b - a))
+            return math.sqrt(max(0.0, m2 - m1**2))
+        return (self.high - self.low) / math.sqrt(12)
 
-    def to_unit(self, value: float) -> float:
-        """The position of ``value`` in the range, clipped to [0, 1]."""
-        return min(1.0, max(0.0, (float(value) - self.low) / (self.high - self.low)))
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """One candidate: its inputs, each target's mean, and the distance and objective."""
-
-    params: dict[str, Any]
-    means: tuple[float, ...]
-    distance: float
-    objective: float
-
-
-def distance_terms(targets: Sequence[Target], means: Sequence[float]) -> tuple[float, float]:
-    """The distance (sum of squared standardised misses) and the objective for targets' means.
-
-    The objective adds, for each quantity whose targets bound it on both sides (an ``about`` target,
-    or an ``at_least`` and an ``at_most`` one), ``CENTRING`` times the squared distance of its mean
-    from the middle of the band, in half-widths of the band (in :func:`scale` units for a band of
-    width 0).
-    """
-    distance = objective = 0.0
-    bands: dict[str, tuple[float, float, float, Target]] = {}  # quantity -> (low, high, mean, first target)
-    for target, mean in zip(targets, means, strict=True):
-        if math.isnan(mean):
-            distance += NAN_PENALTY
-            objective += NAN_PENALTY
-            continue
-        miss = target.standardised_miss(mean) ** 2
-        distance += miss
-        objective += miss
-        low, high = target.bounds()
-        if target.quantity in bands:
-            old_low, old_high, _, first = bands[target.quantity]
-            bands[target.quantity] = (max(low, old_low), min(high, old_high), mean, first)
-        else:
-            bands[target.quantity] = (low, high, mean, target)
-    for low, high, mean, first in bands.values():
-        if not (math.isfinite(low) and math.isfinite(high)) or high < low:
-            continue
-        half = (high - low) / 2 if high > low else scale(first.value, first.tolerance)
-        objective += CENTRING * ((mean - (low + high) / 2) / half) ** 2
-    return distance, objective
-
-
-class BudgetExhausted(Exception):
-    """The evaluation budget is spent (stops the optimiser; the best candidate so far is kept)."""
-
-
-class Problem:
-    """The calibration objective over a scenario's free inputs, with a cache and a budget."""
-
-    def __init__(self, scenario: Scenario, targets: Sequence[tuple[str, Target]], free: Sequence[FreeParameter],
-                 reps: int, seed: int, budget: int, backend: Backend,
-                 progress: Callable[[], object] | None = None) -> None:
-        self.scenario, self.free, self.reps, self.seed, self.budget = scenario, list(free), reps, seed, budget
-        self.backend, self.progress = backend, progress
-        self.all_targets = list(targets)
-        self.targets = list(targets)  # those the outputs can give (set after the first evaluation)
-        self.skipped: dict[tuple[str, str], str] = {}
-        self.history: list[Evaluation] = []
-        self._cache: dict[tuple[Any, ...], Evaluation] = {}
-
-    def runs_per_evaluation(self) -> int:
-        return runs_needed([self._job(self.scenario)], self.reps)
-
-    def _job(self, scenario: Scenario) -> Job:
-        return Job("calibration", scenario, tuple(t.quantity for _, t in self.targets))
-
-    def evaluate(self, params: dict[str, Any]) -> Evaluation:
-        """Run the scenario with ``params`` (cached) and score it."""
-        key = tuple(params[p.name] for p in self.free)
-        if key in self._cache:
-            return self._cache[key]
-        if len(self._cache) >= self.budget:
-            raise BudgetExhausted
-        scenario = self.scenario.with_overrides(**params)
-        samples = collect([self._job(scenario)], self.reps, self.seed, backend=self.backend)["calibration"]
-        if not self._cache:
-            self._drop_unavailable(samples)
-        means = tuple(samples[t.quantity].stats()[0] for _, t in self.targets)
-        distance, objective = distance_terms([t for _, t in self.targets], means)
-        evaluation = Evaluation(dict(params), means, distance, objective)
-        self._cache[key] = evaluation
-        self.history.append(evaluation)
-        if self.progress is not None:
-            self.progress()
-        return evaluation
-
-    def _drop_unavailable(self, samples: dict[str, Samples]) -> None:
-        for group, target in self.targets:
-            if samples[target.quantity].missing is not None:
-                self.skipped[(group, target.quantity)] = samples[target.quantity].missing or ""
-        self.targets = [(g, t) for g, t in self.targets if (g, t.quantity) not in self.skipped]
-        if not self.targets:
-            raise TargetsError("no target can be computed from this scenario's outputs: "
-                               + "; ".join(f"{g}.{q}: {why}" for (g, q), why in self.skipped.items()))
-
-    def at(self, u: np.ndarray) -> dict[str, Any]:
-        return {p.name: p.from_unit(x) for p, x in zip(self.free, u, strict=True)}
-
-    def objective(self, u: np.ndarray) -> float:
-        return self.evaluate(self.at(u)).objective
-
-    def best(self) -> Evaluation:
-        """The candidate with the lowest objective (the earliest of equals)."""
-        return min(self.history, key=lambda e: e.objective)
+    def value(self, x: float) -> float | int:
+        """A particle's value as the scenario takes it (whole numbers rounded)."""
+        x = self.natural(x)
+        return int(round(x)) if self.whole else x
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
-    """What a calibration did: the scenario, groups, free inputs, targets, before and after."""
+class Figure:
+    """One calibration figure: its group, target and the key it has among the summary statistics."""
 
-    source: str
-    scenario: Scenario
-    groups: tuple[str, ...]
-    targets_origin: str
-    free: tuple[FreeParameter, ...]
-    targets: tuple[tuple[str, Target], ...]
-    skipped: dict[tuple[str, str], str]
-    before: Evaluation
-    after: Evaluation
-    evaluations: int
-    runs: int
-    reps: int
+    key: str
+    group: str
+    target: Target
+
+
+def calibration_figures(targets: TargetsFile, exclude: Sequence[str] = ()) -> list[Figure]:
+    """Every primary figure marked ``calibration``, in the file's order, without the excluded groups."""
+    figures = []
+    for name, group in targets.numeric_groups().items():
+        if name in exclude:
+            continue
+        for k, target in enumerate(group.scored(CALIBRATION)):
+            figures.append(Figure(f"{name}/{k}/{target.quantity}", name, target))
+    return figures
+
+
+# ---- the simulator and the distance --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """What pyabc calls for a particle: every calibration group's scenario with the particle's inputs, its
+    figures' values (means over the group's replicates). Small and picklable, for workers."""
+
+    plans: tuple[GroupPlan, ...]
+    figures: tuple[Figure, ...]
+    priors: tuple[Prior, ...]
     seed: int
-    budget: int
 
-    def fitted_scenario(self) -> Scenario:
-        return self.scenario.with_overrides(**self.after.params)
+    def particle_seed(self, values: dict[str, float]) -> int:
+        """A seed of the particle's own, from its values (the same particle, the same runs)."""
+        text = json.dumps([repr(float(values[p.name])) for p in self.priors])
+        return sim.derive_seed(self.seed, zlib.crc32(text.encode()))
 
-
-# ---- choosing groups and free inputs ---------------------------------------------------------
-
-
-def scenario_identity(text: str, directory: Path | None = None) -> str:
-    """A built-in scenario's name, or a scenario file's absolute path (``directory``: what a relative
-    path is relative to)."""
-    if is_builtin(text):
-        return text
-    path = Path(text)
-    if not path.is_absolute() and directory is not None:
-        path = directory / path
-    return str(path.resolve())
-
-
-def choose_groups(targets: TargetsFile, scenario: str, groups: list[str] | None) -> list[str]:
-    """The groups to calibrate against: those named, or every group whose scenario is ``scenario``."""
-    if groups:
-        targets.select(groups)  # refuses unknown names
-        empty = [g for g in groups if not targets.groups[g].numeric]
-        if empty:
-            raise TargetsError(f"{targets.origin}: group(s) {', '.join(empty)} have no numeric targets")
-        return list(dict.fromkeys(groups))
-    wanted = scenario_identity(scenario)
-    chosen = [name for name, g in targets.numeric_groups().items()
-              if scenario_identity(targets.scenario_source(name)) == wanted]
-    if not chosen:
-        listing = ", ".join(f"{n} ({g.scenario})" for n, g in targets.numeric_groups().items())
-        raise TargetsError(f"{targets.origin}: no target group names scenario '{scenario}' "
-                           f"(groups: {listing}); use --group to pick one")
-    return chosen
-
-
-def free_parameters(targets: TargetsFile, groups: Sequence[str]) -> list[FreeParameter]:
-    """The union of the groups' free inputs; the same input with different ranges is refused."""
-    ranges: dict[str, tuple[float, float]] = {}
-    for g in groups:
-        for name, (low, high) in targets.groups[g].free.items():
-            if name in ranges and ranges[name] != (low, high):
-                raise TargetsError(f"{targets.origin}: free parameter '{name}' has range {list(ranges[name])} "
-                                   f"in one group and [{low:g}, {high:g}] in group '{g}'")
-            ranges[name] = (low, high)
-    if not ranges:
-        raise TargetsError(f"{targets.origin}: group(s) {', '.join(groups)} list no free parameters; add "
-                           "`free: {parameter: [low, high], ...}` to say which inputs calibration may move")
-    return [FreeParameter(n, lo, hi) for n, (lo, hi) in ranges.items()]
+    def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        values = {p.name: p.value(parameters[p.name]) for p in self.priors}
+        base_seed = self.particle_seed(parameters)
+        out: dict[str, float] = {}
+        for k, p in enumerate(self.plans):
+            wanted = [f for f in self.figures if f.group == p.name]
+            if not wanted:
+                continue
+            # figures settled by the end of the collaborative need no follow-up (the same draws up to the end)
+            shorter = {"follow_up_months": 0.0} if all(quantities.get(f.target.quantity).at_end for f in wanted) \
+                else {}
+            sums = dict.fromkeys((f.key for f in wanted), 0.0)
+            counted = dict.fromkeys(sums, 0)
+            for r in range(p.group.replicates):
+                seed = sim.derive_seed(base_seed, k, r)
+                results = {}
+                for f in wanted:
+                    arm = quantities.get(f.target.quantity).arm
+                    if arm not in results:
+                        scenario = _arm(p.scenario, arm).with_overrides(**values, **shorter)
+                        results[arm] = sim.run(scenario, seed=seed)
+                    try:
+                        x = quantities.compute(f.target.quantity, results[arm])
+                    except quantities.QuantityNotAvailable:
+                        x = math.nan
+                    if math.isfinite(x):
+                        sums[f.key] += x
+                        counted[f.key] += 1
+            out.update({key: sums[key] / counted[key] if counted[key] else math.nan for key in sums})
+        return out
 
 
-# ---- the calibration -------------------------------------------------------------------------
+def _arm(scenario: Any, arm: str) -> Any:
+    overrides = {k: v for k, v in quantities.ARMS[arm].items() if getattr(scenario, k) != v}
+    return scenario.with_overrides(**overrides) if overrides else scenario
 
 
-def initial_simplex(x0: np.ndarray, step: float = INITIAL_STEP) -> np.ndarray:
-    """x0 and one vertex per input, moved by ``step`` towards the side of the range with more room."""
-    vertices = [x0]
-    for i in range(len(x0)):
-        v = x0.copy()
-        v[i] = x0[i] + step if x0[i] + step <= 1.0 else x0[i] - step
-        vertices.append(v)
-    return np.array(vertices)
+@dataclass(frozen=True)
+class Distance:
+    """The root of the sum of squared standardised misses (:func:`analysis.targets.standardised_miss`)."""
+
+    figures: tuple[Figure, ...]
+
+    def __call__(self, simulated: dict[str, float], observed: dict[str, float]) -> float:
+        total = 0.0
+        for f in self.figures:
+            x = simulated.get(f.key, math.nan)
+            if not math.isfinite(x):
+                return NAN_DISTANCE
+            t = f.target
+            total += standardised_miss(t.kind, t.value, t.tolerance, x) ** 2
+        return math.sqrt(total)
 
 
-def calibrate(targets: TargetsFile, scenario: str, groups: list[str] | None = None, reps: int = DEFAULT_REPS,
-              seed: int = DEFAULT_SEED, budget: int = DEFAULT_BUDGET, workers: int = 1,
-              progress: Callable[[], object] | None = None) -> CalibrationResult:
-    """Fit the free inputs of ``scenario`` (a built-in name or a file) to the targets of ``groups``
-    (default: the groups that name it), within ``budget`` evaluations of ``reps`` replicates each."""
-    if budget < 1:
-        raise ValueError("budget must be at least 1 evaluation")
-    chosen = choose_groups(targets, scenario, groups)
-    free = free_parameters(targets, chosen)
-    base = sim.load_scenario(scenario)
-    pairs = [(g, t) for g in chosen for t in targets.groups[g].targets]
-    current = {p.name: getattr(base, p.name) for p in free}
-    with make_backend(workers) as backend:
-        problem = Problem(base, pairs, free, reps, seed, budget, backend, progress)
-        before = problem.evaluate(current)
-        x0 = np.array([p.to_unit(current[p.name]) for p in free])
-        with contextlib.suppress(BudgetExhausted):  # the budget ends the search; the best so far stands
-            minimize(problem.objective, x0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(free),
-                     options={"initial_simplex": initial_simplex(x0), "maxfev": 50 * budget,
-                              "xatol": 1e-3, "fatol": 1e-4})
-        after = problem.best()
-    return CalibrationResult(scenario, base, tuple(chosen), targets.origin, tuple(free), tuple(problem.targets),
-                             problem.skipped, before, after, len(problem.history),
-                             len(problem.history) * problem.runs_per_evaluation(), reps, seed, budget)
+# ---- running ------------------------------------------------------------------------------------
 
 
-# ---- the calibrated scenario file ------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    """What a calibration is asked to do (and what a resumed one must match)."""
+
+    free: tuple[str, ...]
+    figures: tuple[str, ...]
+    exclude: tuple[str, ...]
+    population: int
+    seed: int
+    targets_fingerprint: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"free": list(self.free), "figures": list(self.figures), "exclude": list(self.exclude),
+                "population": self.population, "seed": self.seed, "targets_fingerprint": self.targets_fingerprint}
 
 
-def default_output(scenario: str) -> Path:
-    """``<scenario>-calibrated.yaml`` in the current directory."""
-    stem = scenario if is_builtin(scenario) else Path(scenario).stem
-    return Path(f"{stem}-calibrated.yaml")
+def targets_fingerprint(targets: TargetsFile, figures: Sequence[Figure]) -> str:
+    """A hash of what is fitted: the figures (quantity, value, rule) and their scenarios' parameters."""
+    digest = hashlib.sha256()
+    for f in figures:
+        t = f.target
+        digest.update(json.dumps([f.key, t.value, t.kind, t.tolerance]).encode())
+    for p in plan(targets, sorted({f.group for f in figures})):
+        digest.update(json.dumps(p.scenario.parameters(), sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
 
 
-def base_reference(source: str, out: Path) -> str:
-    """How the calibrated file names its base: the built-in name, or the scenario file's path relative
-    to the calibrated file (``base`` is resolved relative to the file that names it)."""
-    if is_builtin(source):
-        return source
-    target = Path(source).resolve()
-    try:
-        return os.path.relpath(target, out.resolve().parent)
-    except ValueError:  # another drive (Windows)
-        return str(target)
+@dataclass
+class CalibrationRun:
+    """A finished (or stopped) calibration: its posterior and what it cost."""
+
+    posterior: Posterior
+    generations: pd.DataFrame
+    identifiability: pd.DataFrame
+    evaluations: int
+    seconds: float
+    out: Path
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:.4g}"
+def transition() -> Any:
+    """pyabc's perturbation kernel for the particles of the next population."""
+    import pyabc
+
+    return pyabc.MultivariateNormalTransition(bandwidth_selector=_beaumont_bandwidth)
 
 
-def scenario_file_text(result: CalibrationResult, out: Path, version: str = "") -> str:
-    """The calibrated scenario as YAML: ``base`` the original, only the fitted inputs, and a comment
-    header saying what was calibrated, against which targets, the distance before and after, the seeds."""
-    s = result.scenario
-    lines = [
-        f"# Calibrated by `qicsim calibrate`{f' (qicsim {version})' if version else ''}: inputs of scenario "
-        f"{result.source!r} fitted to",
-        f"# the targets of group(s) {', '.join(result.groups)} in {result.targets_origin}.",
-        "# Inputs calibrated (value before -> after, [search range]):",
-    ]
-    for p in result.free:
-        lines.append(f"#   {p.name}: {getattr(s, p.name)!r} -> {result.after.params[p.name]!r} "
-                     f"[{p.low:g}, {p.high:g}]")
-    lines.append("# Targets (mean over replicates before -> after):")
-    for (group, t), b, a in zip(result.targets, result.before.means, result.after.means, strict=True):
-        lines.append(f"#   {group}: {t.quantity} {t.describe()}: {_fmt(b)} -> {_fmt(a)}")
-    for (group, q), why in result.skipped.items():
-        lines.append(f"#   {group}: {q}: not available, not fitted ({why})")
-    lines += [
-        f"# Distance (sum of squared standardised misses; 0 = every target met): before "
-        f"{result.before.distance:.4g}, after {result.after.distance:.4g}",
-        f"# Common random numbers: {result.reps} replicates, replicate r with seed derive_seed({result.seed}, r); "
-        f"{result.evaluations} evaluations ({result.runs} runs), budget {result.budget}.",
-        "# Fitted on these seeds only: check with `qicsim validate` (other seeds) before relying on it.",
-    ]
-    sections: dict[str, dict[str, Any]] = {}
-    for p in result.free:
-        sections.setdefault(str(parameter_info(p.name)["section"]), {})[p.name] = result.after.params[p.name]
-    doc = {
-        "name": f"{s.name}-calibrated",
-        "description": f"{s.name} with {', '.join(p.name for p in result.free)} calibrated to the targets of "
-                       f"{', '.join(result.groups)}",
-        "base": base_reference(result.source, out),
-        "parameters": sections,
-    }
-    return "\n".join(lines) + "\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+def _beaumont_bandwidth(effective_sample_size: float, dimension: int) -> float:  # noqa: ARG001
+    return math.sqrt(KERNEL_COVARIANCE)
+
+
+def make_sampler(workers: int, scheduler: str | None) -> Any:
+    """pyabc's sampler: in this process, in ``workers`` local processes, or on a Dask scheduler."""
+    from pyabc import sampler
+
+    if scheduler:
+        from distributed import Client, LocalCluster
+
+        from experiments.backends import LOCAL_CLUSTER_CONFIG
+
+        if scheduler == "local":
+            import dask
+
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=None))
+        else:
+            client = Client(scheduler)
+        return sampler.DaskDistributedSampler(dask_client=client)
+    if workers > 1:
+        return sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return sampler.SingleCoreSampler()
+
+
+def check(targets: TargetsFile, exclude: Sequence[str] = ()) -> None:
+    """Refuse a calibration that cannot run: no free inputs, unknown groups to leave out, no figures left, or a
+    group whose scenario cannot be loaded (:class:`CalibrationError`, ``ScenarioError``)."""
+    if not targets.calibration.free:
+        raise CalibrationError(f"{targets.origin}: the 'calibration' section lists no free inputs")
+    unknown = [g for g in exclude if g not in targets.groups]
+    if unknown:
+        raise CalibrationError(f"--exclude: unknown group(s) {', '.join(unknown)} "
+                               f"(groups: {', '.join(targets.groups)})")
+    figures = calibration_figures(targets, exclude)
+    if not figures:
+        raise CalibrationError("no calibration figures are left to fit")
+    plan(targets, sorted({f.group for f in figures}))
+
+
+def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULATION,
+              generations: int = DEFAULT_GENERATIONS, minutes: float = DEFAULT_MINUTES, seed: int = DEFAULT_SEED,
+              workers: int = 1, scheduler: str | None = None, exclude: Sequence[str] = (),
+              progress: Callable[[dict[str, Any]], object] | None = None) -> CalibrationRun:
+    """Run (or resume) an ABC-SMC calibration into ``out`` until ``generations`` populations are done or
+    ``minutes`` have passed; write the posterior and its diagnostics; return them."""
+    import pyabc
+
+    check(targets, exclude)
+    free = tuple(targets.calibration.free)
+    figures = calibration_figures(targets, exclude)
+    priors = tuple(Prior.of(name) for name in free)
+    groups = sorted({f.group for f in figures}, key=list(targets.groups).index)
+    plans = tuple(plan(targets, groups))
+    settings = Settings(free, tuple(f.key for f in figures), tuple(exclude), population, seed,
+                        targets_fingerprint(targets, figures))
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "calibration.db"
+    settings_file = out / "calibration.json"
+    if db.is_file() and not settings_file.is_file():
+        raise CalibrationError(f"{out}: has calibration.db but no calibration.json to say what it holds; "
+                               f"use another folder")
+    resuming = db.is_file() and settings_file.is_file()
+    if resuming and json.loads(settings_file.read_text(encoding="utf-8")) != settings.as_dict():
+        raise CalibrationError(f"{out}: holds a different calibration (other inputs, figures, population, seed or "
+                               f"targets); use another folder")
+    np.random.seed(seed % 2**32)
+    simulator = Simulator(plans, tuple(figures), priors, seed)
+    sampler = make_sampler(workers, scheduler)
+
+    def smc() -> Any:
+        # a fresh ABCSMC per population: pyabc caches the sample it calibrates epsilon on for the
+        # life of the object, so a second run() on one object would keep the first tolerance
+        return pyabc.ABCSMC(simulator, pyabc.Distribution(**{p.name: p.rv() for p in priors}),
+                            Distance(tuple(figures)), population_size=population, sampler=sampler,
+                            eps=pyabc.QuantileEpsilon(alpha=EPSILON_QUANTILE),
+                            transitions=transition())
+
+    database = f"sqlite:///{db}"
+    if not resuming:
+        from sim.files import write_text
+
+        write_text(json.dumps(settings.as_dict(), indent=1), settings_file)
+        smc().new(database, {f.key: f.target.value for f in figures})
+    start = time.monotonic()
+    deadline = start + minutes * 60
+    history = pyabc.History(database)
+    history.id = 1
+    done = 0 if history.max_t is None or history.max_t < 0 else history.max_t + 1
+    while done < generations and time.monotonic() < deadline:
+        abc = smc()
+        abc.load(database, 1)
+        history = abc.run(max_nr_populations=1, max_walltime=timedelta(seconds=max(1.0, deadline - time.monotonic())))
+        done = history.max_t + 1
+        if progress is not None:
+            progress(generation_row(history, history.max_t))
+    seconds = time.monotonic() - start
+    return finish(history, priors, figures, settings, out, seconds, exclude)
+
+
+def generation_row(history: Any, t: int) -> dict[str, Any]:
+    """One population's epsilon, acceptance and effective sample size."""
+    populations = history.get_all_populations()
+    row = populations[populations["t"] == t].iloc[0]
+    _, weights = history.get_distribution(m=0, t=t)
+    w = np.asarray(weights) / np.sum(weights)
+    particles = history.get_nr_particles_per_population().get(t, len(w))
+    return {"generation": int(t), "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
+            "acceptance": particles / float(row["samples"]) if row["samples"] else math.nan,
+            "effective_sample_size": float(1.0 / np.sum(w**2))}
+
+
+def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], settings: Settings, out: Path,
+           seconds: float, exclude: Sequence[str]) -> CalibrationRun:
+    """Write the posterior, the generations, the identifiability table and the plots."""
+    from experiments.provenance import code_version
+
+    t = history.max_t
+    frame, weights = history.get_distribution(m=0, t=t)
+    table = pd.DataFrame({p.name: [p.natural(x) for x in frame[p.name]] for p in priors})
+    table["weight"] = np.asarray(weights, dtype=float)
+    generations = pd.DataFrame([generation_row(history, g) for g in range(t + 1)])
+    evaluations = int(history.total_nr_simulations)
+    version = code_version()
+    commit = str(version.get("git_commit") or "")[:10]
+    made = f"qicsim calibrate {version.get('qicsim', '?')}" + (
+        f", commit {commit}{'+changes' if version.get('git_dirty') else ''}" if commit else "")
+    meta = {"created_by": made, "code_version": version, "method": "ABC-SMC (pyabc "
+            f"{_pyabc_version()}), median epsilon, root of summed squared standardised misses",
+            **settings.as_dict(), "priors": [p.__dict__ for p in priors],
+            "figures": [{"key": f.key, "value": f.target.value, "kind": f.target.kind,
+                         "tolerance": f.target.tolerance} for f in figures],
+            "generations": generations.to_dict("records"), "evaluations": evaluations, "seconds": round(seconds, 1),
+            "seed_rule": "particle runs: derive_seed(derive_seed(seed, crc32(values)), group, replicate)",
+            "excluded_groups": list(exclude)}
+    posterior = Posterior(table, meta, str(out / "posterior.parquet"))
+    ident = identifiability(posterior, priors)
+    posterior = Posterior(table, {**meta, "identifiability": ident.to_dict("records")}, posterior.origin)
+    posterior.write(out / "posterior.parquet")
+    from sim.files import write_csv
+
+    write_csv(ident, out / "identifiability.csv")
+    write_csv(generations, out / "generations.csv")
+    from analysis.figures import posterior_pairs, prior_posterior
+
+    prior_posterior(posterior, priors, out / "prior_posterior.png")
+    posterior_pairs(posterior, priors, out / "pairs.png")
+    return CalibrationRun(posterior, generations, ident, evaluations, seconds, out)
+
+
+def identifiability(posterior: Posterior, priors: Sequence[Prior]) -> pd.DataFrame:
+    """For each input: prior and posterior mean and sd, their ratio, and whether the figures identify it
+    (posterior sd below :data:`IDENTIFIED` of the prior sd)."""
+    summary = posterior.summary().set_index("parameter")
+    rows = []
+    for p in priors:
+        s = summary.loc[p.name]
+        ratio = s["sd"] / p.sd if p.sd > 0 else math.nan
+        rows.append({"parameter": p.name, "prior_low": p.low, "prior_high": p.high, "prior_scale": "log" if p.log
+                     else "linear", "prior_sd": p.sd, "posterior_mean": s["mean"], "posterior_sd": s["sd"],
+                     "posterior_p2_5": s["p2_5"], "posterior_p97_5": s["p97_5"], "sd_ratio": ratio,
+                     "identified": bool(ratio < IDENTIFIED)})
+    return pd.DataFrame(rows)
+
+
+def _pyabc_version() -> str:
+    import pyabc
+
+    return getattr(pyabc, "__version__", "?")

@@ -445,3 +445,65 @@ def effects_chart(effects: pd.DataFrame, path: Path) -> Path | None:
         axes[0, 0].legend(loc="best", fontsize="small")
         fig.tight_layout()
         return save(fig, path)
+
+
+def prior_posterior(posterior, priors, path: Path) -> Path:
+    """For each calibrated input: its prior (flat, on its plausible range, or log-uniform) and its weighted
+    posterior (histogram), on the prior's range: where the figures narrow an input, and where not."""
+    n = len(priors)
+    cols = min(4, n)
+    rows = -(-n // cols)
+    w = posterior.weights
+    with plt.style.context(STYLE):
+        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+        for ax, p in zip(axes.flat, priors, strict=False):
+            x = posterior.table[p.name].to_numpy(dtype=float)
+            bins = np.geomspace(p.low, p.high, 21) if p.log else np.linspace(p.low, p.high, 21)
+            ax.hist(x, bins=bins, weights=w, density=True, color=INK, alpha=0.75, label="posterior")
+            grid = np.geomspace(p.low, p.high, 200) if p.log else np.linspace(p.low, p.high, 200)
+            density = 1 / (grid * np.log(p.high / p.low)) if p.log else np.full_like(grid, 1 / (p.high - p.low))
+            ax.plot(grid, density, color="black", ls="--", lw=1.2, label="prior")
+            if p.log:
+                ax.set_xscale("log")
+            ax.set_title(p.name, fontsize="small")
+            ax.set_yticks([])
+        for ax in list(axes.flat)[n:]:
+            ax.axis("off")
+        axes.flat[0].legend(fontsize="x-small")
+        fig.suptitle("Calibrated inputs: prior (dashed) and posterior", fontsize="medium")
+        fig.tight_layout()
+        return save(fig, path)
+
+
+def posterior_pairs(posterior, priors, path: Path) -> Path:
+    """Pairwise scatter of the posterior particles (darker = more weight): correlations show inputs the
+    figures trade off against each other (identified only together)."""
+    n = len(priors)
+    w = posterior.weights
+    alpha = 0.15 + 0.85 * w / w.max()
+    with plt.style.context(STYLE):
+        fig, axes = plt.subplots(n, n, figsize=(1.25 * n + 1, 1.25 * n + 1), squeeze=False)
+        for i, pi in enumerate(priors):
+            for j, pj in enumerate(priors):
+                ax = axes[i, j]
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if i == j:
+                    ax.hist(posterior.table[pi.name], bins=15, weights=w, color=INK)
+                elif i > j:
+                    ax.scatter(posterior.table[pj.name], posterior.table[pi.name], s=3, c="black",
+                               alpha=np.clip(alpha, 0, 1), linewidths=0)
+                    ax.set_xlim(pj.low, pj.high)
+                    ax.set_ylim(pi.low, pi.high)
+                    if pj.log:
+                        ax.set_xscale("log")
+                    if pi.log:
+                        ax.set_yscale("log")
+                else:
+                    ax.axis("off")
+                if j == 0:
+                    ax.set_ylabel(pi.name, rotation=0, ha="right", va="center", fontsize=6)
+                if i == n - 1:
+                    ax.set_xlabel(pj.name, rotation=45, ha="right", fontsize=6)
+        fig.suptitle("Posterior of the calibrated inputs, pairwise", fontsize="medium")
+        return save(fig, path)

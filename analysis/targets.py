@@ -1,19 +1,25 @@
 """Published targets: reading and checking a targets file, and the tolerance rules.
 
 A targets file (``analysis/targets.yaml`` by default; a copy of the project's shared calibration
-targets, sources kept) maps group names to groups::
+targets, sources kept, with figures from the wider literature) maps group names to groups, and
+``calibration`` to the shared inputs a calibration fits::
 
+    calibration:
+      free: [dropout_hazard_per_year, change_effect_mean]   # behavioural inputs, priors declared
     general:
       source: "where the figures come from"
       scenario: breakthrough          # a built-in scenario, or a scenario file (relative to this file)
+      set: calibration                # or validation: what the group's figures are for (never both)
+      replicates: 3                   # runs per calibration particle (default 1)
       targets:
         - {quantity: dropout_rate, value: 0.30, kind: at_most, tolerance: 0.0, note: "up to 30%"}
-      free:                           # optional: inputs `qicsim calibrate` may move, with their ranges
-        dropout_hazard_per_year: [0.05, 0.6]
+        - {quantity: share_any_decrease, value: 0.61, kind: about, tolerance: 0.1,
+           definition: "another reading of the source"}   # shown, not scored
 
-``measure``, ``teams`` and ``horizon_months`` describe the published collaborative; a group with
-only ``claims`` (qualitative findings) is read but has nothing to run. Every error names the group,
-the field, the value and what is allowed, and is raised as :class:`TargetsError`.
+A target's ``set`` overrides its group's. ``measure``, ``teams`` and ``horizon_months`` describe the
+published collaborative; a group with only ``claims`` (qualitative findings) is read but has nothing
+to run. Every error names the group, the field, the value and what is allowed, and is raised as
+:class:`TargetsError`.
 
 Tolerance rules (``kind``), with ``sim`` the simulated value (the mean over replicates):
 
@@ -34,14 +40,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, conlist, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import scenarios
 from analysis import quantities
-from sim.parameters import PARAMETER_NAMES, Scenario, allowed
+from sim.parameters import PARAMETER_NAMES, Scenario, allowed, parameter_info
 
 Kind = Literal["about", "at_least", "at_most"]
 KINDS: tuple[str, ...] = ("about", "at_least", "at_most")
+CALIBRATION, VALIDATION = "calibration", "validation"
+SETS: tuple[str, ...] = (CALIBRATION, VALIDATION)
+Set = Literal["calibration", "validation"]
 DEFAULT_TARGETS = "targets.yaml"
 """The project's targets file, shipped inside the ``analysis`` package."""
 
@@ -131,6 +140,9 @@ class Target(BaseModel):
     kind: Kind
     tolerance: float = Field(ge=0, allow_inf_nan=False)
     note: str = ""
+    set: Set | None = None
+    definition: str = ""
+    """Non-empty for another reading of the source than the primary one: reported, never scored or fitted."""
 
     @field_validator("quantity")
     @classmethod
@@ -157,12 +169,8 @@ class Target(BaseModel):
         return describe(self.kind, self.value, self.tolerance)
 
 
-Range = conlist(float, min_length=2, max_length=2)
-
-
 class Group(BaseModel):
-    """Targets from one published source, the scenario that should reproduce them, and the inputs
-    calibration may move (``free``: parameter -> [low, high])."""
+    """Targets from one published source, the scenario that should reproduce them, and what they are for."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -171,8 +179,9 @@ class Group(BaseModel):
     measure: str = ""
     teams: int | None = Field(None, ge=1)
     horizon_months: float | None = Field(None, gt=0)
+    set: Set = CALIBRATION
+    replicates: int = Field(1, ge=1, le=50)
     targets: list[Target] = []
-    free: dict[str, Range] = {}
     claims: list[str] = []
 
     @model_validator(mode="after")
@@ -181,10 +190,6 @@ class Group(BaseModel):
             raise ValueError("a group needs 'targets' (or, for qualitative findings, 'claims')")
         if self.targets and not self.scenario:
             raise ValueError("a group with 'targets' needs a 'scenario' (a built-in name or a scenario file)")
-        if self.free and not self.targets:
-            raise ValueError("'free' parameters need 'targets' to calibrate against")
-        for name, (low, high) in self.free.items():
-            _check_free(name, low, high)
         return self
 
     @property
@@ -192,22 +197,42 @@ class Group(BaseModel):
         """Whether the group has targets to run (a group of claims only has not)."""
         return bool(self.targets)
 
+    def set_of(self, target: Target) -> str:
+        """What a target is for: its own ``set``, or its group's."""
+        return target.set or self.set
 
-def _check_free(name: str, low: float, high: float) -> None:
+    def scored(self, which: str) -> list[Target]:
+        """The group's targets of one set (``calibration`` or ``validation``), primary readings only."""
+        return [t for t in self.targets if not t.definition and self.set_of(t) == which]
+
+
+class Calibration(BaseModel):
+    """The shared behavioural inputs a calibration fits (their priors are their declarations')."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    free: list[str] = []
+
+    @field_validator("free")
+    @classmethod
+    def _calibratable(cls, names: list[str]) -> list[str]:
+        for name in names:
+            check_free(name)
+        if len(set(names)) != len(names):
+            raise ValueError("a free input is listed twice")
+        return names
+
+
+def check_free(name: str) -> None:
+    """A calibratable input: a declared numeric parameter with a plausible range (its prior)."""
     if name not in PARAMETER_NAMES:
-        raise ValueError(f"free parameter '{name}' is not a parameter; see `qicsim show` for the names")
-    annotation = Scenario.model_fields[name].annotation
-    if annotation not in (int, float):
-        raise ValueError(f"free parameter '{name}' is not numeric ({allowed(name)}); only numeric inputs "
-                         "can be calibrated")
-    if not low < high:
-        raise ValueError(f"free parameter '{name}': range [{low:g}, {high:g}] needs low < high")
-    info = Scenario.model_fields[name].metadata
-    ge = next((m.ge for m in info if hasattr(m, "ge")), None)
-    le = next((m.le for m in info if hasattr(m, "le")), None)
-    if (ge is not None and low < ge) or (le is not None and high > le):
-        raise ValueError(f"free parameter '{name}': range [{low:g}, {high:g}] goes beyond the parameter's "
-                         f"allowed values ({allowed(name)})")
+        raise ValueError(f"free input '{name}' is not a parameter; see `qicsim show` for the names")
+    info = parameter_info(name)
+    if Scenario.model_fields[name].annotation not in (int, float):
+        raise ValueError(f"free input '{name}' is not numeric ({allowed(name)}); only numeric inputs can be "
+                         "calibrated")
+    if not info.get("prior"):
+        raise ValueError(f"free input '{name}' has no plausible range (prior) in its declaration")
 
 
 _ALLOWED = {
@@ -218,7 +243,9 @@ _ALLOWED = {
     "scenario": "a built-in scenario name or a path to a scenario file",
     "teams": "a whole number of at least 1",
     "horizon_months": "a number above 0",
-    "free": "a mapping of numeric parameter names to [low, high]",
+    "set": "calibration or validation",
+    "replicates": "a whole number from 1 to 50",
+    "definition": "text naming another reading of the source",
     "targets": "a list of {quantity, value, kind, tolerance, note}",
     "claims": "a list of sentences",
 }
@@ -230,15 +257,12 @@ def _format_error(group: str, err: dict[str, Any]) -> str:
     if len(loc) >= 2 and loc[0] == "targets" and loc[1].isdigit():
         where += f", targets[{loc[1]}]"
         loc = loc[2:]
-    elif len(loc) >= 2 and loc[0] == "free":
-        where += f", free parameter '{loc[1]}'"
-        loc = ["free", *loc[2:]]
     field = loc[0] if loc else ""
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     if err["type"] == "extra_forbidden":
-        known = "quantity, value, kind, tolerance, note" if "targets[" in where else ", ".join(Group.model_fields)
+        known = ", ".join(Target.model_fields) if "targets[" in where else ", ".join(Group.model_fields)
         return f"{where}: unknown field '{field}' = {err.get('input')!r} (allowed: {known})"
     if not field:  # a whole-group check (model validator)
         return f"{where}: {msg}"
@@ -248,6 +272,18 @@ def _format_error(group: str, err: dict[str, Any]) -> str:
     return f"{where}, field '{field}' = {err.get('input')!r}: {msg[0].lower() + msg[1:]} (allowed: {what})"
 
 
+def parse_calibration(data: Any, origin: str) -> Calibration:
+    """Validate a targets file's ``calibration`` section."""
+    try:
+        return Calibration.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"section 'calibration', field '{'.'.join(str(p) for p in err['loc'])}': {msg}")
+        raise TargetsError(f"{origin}: " + "; ".join(problems)) from None
+
+
 def parse_groups(data: Any, origin: str) -> dict[str, Group]:
     """Validate the parsed YAML of a targets file: a mapping of group names to groups."""
     if not isinstance(data, dict) or not data:
@@ -255,6 +291,8 @@ def parse_groups(data: Any, origin: str) -> dict[str, Group]:
     groups: dict[str, Group] = {}
     problems: list[str] = []
     for name, body in data.items():
+        if name == "calibration":
+            continue
         if not isinstance(body, dict):
             problems.append(f"group '{name}': must be a mapping with 'scenario' and 'targets', "
                             f"got {type(body).__name__}")
@@ -275,6 +313,7 @@ class TargetsFile:
     origin: str
     directory: Path | None
     groups: dict[str, Group]
+    calibration: Calibration = Calibration()
 
     def numeric_groups(self) -> dict[str, Group]:
         return {name: g for name, g in self.groups.items() if g.numeric}
@@ -324,4 +363,5 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
         raise TargetsError(f"{origin}: not valid YAML ({' '.join(str(exc).split())})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TargetsError(f"{origin}: cannot read the file ({exc})") from None
-    return TargetsFile(origin, directory, parse_groups(data, origin))
+    calibration = parse_calibration(data.get("calibration") if isinstance(data, dict) else None, origin)
+    return TargetsFile(origin, directory, parse_groups(data, origin), calibration)

@@ -1,15 +1,22 @@
-"""Validation: does the model reproduce the published figures of Øvretveit et al. (2002)?
+"""Validation: does the model predict published figures it was not fitted to -- better than a naive model?
 
-For each target group (``analysis/targets.yaml``, or a user's targets file) the group's scenario is
-run over R replicates -- replicate ``r`` with seed ``sim.derive_seed(seed, r)``, as ``qicsim run``
-does -- and each target quantity (:mod:`analysis.quantities`) is computed per replicate from the
-run's summary and team outcomes. A quantity on the ``control`` arm is computed from the same
-scenario and seed with ``mode=none`` (common random numbers: the same teams without the
-collaborative). The report gives the mean over replicates and the 2.5-97.5% interval of the
-replicate values beside the published value; a target **passes when the mean** meets its rule
-(:mod:`analysis.targets`), because the published figures are single collaboratives' results and the
-model's mean is its best estimate of such a result. A quantity the run's outputs cannot give (e.g.
-a column a model layer has not added yet) is reported as *not available* and counts as a failure.
+Every figure in the targets file is either ``calibration`` (the shared inputs were fitted to it) or
+``validation`` (never used to fit anything). For each group the group's scenario is run over R
+replicates -- replicate ``r`` with seed ``sim.derive_seed(seed, r)`` and, with a posterior, the
+posterior draw that seed picks (:class:`sim.posterior.Posterior`), so the interval over replicates
+holds both the inputs' uncertainty and the simulation's own noise. A quantity on the ``control``
+arm is computed from the same scenario, draw and seed with ``mode=none``. The naive model
+(:mod:`analysis.naive`), fitted to the same calibration figures, predicts the same figures on the
+same seeds.
+
+For each figure the report gives the prediction's mean and 95% interval (2.5th-97.5th percentile of
+the replicates) beside the published value; whether the interval covers it; and the interval score
+of each model (Gneiting & Raftery 2007: the interval's width plus 2/alpha times how far the published
+value lies outside it; lower is better), divided by the figure's tolerance so that figures of
+different units add up. A bound ("at most 30%") is scored only for coverage. The totals are over the
+validation figures (primary readings); figures of a group the posterior was calibrated without
+(leave-one-out) count as validation. Another reading of a source (``definition``) is shown beside
+the primary one and never scored. PASS/FAIL is kept for the mean: within the published tolerance.
 
 Runs may go to several processes (:mod:`experiments.backends`); every run carries its own seed and
 results are put back in replicate order, so the report is the same for any number of workers.
@@ -20,22 +27,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import sim
-from analysis import quantities
-from analysis.targets import Group, Target, TargetsFile, describe, number_decimals
+from analysis import naive, quantities
+from analysis.targets import CALIBRATION, VALIDATION, Group, Target, TargetsFile, describe, number_decimals, scale
 from experiments.backends import Backend, make_backend
 from sim.outcomes import replicate_interval
 from sim.parameters import Scenario
+from sim.posterior import Posterior
 
 PASS, FAIL, NOT_AVAILABLE = "PASS", "FAIL", "NOT AVAILABLE"
 DEFAULT_REPS, DEFAULT_SEED = 40, 1
+ALPHA = 0.05
+"""The intervals are 95% (2.5th-97.5th percentiles); the interval score's penalty is 2/alpha."""
+LEFT_OUT = "validation (left out of the calibration)"
 
-COLUMNS = ("group", "scenario", "quantity", "kind", "value", "tolerance", "low", "high", "mean", "p2_5", "p97_5",
-           "replicates_with_value", "excess", "status", "message", "note")
+COLUMNS = ("group", "scenario", "quantity", "set", "definition", "published", "kind", "tolerance", "predicted_mean",
+           "predicted_low", "predicted_high", "covered", "model_score", "naive_mean", "naive_low", "naive_high",
+           "naive_covered", "naive_score", "replicates_with_value", "status", "message", "note")
 """Columns of the validation table (``validation.csv``)."""
 
 
@@ -63,6 +76,18 @@ class RunValues:
     missing: dict[str, str] = field(default_factory=dict)
 
 
+def measure(task: RunTask, result: Any) -> RunValues:
+    """The task's quantities from a result (a model run's or the naive model's)."""
+    values: dict[str, float] = {}
+    missing: dict[str, str] = {}
+    for name in task.quantities:
+        try:
+            values[name] = quantities.compute(name, result)
+        except quantities.QuantityNotAvailable as exc:
+            values[name], missing[name] = math.nan, str(exc)
+    return RunValues(task, values, missing)
+
+
 def evaluate(task: RunTask) -> RunValues:
     """Run ``task`` and compute its quantities (executed in a worker process when there are several)."""
     try:
@@ -71,14 +96,7 @@ def evaluate(task: RunTask) -> RunValues:
         exc.add_note(f"qicsim: while running replicate {task.replicate} (seed {task.seed}) of "
                      f"{task.key!r}, arm {task.arm}")
         raise
-    values: dict[str, float] = {}
-    missing: dict[str, str] = {}
-    for name in task.quantities:
-        try:
-            values[name] = quantities.compute(name, result.summary, result.team_outcomes, task.scenario)
-        except quantities.QuantityNotAvailable as exc:
-            values[name], missing[name] = math.nan, str(exc)
-    return RunValues(task, values, missing)
+    return measure(task, result)
 
 
 def arm_scenario(scenario: Scenario, arm: str) -> Scenario:
@@ -95,13 +113,18 @@ class Job:
     scenario: Scenario
     quantities: tuple[str, ...]
 
-    def tasks(self, reps: int, seed: int) -> list[RunTask]:
+    def tasks(self, reps: int, seed: int, posterior: Posterior | None = None) -> list[RunTask]:
+        """Each replicate's run of each arm: its seed, and with a posterior the draw that seed picks."""
         by_arm: dict[str, list[str]] = {}
         for name in dict.fromkeys(self.quantities):
             by_arm.setdefault(quantities.get(name).arm, []).append(name)
-        scenarios = {arm: arm_scenario(self.scenario, arm) for arm in by_arm}
-        return [RunTask(self.key, arm, r, sim.derive_seed(seed, r), scenarios[arm], tuple(names))
-                for r in range(reps) for arm, names in by_arm.items()]
+        tasks = []
+        for r in range(reps):
+            run_seed = sim.derive_seed(seed, r)
+            scenario = posterior.apply(self.scenario, run_seed) if posterior is not None else self.scenario
+            tasks += [RunTask(self.key, arm, r, run_seed, arm_scenario(scenario, arm), tuple(names))
+                      for arm, names in by_arm.items()]
+        return tasks
 
 
 @dataclass(frozen=True)
@@ -116,11 +139,28 @@ class Samples:
         return replicate_interval(self.values)
 
 
+def gather(jobs: Sequence[Job], reps: int,
+           done: dict[tuple[str, str, int], RunValues]) -> dict[str, dict[str, Samples]]:
+    """Per job key and quantity, the values in replicate order."""
+    out: dict[str, dict[str, Samples]] = {}
+    for job in jobs:
+        per: dict[str, Samples] = {}
+        for name in dict.fromkeys(job.quantities):
+            arm = quantities.get(name).arm
+            runs = [done[(job.key, arm, r)] for r in range(reps)]
+            reasons = [run.missing[name] for run in runs if name in run.missing]
+            per[name] = Samples(np.array([run.values[name] for run in runs], dtype=float),
+                                reasons[0] if reasons else None)
+        out[job.key] = per
+    return out
+
+
 def collect(jobs: Sequence[Job], reps: int, seed: int, backend: Backend | None = None, workers: int = 1,
-            progress: Callable[[], object] | None = None) -> dict[str, dict[str, Samples]]:
+            progress: Callable[[], object] | None = None,
+            posterior: Posterior | None = None) -> dict[str, dict[str, Samples]]:
     """Run every job's replicates (on ``backend``, or a new one of ``workers`` processes) and return,
     per job key and quantity, the values in replicate order."""
-    tasks = [t for job in jobs for t in job.tasks(reps, seed)]
+    tasks = [t for job in jobs for t in job.tasks(reps, seed, posterior)]
     results: dict[tuple[str, str, int], RunValues] = {}
     own = backend is None
     active = make_backend(workers) if backend is None else backend
@@ -136,17 +176,16 @@ def collect(jobs: Sequence[Job], reps: int, seed: int, backend: Backend | None =
     finally:
         if own:
             active.close()
-    out: dict[str, dict[str, Samples]] = {}
+    return gather(jobs, reps, results)
+
+
+def collect_naive(jobs: Sequence[Job], reps: int, seed: int, model: naive.NaiveModel) -> dict[str, dict[str, Samples]]:
+    """The naive model's values of every job's quantities on the same seeds (it runs in a blink)."""
+    results = {}
     for job in jobs:
-        per: dict[str, Samples] = {}
-        for name in dict.fromkeys(job.quantities):
-            arm = quantities.get(name).arm
-            runs = [results[(job.key, arm, r)] for r in range(reps)]
-            reasons = [run.missing[name] for run in runs if name in run.missing]
-            per[name] = Samples(np.array([run.values[name] for run in runs], dtype=float),
-                                reasons[0] if reasons else None)
-        out[job.key] = per
-    return out
+        for task in job.tasks(reps, seed):
+            results[(task.key, task.arm, task.replicate)] = measure(task, naive.run(model, task.scenario, task.seed))
+    return gather(jobs, reps, results)
 
 
 def runs_needed(jobs: Iterable[Job], reps: int) -> int:
@@ -157,32 +196,56 @@ def runs_needed(jobs: Iterable[Job], reps: int) -> int:
 # ---- judging ---------------------------------------------------------------------------------
 
 
-def judge(group: str, scenario: str, target: Target, samples: Samples, reps: int) -> dict[str, object]:
-    """One row of the validation table: the target, the simulated mean and interval, and the verdict."""
+def interval_score(low: float, high: float, value: float, alpha: float = ALPHA) -> float:
+    """The interval score of a central (1 - alpha) interval for an observed ``value`` (Gneiting & Raftery
+    2007): its width plus 2/alpha times how far the value lies outside it. Lower is better."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return math.nan
+    return (high - low) + 2 / alpha * max(0.0, low - value) + 2 / alpha * max(0.0, value - high)
+
+
+def covers(target: Target, low: float, high: float) -> bool:
+    """Whether the interval meets the figure: contains the value, or for a bound reaches its allowed side."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return False
+    lo, hi = target.bounds()
+    if target.kind == "about":
+        return low <= target.value <= high
+    return high >= lo and low <= hi
+
+
+def judge(group: str, scenario: str, figure_set: str, target: Target, samples: Samples, naive_samples: Samples,
+          reps: int) -> dict[str, object]:
+    """One row of the validation table: the figure, both models' predictions and scores, and the verdict."""
     mean, p_low, p_high, n = samples.stats()
-    low, high = target.bounds()
+    naive_mean, n_low, n_high, _ = naive_samples.stats()
+    point = target.kind == "about"
+    unit = scale(target.value, target.tolerance)
     row: dict[str, object] = {
-        "group": group, "scenario": scenario, "quantity": target.quantity, "kind": target.kind,
-        "value": target.value, "tolerance": target.tolerance, "low": low, "high": high,
-        "mean": mean, "p2_5": p_low, "p97_5": p_high, "replicates_with_value": n,
-        "excess": math.nan, "status": FAIL, "message": "", "note": target.note,
+        "group": group, "scenario": scenario, "quantity": target.quantity, "set": figure_set,
+        "definition": target.definition, "published": target.value, "kind": target.kind, "tolerance": target.tolerance,
+        "predicted_mean": mean, "predicted_low": p_low, "predicted_high": p_high,
+        "covered": covers(target, p_low, p_high),
+        "model_score": interval_score(p_low, p_high, target.value) / unit if point else math.nan,
+        "naive_mean": naive_mean, "naive_low": n_low, "naive_high": n_high,
+        "naive_covered": covers(target, n_low, n_high) if naive_samples.missing is None else False,
+        "naive_score": (interval_score(n_low, n_high, target.value) / unit if point and naive_samples.missing is None
+                        else math.nan),
+        "replicates_with_value": n, "status": FAIL, "message": "", "note": target.note,
     }
     if samples.missing is not None:
-        row.update(status=NOT_AVAILABLE, mean=math.nan, p2_5=math.nan, p97_5=math.nan, replicates_with_value=0,
+        row.update(status=NOT_AVAILABLE, predicted_mean=math.nan, predicted_low=math.nan, predicted_high=math.nan,
+                   covered=False, model_score=math.nan, replicates_with_value=0,
                    message=f"not available: {samples.missing}")
         return row
     if n == 0:
         row["message"] = f"no value in any of the {reps} replicates"
         return row
-    row["excess"] = target.excess(mean)
     row["status"] = PASS if target.passes(mean) else FAIL
     if n < reps:
         row["message"] = f"no value in {reps - n} of {reps} replicates; mean and interval use the others"
-    if row["status"] == FAIL:
-        d = number_decimals(target.value, target.tolerance)
-        side = "above the upper" if row["excess"] > 0 else "below the lower"
-        miss = f"{abs(row['excess']):,.{min(4, d + 1)}f} {side} bound"
-        row["message"] = f"{miss}; {row['message']}" if row["message"] else miss
+    if naive_samples.missing is not None:
+        row["message"] = (row["message"] + "; " if row["message"] else "") + "the naive model cannot give it"
     return row
 
 
@@ -215,16 +278,42 @@ def plan(targets: TargetsFile, only: list[str] | None = None) -> list[GroupPlan]
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The validation table (one row per target, :data:`COLUMNS`) and notes on the groups."""
+    """The validation table (one row per figure, :data:`COLUMNS`), its totals and notes."""
 
     table: pd.DataFrame
     reps: int
     seed: int
     notes: tuple[str, ...]
+    posterior: str
+    naive: str
+
+    def scored(self, which: str) -> pd.DataFrame:
+        """Primary readings of one set (calibration, or validation with the left-out groups)."""
+        t = self.table[self.table["definition"] == ""]
+        if which == VALIDATION:
+            return t[t["set"].isin([VALIDATION, LEFT_OUT])]
+        return t[t["set"] == which]
+
+    def totals(self) -> pd.DataFrame:
+        """Per set: figures, how many each model's interval covers, the mean scaled interval score of each
+        (point figures), and how many figures the model scores better than the naive model on."""
+        rows = []
+        for which in (CALIBRATION, VALIDATION):
+            t = self.scored(which)
+            point = t[t["kind"] == "about"]
+            both = point.dropna(subset=["model_score", "naive_score"])
+            rows.append({"set": which, "figures": len(t), "model_covered": int(t["covered"].sum()),
+                         "naive_covered": int(t["naive_covered"].sum()),
+                         "model_score": float(both["model_score"].mean()) if len(both) else math.nan,
+                         "naive_score": float(both["naive_score"].mean()) if len(both) else math.nan,
+                         "model_better": int((both["model_score"] < both["naive_score"]).sum()),
+                         "scored": len(both)})
+        return pd.DataFrame(rows)
 
     @property
-    def passed(self) -> bool:
-        return bool((self.table["status"] == PASS).all())
+    def calibration_passed(self) -> bool:
+        """Whether every calibration figure's mean meets it (a fit that misses its own figures is broken)."""
+        return bool((self.scored(CALIBRATION)["status"] == PASS).all())
 
     def counts(self) -> dict[str, int]:
         return {s: int((self.table["status"] == s).sum()) for s in (PASS, FAIL, NOT_AVAILABLE)}
@@ -235,7 +324,7 @@ def group_notes(targets: TargetsFile, plans: Sequence[GroupPlan], only: list[str
     notes = []
     for p in plans:
         if p.group.teams is not None and p.group.teams != p.scenario.teams:
-            notes.append(f"group '{p.name}': the published collaborative had {p.group.teams} teams; "
+            notes.append(f"group '{p.name}': the published collaborative(s) had {p.group.teams} teams in all; "
                          f"scenario '{p.scenario.name}' has {p.scenario.teams}")
     for name, group in targets.groups.items():
         if not group.numeric and (not only or name in only):
@@ -246,14 +335,26 @@ def group_notes(targets: TargetsFile, plans: Sequence[GroupPlan], only: list[str
 
 def validate(targets: TargetsFile, reps: int = DEFAULT_REPS, seed: int = DEFAULT_SEED, workers: int = 1,
              only: list[str] | None = None, progress: Callable[[], object] | None = None,
-             plans: Sequence[GroupPlan] | None = None) -> ValidationReport:
-    """Run every selected group's scenario ``reps`` times and judge each target on the mean."""
+             plans: Sequence[GroupPlan] | None = None, posterior: Posterior | None = None) -> ValidationReport:
+    """Predict every selected group's figures (``reps`` replicates, each with a posterior draw when given) and
+    the naive model's, and judge each figure."""
     plans = plan(targets, only) if plans is None else plans
-    samples = collect([p.job() for p in plans], reps, seed, workers=workers, progress=progress)
-    rows = [judge(p.name, p.scenario.name, t, samples[p.name][t.quantity], reps)
-            for p in plans for t in p.group.targets]
+    jobs = [p.job() for p in plans]
+    samples = collect(jobs, reps, seed, workers=workers, progress=progress, posterior=posterior)
+    left_out = set(posterior.meta.get("excluded_groups", [])) if posterior is not None else set()
+    model = naive.fit(targets, exclude=left_out)
+    naive_samples = collect_naive(jobs, reps, seed, model)
+    rows = []
+    for p in plans:
+        for t in p.group.targets:
+            which = p.group.set_of(t)
+            if p.name in left_out and which == CALIBRATION:
+                which = LEFT_OUT
+            rows.append(judge(p.name, p.scenario.name, which, t, samples[p.name][t.quantity],
+                              naive_samples[p.name][t.quantity], reps))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return ValidationReport(table, reps, seed, tuple(group_notes(targets, plans, only)))
+    described = posterior.describe() if posterior is not None else "none: the scenarios' own values"
+    return ValidationReport(table, reps, seed, tuple(group_notes(targets, plans, only)), described, model.describe())
 
 
 # ---- the printed table -----------------------------------------------------------------------
@@ -264,21 +365,38 @@ def _number(x: float, decimals: int) -> str:
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """The validation table as text: group, scenario, quantity, published (rule), simulated mean
-    (95% interval) and the verdict."""
-    headers = ["group", "scenario", "quantity", "published", "simulated mean (95% interval)", "result"]
+    """The validation table as text: group, quantity, set, published, the model's and the naive model's
+    prediction (mean and 95% interval), whether the model's mean meets the figure, whether each interval covers
+    it, and their scores."""
+    headers = ["group", "quantity", "set", "published", "model: mean (95% interval)", "mean", "covers", "score",
+               "naive: mean (95% interval)", "covers", "score"]
     rows = []
     for r in table.itertuples(index=False):
-        d = number_decimals(r.value, r.tolerance)
-        if r.status == NOT_AVAILABLE:
-            sim_text = "not available"
-        else:
-            sim_text = f"{_number(r.mean, d)} ({_number(r.p2_5, d)} to {_number(r.p97_5, d)})"
-        rows.append([r.group, r.scenario, r.quantity, describe(r.kind, r.value, r.tolerance, d), sim_text,
-                     "N/A" if r.status == NOT_AVAILABLE else r.status])
+        d = number_decimals(r.published, r.tolerance)
+        model = "not available" if r.status == NOT_AVAILABLE else \
+            f"{_number(r.predicted_mean, d)} ({_number(r.predicted_low, d)} to {_number(r.predicted_high, d)})"
+        naive_text = f"{_number(r.naive_mean, d)} ({_number(r.naive_low, d)} to {_number(r.naive_high, d)})"
+        which = "reading" if r.definition else r.set.replace(" (left out of the calibration)", ", left out")
+        rows.append([r.group, r.quantity, which, describe(r.kind, r.published, r.tolerance, d), model,
+                     r.status if r.status != NOT_AVAILABLE else "n/a", "yes" if r.covered else "no",
+                     _number(r.model_score, 2), naive_text,
+                     "yes" if r.naive_covered else "no", _number(r.naive_score, 2)])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
+
+
+def format_totals(report: ValidationReport) -> str:
+    """The totals per set as lines of text."""
+    lines = []
+    for r in report.totals().itertuples(index=False):
+        text = f"{r.set}: {r.figures} figures; intervals cover the published value: model {r.model_covered}, " \
+               f"naive {r.naive_covered}"
+        if r.scored:
+            text += (f"; mean scaled interval score over {r.scored} point figures (lower is better): model "
+                     f"{r.model_score:.2f}, naive {r.naive_score:.2f}; the model scores better on {r.model_better}")
+        lines.append(text)
+    return "\n".join(lines)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 import sim
 
@@ -60,3 +61,22 @@ def output_directory(text: str, option: str = "--out") -> Path | None:
         error(f"{option} {text!r}: cannot create the directory ({exc.strerror or exc})")
         return None
     return path
+
+
+def posterior_argument(parser: argparse.ArgumentParser) -> None:
+    """``--posterior FILE|default|none``: the shared inputs each replicate draws (default: the built-in one)."""
+    parser.add_argument("--posterior", default="default", metavar="FILE",
+                        help="a posterior sample of the shared inputs (`qicsim calibrate`): each replicate takes one "
+                             "draw, so intervals hold the inputs' uncertainty too; 'default' (the built-in one, fitted "
+                             "to the built-in calibration figures) or 'none' (the scenario's own values) "
+                             "(default: %(default)s)")
+
+
+def describe_inputs(posterior: Any, overrides: Collection[str] = ()) -> str:
+    """Which values of the calibrated inputs the runs take: one posterior draw per replicate (except inputs the
+    user set, which win), or the scenario's own."""
+    if posterior is None:
+        return "the scenario's own values (no posterior)"
+    kept = [n for n in posterior.parameters if n in overrides]
+    return f"one draw per replicate from the {posterior.describe()}" + (
+        f"; kept as set: {', '.join(kept)}" if kept else "")

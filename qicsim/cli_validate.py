@@ -3,36 +3,47 @@
 ::
 
     qicsim validate [--targets FILE] [--reps R] [--seed N] [--workers N] [--only GROUP] [--out DIR]
-    qicsim calibrate SCENARIO [--targets FILE] [--group GROUP] [--reps R] [--seed N] [--budget N]
-                     [--workers N] [--out FILE]
+    qicsim calibrate --out DIR [--targets FILE] [--population N] [--generations G] [--minutes M]
+                     [--seed N] [--exclude GROUP] [--workers N] [--scheduler ADDRESS]
 
 ``validate`` exits 0 when every target passes, 1 when any fails or is not available (or the results
 cannot be written), 2 on bad input (a missing or malformed targets file, an unknown group, a scenario
 that cannot be loaded), with a one-line ``qicsim: error: ...`` and no traceback. ``calibrate`` exits 0
-when the calibrated scenario is written, 1 when it cannot be written, 2 on bad input.
+when the posterior is written, 1 when the folder cannot be made, 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
-from pathlib import Path
 
 from analysis import calibration, validation
-from analysis.targets import TargetsError, describe, load_targets, number_decimals
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_directory, whole_number
-from sim.files import write_csv, write_text
+from analysis.targets import TargetsError, load_targets
+from qicsim.arguments import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    error,
+    output_directory,
+    posterior_argument,
+    whole_number,
+)
+from sim.files import write_csv
+from sim.scenario import ScenarioError
 
 
 def add_commands(subparsers) -> None:
     """Register ``validate`` and ``calibrate`` on the ``qicsim`` command's subparsers."""
     v = subparsers.add_parser(
-        "validate", help="check the model against the paper's published figures",
-        description="Run each target group's scenario R times (replicate r with seed derive_seed(SEED, r)) and "
-                    "compare the mean of each target quantity, with its 95% interval over the replicates, with "
-                    "the published value. A target passes when the MEAN is within its tolerance. Exit status 0 "
-                    "when every target passes, 1 when any fails or is not available.",
+        "validate", help="predict published figures, calibration and validation, beside a naive model",
+        description="Run each target group's scenario R times (replicate r with seed derive_seed(SEED, r) and the "
+                    "posterior draw that seed picks) and show, for every figure, the prediction's mean and 95% "
+                    "interval beside the published value, whether the interval covers it, and the interval score "
+                    "of the model and of a naive model without agents fitted to the same calibration figures. "
+                    "Totals per set (calibration, validation). Exit status 0 when every calibration figure's mean "
+                    "is met, 1 when one is not.",
     )
     _targets_argument(v)
     v.add_argument("--reps", type=whole_number(1), default=validation.DEFAULT_REPS, metavar="R",
@@ -42,33 +53,37 @@ def add_commands(subparsers) -> None:
     _workers_argument(v)
     v.add_argument("--only", action="append", default=[], metavar="GROUP",
                    help="validate only this group (repeatable; default: every group)")
-    v.add_argument("--out", metavar="DIR", help="also write validation.csv to DIR (created if needed)")
+    v.add_argument("--out", metavar="DIR", help="also write validation.csv and validation_totals.csv to DIR "
+                                                 "(created if needed)")
+    posterior_argument(v)
     v.set_defaults(func=cmd_validate)
 
     c = subparsers.add_parser(
-        "calibrate", help="fit a scenario's free inputs to the published figures",
-        description="Move the free inputs that the targets file lists for the scenario's target group(s) "
-                    "(`free: {parameter: [low, high]}`) to minimise the sum of squared standardised misses, on "
-                    "common random numbers (the same seeds for every candidate), with Nelder-Mead from the "
-                    "scenario's current values. Writes a scenario file with `base: SCENARIO` and only the fitted "
-                    "inputs. Each evaluation runs R replicates (2R when a target needs the control arm).",
+        "calibrate", help="fit the shared behavioural inputs to every calibration figure (ABC-SMC)",
+        description="Approximate Bayesian computation (ABC-SMC, pyabc) of the shared behavioural inputs the "
+                    "targets file lists under `calibration: free`, on every figure marked `set: calibration` at "
+                    "once. Priors: each input's plausible range (`qicsim show -v`). Writes DIR/posterior.parquet "
+                    "(weighted particles; `qicsim run --posterior DIR/posterior.parquet` uses it), "
+                    "identifiability.csv, generations.csv, prior_posterior.png and pairs.png. Stops after "
+                    "--generations populations or --minutes; running the same command again resumes from the "
+                    "last finished population.",
     )
-    c.add_argument("scenario", metavar="SCENARIO", help="a built-in scenario name or a path to a scenario file")
     _targets_argument(c)
-    c.add_argument("--group", action="append", default=[], metavar="GROUP",
-                   help="calibrate against this group's targets (repeatable; default: every group whose "
-                        "scenario is SCENARIO)")
-    c.add_argument("--reps", type=whole_number(1), default=calibration.DEFAULT_REPS, metavar="R",
-                   help="replicates per evaluation (default: %(default)s)")
+    c.add_argument("--out", metavar="DIR", required=True, help="the calibration's folder (created if needed)")
+    c.add_argument("--population", type=whole_number(10), default=calibration.DEFAULT_POPULATION, metavar="N",
+                   help="particles per population (default: %(default)s)")
+    c.add_argument("--generations", type=whole_number(1), default=calibration.DEFAULT_GENERATIONS, metavar="G",
+                   help="stop after G populations in all (default: %(default)s)")
+    c.add_argument("--minutes", type=positive_number, default=calibration.DEFAULT_MINUTES, metavar="M",
+                   help="stop after M minutes of this call (default: %(default)s)")
     c.add_argument("--seed", type=whole_number(0), default=calibration.DEFAULT_SEED, metavar="N",
-                   help="base seed of the common random numbers (default: %(default)s; not validate's 1, so that "
-                        "`qicsim validate` afterwards checks the fit on other seeds)")
-    c.add_argument("--budget", type=whole_number(1), default=calibration.DEFAULT_BUDGET, metavar="N",
-                   help="at most N evaluations (candidate input sets), the first being the current values "
-                        "(default: %(default)s)")
+                   help="seed of the sampler and of every particle's runs (default: %(default)s; not validate's 1)")
+    c.add_argument("--exclude", action="append", default=[], metavar="GROUP",
+                   help="leave this group's figures out (repeatable): a leave-one-out calibration")
     _workers_argument(c)
-    c.add_argument("--out", metavar="FILE",
-                   help="where to write the calibrated scenario (default: SCENARIO-calibrated.yaml here)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run particles on a Dask scheduler (tcp://host:8786), or 'local' for a LocalCluster of "
+                        "--workers workers")
     c.set_defaults(func=cmd_calibrate)
 
 
@@ -87,13 +102,16 @@ def _workers_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``qicsim validate``: the validation table; exit 0 all pass, 1 any fails, 2 bad input."""
+    """``qicsim validate``: the validation table; exit 0 when every calibration figure is met, 1 when one is not
+    (or the results cannot be written), 2 on bad input. Validation figures missed are findings, not errors."""
     from qicsim.cli import progress_bar
+    from sim.posterior import resolve
 
     try:
         targets = load_targets(args.targets)
         plans = validation.plan(targets, args.only or None)
-    except TargetsError as exc:
+        posterior = resolve(args.posterior)
+    except (TargetsError, ScenarioError) as exc:
         error(str(exc))
         return EXIT_USAGE
     out_dir = None
@@ -102,15 +120,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if out_dir is None:
             return EXIT_FAILURE
     jobs = [p.job() for p in plans]
-    print(f"{targets.origin}: {len(plans)} group(s), {sum(len(p.group.targets) for p in plans)} targets; "
+    print(f"{targets.origin}: {len(plans)} group(s), {sum(len(p.group.targets) for p in plans)} figures; "
           f"{args.reps} replicates per group, base seed {args.seed} (replicate r runs with "
           f"derive_seed({args.seed}, r)); {validation.runs_needed(jobs, args.reps)} runs")
-    print("a target passes when the mean over replicates meets it; the interval is the 2.5th-97.5th percentile "
-          "of the replicate values")
+    print(f"inputs: {posterior.describe() if posterior is not None else 'the scenarios own values (no posterior)'}")
+    print("each interval is the 2.5th-97.5th percentile of the replicates; a score is the interval score (width plus "
+          "40 x the miss) over the figure's tolerance; lower is better")
     sys.stdout.flush()
     with progress_bar(validation.runs_needed(jobs, args.reps)) as bar:
         report = validation.validate(targets, args.reps, args.seed, args.workers, args.only or None,
-                                     progress=bar.update, plans=plans)
+                                     progress=bar.update, plans=plans, posterior=posterior)
     print()
     print(validation.format_table(report.table))
     messages = [f"{r.group} / {r.quantity}: {r.message}" for r in report.table.itertuples() if r.message]
@@ -120,80 +139,77 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"note: {m}")
     for n in report.notes:
         print(f"note: {n}")
-    counts = report.counts()
-    print(f"\n{counts[validation.PASS]} of {len(report.table)} targets pass, {counts[validation.FAIL]} fail, "
-          f"{counts[validation.NOT_AVAILABLE]} not available")
+    print(f"\nnaive model: {report.naive}")
+    print(validation.format_totals(report))
     if out_dir is not None:
-        table = report.table.assign(reps=args.reps, seed=args.seed)
+        table = report.table.assign(reps=args.reps, seed=args.seed, posterior=report.posterior)
         try:
             path = write_csv(table, out_dir / "validation.csv")
+            totals = write_csv(report.totals(), out_dir / "validation_totals.csv")
         except OSError as exc:
             error(f"--out {str(out_dir)!r}: cannot write validation.csv ({exc})")
             return EXIT_FAILURE
-        print(f"wrote {path}")
-    return EXIT_OK if report.passed else EXIT_FAILURE
+        print(f"wrote {path} and {totals}")
+    return EXIT_OK if report.calibration_passed else EXIT_FAILURE
 
 
 # ---- calibrate -------------------------------------------------------------------------------
 
 
-def format_comparison(result: calibration.CalibrationResult) -> str:
-    """Each target before and after calibration, with its verdict on the calibration seeds."""
-    headers = ["group", "quantity", "published", "before", "after", "result"]
-    rows = []
-    for (group, t), b, a in zip(result.targets, result.before.means, result.after.means, strict=True):
-        d = number_decimals(t.value, t.tolerance)
-
-        def num(x: float, d: int = d) -> str:
-            return "n/a" if not math.isfinite(x) else f"{x:,.{d}f}"
-
-        verdict = f"{'PASS' if t.passes(b) else 'FAIL'} -> {'PASS' if t.passes(a) else 'FAIL'}"
-        rows.append([group, t.quantity, describe(t.kind, t.value, t.tolerance, d), num(b), num(a), verdict])
-    for (group, q), _why in result.skipped.items():
-        rows.append([group, q, "", "not available", "not available", "N/A"])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                     for r in [headers, ["-" * w for w in widths], *rows])
+def positive_number(text: str) -> float:
+    """A command-line number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number above 0") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number above 0")
+    return value
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``qicsim calibrate``: fit the free inputs and write the calibrated scenario file."""
-    from qicsim.cli import package_version, progress_bar
+    """``qicsim calibrate``: ABC-SMC of the shared inputs into DIR (resumable)."""
+    from tqdm import tqdm
 
-    out = Path(args.out) if args.out else calibration.default_output(args.scenario)
     try:
         targets = load_targets(args.targets)
-        groups = calibration.choose_groups(targets, args.scenario, args.group or None)
-        free = calibration.free_parameters(targets, groups)
-    except TargetsError as exc:
+        calibration.check(targets, args.exclude)
+        figures = calibration.calibration_figures(targets, args.exclude)
+    except (TargetsError, ScenarioError, calibration.CalibrationError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    print(f"calibrating {', '.join(p.name for p in free)} of scenario {args.scenario!r} against group(s) "
-          f"{', '.join(groups)}: at most {args.budget} evaluations of {args.reps} replicates on common random "
-          f"numbers (replicate r with seed derive_seed({args.seed}, r))")
-    sys.stdout.flush()
-    try:
-        with progress_bar(args.budget, unit="evaluation") as bar:
-            result = calibration.calibrate(targets, args.scenario, groups, args.reps, args.seed, args.budget,
-                                           args.workers, progress=bar.update)
-    except TargetsError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    print()
-    print(format_comparison(result))
-    width = max(len("input"), *(len(p.name) for p in result.free))
-    print(f"\n{'input'.ljust(width)}  before -> after  [search range]")
-    for p in result.free:
-        print(f"{p.name.ljust(width)}  {getattr(result.scenario, p.name)!r} -> {result.after.params[p.name]!r}  "
-              f"[{p.low:g}, {p.high:g}]")
-    print(f"\ndistance (sum of squared standardised misses, 0 = all met): before {result.before.distance:.4g}, "
-          f"after {result.after.distance:.4g}; {result.evaluations} evaluations, {result.runs} runs")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_text(calibration.scenario_file_text(result, out, package_version()), out)
-    except OSError as exc:
-        error(f"--out {str(out)!r}: cannot write the calibrated scenario ({exc})")
+    out = output_directory(args.out)
+    if out is None:
         return EXIT_FAILURE
-    print(f"wrote {out}; check it on other seeds with `qicsim validate` (a targets file naming it) "
-          f"or `qicsim run {out}`")
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-population log; the bar says as much
+    groups = sorted({f.group for f in figures}, key=list(targets.groups).index)
+    print(f"calibrating {len(targets.calibration.free)} shared inputs ({', '.join(targets.calibration.free)}) on "
+          f"{len(figures)} figures of {', '.join(groups)}"
+          + (f" (left out: {', '.join(args.exclude)})" if args.exclude else "")
+          + f"; {args.population} particles a population, at most {args.generations} populations or "
+            f"{args.minutes:g} minutes; seed {args.seed}")
+    sys.stdout.flush()
+    bar = tqdm(total=args.generations, unit="population", file=sys.stderr, disable=None)
+
+    def progress(row: dict) -> None:
+        bar.n = row["generation"] + 1
+        bar.set_postfix(epsilon=f"{row['epsilon']:.3g}", acceptance=f"{row['acceptance']:.2f}",
+                        ess=f"{row['effective_sample_size']:.0f}")
+        bar.refresh()
+
+    try:
+        run = calibration.calibrate(targets, out, args.population, args.generations, args.minutes, args.seed,
+                                    args.workers, args.scheduler, args.exclude, progress)
+    except (TargetsError, calibration.CalibrationError) as exc:
+        bar.close()
+        error(str(exc))
+        return EXIT_USAGE
+    bar.close()
+    print(f"\n{len(run.generations)} populations, {run.evaluations:,} particles simulated in {run.seconds / 60:.1f} "
+          f"minutes (this call); effective sample size of the posterior "
+          f"{run.posterior.effective_sample_size:.0f} of {len(run.posterior.table)}")
+    print(run.identifiability[["parameter", "prior_low", "prior_high", "posterior_mean", "posterior_p2_5",
+                               "posterior_p97_5", "sd_ratio", "identified"]].to_string(index=False,
+                                                                                       float_format="{:.4g}".format))
+    print(f"\nwrote {out / 'posterior.parquet'}, identifiability.csv, generations.csv, prior_posterior.png, pairs.png")
     return EXIT_OK
