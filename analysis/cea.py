@@ -8,18 +8,23 @@ perspective the scenario reports its ``total_cost`` in; effects are discounted Q
 net cost. For each comparator: incremental cost, incremental effect, the ICER -- or, where one
 arm is both cheaper and better, the label 'dominant' or 'dominated' instead of a ratio whose
 negative sign would mislead -- and the net monetary benefit at a willingness-to-pay. Over the
-replicates: the cost-effectiveness plane and the acceptability curve.
+replicates: the cost-effectiveness plane and the acceptability curve. With a posterior sample of the
+calibrated inputs (``qicsim cea`` uses the built-in one unless told otherwise) each replicate takes
+one draw for all its arms, so the plane and the curve hold the inputs' uncertainty too (a
+probabilistic sensitivity analysis).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 import sim
+from sim.posterior import Posterior
 
 ARMS = ("collaborative", "traditional", "none")
 ARM_LABELS = {"collaborative": "collaborative", "traditional": "traditional QI team", "none": "no intervention"}
@@ -59,12 +64,16 @@ class CEAResult:
     table: pd.DataFrame  # one row per comparator
 
 
-def run_arms(scenario: sim.Scenario, reps: int, seed: int, progress=None) -> pd.DataFrame:
-    """Run every arm on the same derived seeds; one row per replicate and arm."""
-    designs = {arm: scenario if scenario.mode == arm else scenario.with_overrides(mode=arm) for arm in ARMS}
+def run_arms(scenario: sim.Scenario, reps: int, seed: int, progress=None, posterior: Posterior | None = None,
+             keep: Collection[str] = ()) -> pd.DataFrame:
+    """Run every arm on the same derived seeds -- and, with a posterior, the same draw of the calibrated inputs
+    (all but ``keep``) in every arm of a replicate; one row per replicate and arm."""
     rows = []
     for r in range(reps):
         run_seed = sim.derive_seed(seed, r)
+        drawn = posterior.apply(scenario, run_seed, keep) if posterior is not None else scenario
+        designs = {arm: drawn if drawn.mode == arm else drawn.with_overrides(mode=arm) for arm in ARMS}
+        inputs = {f"input_{n}": getattr(drawn, n) for n in posterior.parameters} if posterior is not None else {}
         for arm, design in designs.items():
             summary = sim.run(design, seed=run_seed).summary
             teams = summary["teams"]
@@ -74,7 +83,7 @@ def run_arms(scenario: sim.Scenario, reps: int, seed: int, progress=None) -> pd.
                 "net_cost": summary["cost_health_system_discounted"] - summary["savings"],
                 "qalys": summary["qalys"],
                 "significant": summary["significant_improvement_rate"] * teams,
-                "sustained": summary["sustained_rate"] * teams,
+                "sustained": summary["sustained_rate"] * teams, **inputs,
             })
             if progress is not None:
                 progress()
@@ -132,7 +141,9 @@ def acceptability(replicates: pd.DataFrame, wtps: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def analyse(scenario: sim.Scenario, reps: int, seed: int, wtp: float, progress=None) -> CEAResult:
-    """Run the arms and compare them."""
-    replicates = run_arms(scenario, reps, seed, progress)
+def analyse(scenario: sim.Scenario, reps: int, seed: int, wtp: float, progress=None,
+            posterior: Posterior | None = None, keep: Collection[str] = ()) -> CEAResult:
+    """Run the arms and compare them (with a posterior: a probabilistic sensitivity analysis over the calibrated
+    inputs as well as the simulation's own chance)."""
+    replicates = run_arms(scenario, reps, seed, progress, posterior, keep)
     return CEAResult(scenario, wtp, replicates, compare(replicates, scenario, wtp))

@@ -287,8 +287,12 @@ def reproduce_command(run: RunFolder) -> str:
         original = f"qicsim run {match['source'].strip(chr(39) + chr(34))}"
         if match["overrides"] != "none":
             original += "".join(f" --set {part.strip()}" for part in match["overrides"].split(", "))
-        return (f"qicsim run {run.folder / 'scenario.yaml'} --seed {seed} --reps {reps} --out NEW_DIR\n"
+        text = (f"qicsim run {run.folder / 'scenario.yaml'} --seed {seed} --reps {reps} --out NEW_DIR\n"
                 f"# as first run: {original} --seed {seed} --reps {reps}")
+        if any(c.startswith(INPUT_PREFIX) for c in run.summary.columns):
+            text += ("\n# both with the first run's --posterior (named in scenario.yaml's comment); the first form "
+                     "also with its --set of any calibrated input, which a posterior draw would otherwise replace")
+        return text
     seeds = ", ".join(str(s) for s in run.summary["seed"])
     return (f"# the base seed is not recorded; each replicate runs with its own seed:\n"
             f"python -c \"import sim; [sim.run('{run.folder / 'scenario.yaml'}', seed=s) for s in [{seeds}]]\"")
@@ -321,7 +325,7 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
         threshold = s.significant_improvement_threshold if s is not None else 0.2
         direction = None
         if s is not None:
-            direction = 1 if s.best_practice_performance > s.baseline_performance else -1
+            direction = 1 if s.measure_direction == "higher_is_better" else -1
         path = figures.sustain_curve(run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png",
                                      direction)
         if path is None:
@@ -347,12 +351,30 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
     return out
 
 
+INPUT_PREFIX = "input_"
+"""summary.csv columns holding each replicate's draw of the calibrated inputs (``qicsim run --posterior``)."""
+
+
+def inputs_section(summary: pd.DataFrame, inputs: Sequence[str]) -> list[str]:
+    """The calibrated inputs each replicate drew from the posterior, if the run used one."""
+    if not inputs:
+        return []
+    table = interval_table(summary[list(inputs)].rename(columns=lambda c: c.removeprefix(INPUT_PREFIX)),
+                           [c.removeprefix(INPUT_PREFIX) for c in inputs]).rename(columns={"outcome": "input"})
+    return ['<h3 id="inputs">Calibrated inputs</h3>',
+            "<p>Each replicate took one draw of the calibrated inputs from the posterior named in "
+            "<code>scenario.yaml</code>; their mean and 95% interval over the replicates (the intervals above hold "
+            "this uncertainty as well as the simulation's own chance):</p>",
+            html_table(table, text_columns=["input"])]
+
+
 def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, seeds: int, teams: int) -> str:
     """The HTML report of a run folder."""
     folder = run.folder
     name = run.scenario.name if run.scenario is not None else str(run.summary.get("scenario", ["?"])[0])
     reps = len(run.summary)
-    keys = [c for c in run.summary.columns if c not in ("replicate", "seed", "scenario")]
+    inputs = [c for c in run.summary.columns if c.startswith(INPUT_PREFIX)]
+    keys = [c for c in run.summary.columns if c not in ("replicate", "seed", "scenario", *inputs)]
     headline = [k for k in sim.SUMMARY_KEYS if k in keys]
     ordered = headline + [k for k in keys if k not in headline]
     currency = f" Costs in {run.scenario.currency} at {run.scenario.price_year} prices." if run.scenario else ""
@@ -365,6 +387,7 @@ def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, s
         f"<p>Mean and 95% interval (2.5th–97.5th percentile of the {reps} replicate values) of every outcome; "
         f"shares are of all enrolled teams (intention to treat).{_esc(currency)}</p>",
         html_table(interval_table(run.summary, ordered), text_columns=["outcome"]),
+        *inputs_section(run.summary, inputs),
         '<h2 id="figures">Figures</h2>',
         *run_figures(run, figure_dir),
         effects_section(effects, figure_dir, seeds, teams),
@@ -373,8 +396,9 @@ def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, s
         f"<pre>{_esc(run.scenario_text or '(missing)')}</pre>",
         '<h2 id="reproduce">Seeds, versions and how to reproduce</h2>',
         "<p>Replicate <i>r</i> ran with the seed below; <code>sim.run(scenario, seed=seed)</code> reproduces it "
-        "exactly, in any process.</p>",
-        html_table(run.summary[["replicate", "seed"]]),
+        "exactly, in any process" + (" (the scenario with that replicate's calibrated inputs: "
+                                     "<code>scenario.with_overrides(**inputs)</code>)" if inputs else "") + ".</p>",
+        html_table(run.summary[["replicate", "seed", *inputs]]),
         f"<pre>{_esc(reproduce_command(run))}</pre>",
         versions_section(_run_versions(run)),
     ]

@@ -37,6 +37,7 @@ from experiments.spec import (
     read_spec,
 )
 from experiments.tasks import RunTask
+from sim.posterior import Posterior, resolve
 from sim.scenario import flatten, validate
 
 
@@ -51,6 +52,7 @@ class Experiment:
     design: pd.DataFrame
     summary_keys: tuple[str, ...]
     origin: str = "experiment spec"
+    posterior: Posterior | None = None
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -69,19 +71,24 @@ class Experiment:
         varied parameters and sampler, replications, seed and outputs (not the name, the
         description, comments or layout of the file)."""
         doc = {"scenario": scenario_parameters(self.scenario), "spec": self.spec.result_fields()}
+        if self.posterior is not None:  # the sample itself, not its file name
+            doc["posterior"] = int(pd.util.hash_pandas_object(self.posterior.table, index=False).sum() % 2**63)
         return hashlib.sha256(json.dumps(doc, sort_keys=False, separators=(",", ":")).encode()).hexdigest()
 
     def tasks(self) -> Iterator[RunTask]:
         """Every run in ``run_id`` order."""
         reps = self.spec.replications
+        keep = {*self.varied, *_fixed(self.spec, self.origin)}
         for point_id, overrides in enumerate(point_overrides(self.design, self.varied, self.kinds)):
             for replicate in range(reps):
+                seed = sim.derive_seed(self.spec.seed, point_id, replicate)
+                drawn = {} if self.posterior is None else self.posterior.values(self.scenario, seed, keep)
                 yield RunTask(
                     run_id=point_id * reps + replicate,
                     point_id=point_id,
                     replicate=replicate,
-                    seed=sim.derive_seed(self.spec.seed, point_id, replicate),
-                    overrides=overrides,
+                    seed=seed,
+                    overrides={**drawn, **overrides},
                 )
 
     def with_stored(self, design: pd.DataFrame, summary_keys: tuple[str, ...]) -> Experiment:
@@ -132,6 +139,17 @@ def _base_scenario(spec: ExperimentSpec, spec_dir: Path, origin: str) -> sim.Sce
         return validate({**scenario.model_dump(), **fixed}, origin=f"{origin}: fixed")
     except sim.ScenarioError as exc:
         raise ExperimentError(str(exc)) from None
+
+
+def _posterior(spec: ExperimentSpec, spec_dir: Path, origin: str) -> Posterior | None:
+    """The spec's posterior: none, the built-in one (default) or a file relative to the spec."""
+    choice: str | Path = spec.posterior
+    if choice not in ("none", "default") and not Path(choice).is_absolute():
+        choice = spec_dir / choice
+    try:
+        return resolve(choice)
+    except sim.ScenarioError as exc:
+        raise ExperimentError(f"{origin}: posterior: {exc}") from None
 
 
 def _check_names(spec: ExperimentSpec, origin: str) -> None:
@@ -239,7 +257,8 @@ def prepare(spec: ExperimentSpec, spec_text: str = "", spec_dir: Path | None = N
     _check_sampler_fit(spec, kinds, origin)
     _check_values(spec, scenario, origin)
     experiment = Experiment(spec, spec_text, scenario, kinds, make_design(spec, kinds),
-                            _summary_keys(spec, scenario, origin), origin)
+                            _summary_keys(spec, scenario, origin), origin, _posterior(spec, spec_dir or Path.cwd(),
+                                                                                      origin))
     _check_points(experiment, origin)
     return experiment
 

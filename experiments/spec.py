@@ -15,6 +15,8 @@ An experiment spec looks like::
                                     #    {method: morris, samples: N, levels: 4}
     replications: 5
     seed: 1
+    posterior: none                 # or default (the built-in calibration) or a posterior.parquet file:
+                                    #   each run takes the calibrated inputs its seed draws (not varied ones)
     outputs:
       summary: [dropout_rate, significant_improvement_rate]   # default: every summary key
       team_outcomes: false          # one row per team and run
@@ -154,6 +156,7 @@ class ExperimentSpec(_Strict):
     sampler: Sampler
     replications: int = Field(1, ge=1, le=1_000_000)
     seed: int = Field(ge=0, le=2**63 - 1)
+    posterior: str = Field("none", min_length=1)
     outputs: Outputs = Outputs()
 
     @model_validator(mode="before")

@@ -48,8 +48,10 @@ from qicsim.arguments import (
     EXIT_USAGE,
     PROG,
     add_scenario_argument,
+    describe_inputs,
     error,
     output_directory,
+    posterior_argument,
     whole_number,
 )
 from sim import _cache as sim_cache
@@ -232,19 +234,26 @@ def progress_bar(total: int, unit: str = "run") -> tqdm:
                 disable=total < 2 or not sys.stderr.isatty())
 
 
-def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int) -> str:
+def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int,
+                  posterior: Any = None) -> str:
     """The effective scenario as a file that ``sim.load_scenario(path)`` reads back unchanged."""
     comment = (
         f"# Effective scenario of a qicsim {package_version()} run: scenario {source!r}, "
         f"overrides: {_describe_overrides(overrides)}; base seed {seed}, {reps} replicate(s).\n"
         "# Every parameter is listed; run it again with `qicsim run path/to/this/scenario.yaml`.\n"
     )
+    if posterior is not None:
+        comment += (f"# Calibrated inputs: {describe_inputs(posterior, overrides)}; each replicate's values are the "
+                    f"input_* columns of summary.csv\n# (run it again with the same --posterior and seed).\n")
     return comment + scenario.to_yaml()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``qicsim run``: replicate a scenario, print the summary table, optionally write files."""
+    from sim.posterior import resolve
+
     scenario, overrides = effective_scenario(args.scenario, args.set)
+    posterior = resolve(args.posterior)
     out_dir: Path | None = None
     if args.out is not None:
         out_dir = output_directory(args.out)
@@ -258,17 +267,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         seed_text = f"{reps} replicates, base seed {base_seed} (replicate r runs with derive_seed({base_seed}, r))"
     print(f"scenario {scenario.name}: {seed_text}; overrides: {_describe_overrides(overrides)}")
+    print(f"calibrated inputs: {describe_inputs(posterior, overrides)}")
     if reps > 1:
         print(f"mean and 95% interval (2.5th-97.5th percentile of the {reps} replicate values)")
     sys.stdout.flush()
 
     summaries: list[dict[str, float]] = []
+    drawn: list[dict[str, Any]] = []
     tables: dict[str, list[pd.DataFrame]] = {"teams": [], "team_outcomes": [], "series": [], "adoption": []}
     network = None
     with progress_bar(reps) as progress:
         for r, seed in enumerate(seeds):
+            replicate = posterior.apply(scenario, seed, keep=overrides) if posterior is not None else scenario
+            if posterior is not None:
+                drawn.append({name: getattr(replicate, name) for name in posterior.parameters})
             try:
-                model = sim.simulate(scenario, seed=seed)
+                model = sim.simulate(replicate, seed=seed)
                 result = sim.results(model, seed)
             except Exception as exc:
                 exc.add_note(f"qicsim: while running replicate {r} (seed {seed}) of scenario {scenario.name!r}")
@@ -283,6 +297,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress.update()
 
     summary = summary_frame(scenario, seeds, summaries)
+    if drawn:  # each replicate's values of the calibrated inputs, after the outcomes
+        summary = pd.concat([summary, pd.DataFrame(drawn).add_prefix("input_")], axis=1)
     print()
     print(format_summary_table(summary, summary_keys(summaries)))
     if any(k.startswith("cost") or "_cost" in k for k in summary.columns):
@@ -295,7 +311,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_parquet(pd.concat(tables["teams"], ignore_index=True), out_dir / "teams.parquet")
             write_csv(pd.concat(tables["series"], ignore_index=True), out_dir / "series.csv")
             write_csv(pd.concat(tables["adoption"], ignore_index=True), out_dir / "adoption.csv")
-            write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps), out_dir / "scenario.yaml")
+            write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps, posterior),
+                       out_dir / "scenario.yaml")
         except OSError as exc:
             error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")
             return EXIT_FAILURE
@@ -426,7 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run a scenario and print its summary",
         description="Run a scenario for one or more replicates and print a summary of the outcomes. "
-                    "Replicate r (0-based) runs with seed derive_seed(SEED, r).",
+                    "Replicate r (0-based) runs with seed derive_seed(SEED, r) and, unless --posterior none, the "
+                    "calibrated inputs of the posterior draw that seed picks (inputs given with --set are kept).",
     )
     add_scenario_argument(run)
     run.add_argument("--seed", type=whole_number(0), default=1, metavar="N",
@@ -439,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--network-out", metavar="FILE",
                      help="write replicate 0's network of units as GraphML to FILE: organisation, team, and the "
                           "months each unit was exposed and adopted (-1 = never)")
+    posterior_argument(run)
     run.set_defaults(func=cmd_run)
 
     listing = commands.add_parser(

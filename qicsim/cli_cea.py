@@ -8,7 +8,13 @@ import numpy as np
 
 from analysis.cea import acceptability, analyse
 from analysis.plots import acceptability_curve, ce_plane
-from qicsim.arguments import add_scenario_argument, output_directory, whole_number
+from qicsim.arguments import (
+    add_scenario_argument,
+    describe_inputs,
+    output_directory,
+    posterior_argument,
+    whole_number,
+)
 from sim.files import write_csv
 
 
@@ -38,6 +44,7 @@ def add_commands(subparsers) -> None:
                      help="willingness to pay per QALY (default: the scenario's willingness_to_pay)")
     cea.add_argument("--out", metavar="DIR", default=".",
                      help="where to write ce_plane.png, ceac.png and cea_replicates.csv (default: .)")
+    posterior_argument(cea)
     cea.set_defaults(func=cmd_cea)
 
 
@@ -47,18 +54,21 @@ def _money(x: float) -> str:
 
 def cmd_cea(args: argparse.Namespace) -> int:
     from qicsim.cli import effective_scenario, progress_bar
+    from sim.posterior import resolve
 
-    scenario, _ = effective_scenario(args.scenario, args.set)
+    scenario, overrides = effective_scenario(args.scenario, args.set)
+    posterior = resolve(args.posterior)
     wtp = scenario.willingness_to_pay if args.wtp is None else args.wtp
     out = output_directory(args.out)
     if out is None:
         return 1
     with progress_bar(args.reps * 3) as progress:
-        result = analyse(scenario, args.reps, args.seed, wtp, progress.update)
+        result = analyse(scenario, args.reps, args.seed, wtp, progress.update, posterior, keep=overrides)
     c = scenario.currency
     print(f"scenario {scenario.name}: {args.reps} replicates on common random numbers (base seed {args.seed}); "
           f"health-system perspective; {c} at {scenario.price_year} prices; "
-          f"costs and QALYs discounted at {scenario.discount_rate_per_year:.1%} a year; WTP {c} {wtp:,.0f}/QALY\n")
+          f"costs and QALYs discounted at {scenario.discount_rate_per_year:.1%} a year; WTP {c} {wtp:,.0f}/QALY")
+    print(f"inputs: {describe_inputs(posterior, overrides)}\n")
     arms = result.table.attrs["arms"]
     print(f"{'design':22s} {'cost':>14s} {'net cost':>14s} {'QALYs':>9s} {'NMB':>14s} "
           f"{'cost/significant':>17s} {'cost/sustained':>15s}")

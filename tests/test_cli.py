@@ -15,6 +15,8 @@ import scenarios
 import sim
 from qicsim.cli import first_sentence, format_outcome, main
 from sim import files as output
+from sim.posterior import Posterior
+from sim.posterior import default as default_posterior
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 
@@ -76,11 +78,46 @@ def test_run_writes_its_files(two_rep_run: tuple[int, Path, str]) -> None:
 
 
 def test_run_summary_matches_the_python_api(two_rep_run: tuple[int, Path, str]) -> None:
+    """Replicate r is ``sim.run`` of the scenario with the posterior draw its seed picks (when one is shipped)."""
     _, out, _ = two_rep_run
     summary = pd.read_csv(out / "summary.csv")
-    direct = sim.run("breakthrough", seed=sim.derive_seed(7, 1), teams=8, follow_up_months=6).summary
+    seed = sim.derive_seed(7, 1)
+    scenario = sim.load_scenario("breakthrough").with_overrides(teams=8, follow_up_months=6)
+    posterior = default_posterior()
+    if posterior is not None:
+        scenario = posterior.apply(scenario, seed)
+        for name in posterior.parameters:
+            assert summary.loc[1, f"input_{name}"] == pytest.approx(getattr(scenario, name))
+    direct = sim.run(scenario, seed=seed).summary
     for key in sim.SUMMARY_KEYS:
         assert summary.loc[1, key] == pytest.approx(direct[key], nan_ok=True)
+
+
+def test_run_without_a_posterior_is_the_scenario_itself_and_set_inputs_win(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    posterior = Posterior(pd.DataFrame({"tests_per_month": [0.5, 2.5], "dropout_hazard_per_year": [0.1, 0.9],
+                                        "weight": [1.0, 1.0]}), {}, "toy")
+    path = posterior.write(tmp_path / "toy.parquet")
+    code, out, _ = run_cli(capsys, "run", "--seed", "3", "--reps", "4", *FAST, "--posterior", "none", "--out",
+                           str(tmp_path / "none"))
+    assert code == 0 and "no posterior" in out
+    plain = pd.read_csv(tmp_path / "none" / "summary.csv")
+    assert not any(c.startswith("input_") for c in plain.columns)
+    direct = sim.run("breakthrough", seed=sim.derive_seed(3, 2), teams=8, follow_up_months=6).summary
+    assert plain.loc[2, "dropout_rate"] == pytest.approx(direct["dropout_rate"])
+    code, out, _ = run_cli(capsys, "run", "--seed", "3", "--reps", "4", *FAST, "--set", "tests_per_month=1.7",
+                           "--posterior", str(path), "--out", str(tmp_path / "toy"))
+    assert code == 0 and "kept as set: tests_per_month" in out
+    drawn = pd.read_csv(tmp_path / "toy" / "summary.csv")
+    assert (drawn["input_tests_per_month"] == 1.7).all()
+    assert set(drawn["input_dropout_hazard_per_year"]) <= {0.1, 0.9}
+    for r in range(4):
+        seed = sim.derive_seed(3, r)
+        expected = posterior.apply(sim.load_scenario("breakthrough").with_overrides(
+            teams=8, follow_up_months=6, tests_per_month=1.7), seed, keep={"tests_per_month"})
+        assert drawn.loc[r, "dropout_rate"] == pytest.approx(sim.run(expected, seed=seed).summary["dropout_rate"])
+    code, _, err = run_cli(capsys, "run", *FAST, "--posterior", str(tmp_path / "nowhere.parquet"))
+    assert code == 2 and err.startswith("qicsim: error: --posterior") and "Traceback" not in err
 
 
 def test_run_is_deterministic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import sim
 from analysis.cea import compare, icer_label
 from qicsim.cli import main
 from sim.modules.costs import Ledger, discount_factor, meeting_costs
+from sim.posterior import Posterior
 
 NO_CHANCE_LOSSES = {"dropout_hazard_per_year": 0.0, "leader_turnover_per_year": 0.0,
                     "follow_up_months": 0.0, "congress_days": 0.0}
@@ -133,6 +134,18 @@ def test_cea_command_writes_plots(tmp_path, capsys):
         data = (tmp_path / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000
     assert len(pd.read_csv(tmp_path / "cea_replicates.csv")) == 2 * 3
+
+
+def test_cea_takes_one_posterior_draw_per_replicate_for_every_arm(tmp_path):
+    posterior = Posterior(pd.DataFrame({"tests_per_month": [0.5, 2.5], "weight": [1.0, 1.0]}), {}, "toy")
+    path = posterior.write(tmp_path / "toy.parquet")
+    code = main(["cea", "--reps", "6", "--set", "teams=6", "--set", "follow_up_months=3", "--out", str(tmp_path),
+                 "--posterior", str(path)])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "cea_replicates.csv")
+    per_replicate = table.groupby("replicate")["input_tests_per_month"].nunique()
+    assert (per_replicate == 1).all()  # the arms of a replicate share its draw
+    assert set(table["input_tests_per_month"]) == {0.5, 2.5}
 
 
 def test_cea_bad_input_exits_2(capsys):

@@ -25,6 +25,7 @@ import sim
 from experiments import samplers, sensitivity, storage
 from experiments.spec import ExperimentError
 from qicsim.cli import main
+from sim.posterior import Posterior
 
 TINY = {"teams": 6, "follow_up_months": 3}
 
@@ -215,6 +216,27 @@ def test_a_different_spec_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     # a new name or description is the same experiment
     renamed = write_spec(tmp_path / "c.yaml", name="renamed", description="same runs")
     assert run_cli(capsys, "sweep", str(renamed), "--out", str(tmp_path / "out"))[0] == 0
+
+
+def test_a_sweep_with_a_posterior_draws_every_calibrated_input_it_does_not_vary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    posterior = Posterior(pd.DataFrame({"tests_per_month": [0.5, 2.5], "didactic_share": [0.1, 0.9],
+                                        "weight": [1.0, 1.0]}), {}, "toy")
+    posterior.write(tmp_path / "toy.parquet")
+    spec = write_spec(tmp_path / "p.yaml", posterior="toy.parquet")  # relative to the spec
+    experiment = experiments.load_experiment(spec)
+    tasks = list(experiment.tasks())
+    assert {t.overrides["tests_per_month"] for t in tasks} == {0.5, 2.5}
+    assert all(t.overrides["didactic_share"] in (0.2, 0.8) for t in tasks)  # varied: the design's value wins
+    assert experiment.spec_hash() != experiments.load_experiment(write_spec(tmp_path / "n.yaml")).spec_hash()
+    assert run_cli(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))[0] == 0
+    row = results(tmp_path / "out").iloc[4]
+    scenario = posterior.apply(sim.load_scenario("breakthrough").with_overrides(
+        **TINY, didactic_share=float(row["didactic_share"]), senior_support=float(row["senior_support"])),
+        int(row["seed"]), keep={"didactic_share", "senior_support", *TINY})
+    assert row["dropout_rate"] == pytest.approx(sim.run(scenario, seed=int(row["seed"])).summary["dropout_rate"])
+    with pytest.raises(ExperimentError, match="posterior: --posterior .*not a readable"):
+        experiments.load_experiment(write_spec(tmp_path / "bad.yaml", posterior="p.yaml"))
 
 
 def test_a_directory_with_other_files_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

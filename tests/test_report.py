@@ -25,6 +25,7 @@ import sim
 from analysis import effects, figures, report
 from experiments.sensitivity import KeyIndices
 from qicsim.cli import main
+from sim.posterior import Posterior
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 
@@ -203,8 +204,7 @@ def test_no_sustain_curve_without_follow_up(tmp_path: Path) -> None:
 
 def test_improvement_direction_is_read_off_the_outcomes(tables: dict) -> None:
     s = tables["scenario"]
-    assert figures.infer_direction(tables["outcomes"]) == (1 if s.best_practice_performance
-                                                           > s.baseline_performance else -1)
+    assert figures.infer_direction(tables["outcomes"]) == (1 if s.best_practice() > s.baseline_performance else -1)
     flipped = tables["outcomes"].assign(relative_change=-tables["outcomes"]["relative_change"])
     assert figures.infer_direction(flipped) == -figures.infer_direction(tables["outcomes"])
 
@@ -264,6 +264,22 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNOR
 def embedded_images(text: str) -> dict[str, bytes]:
     found = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
     return {html.unescape(alt): base64.b64decode(data) for alt, data in found}
+
+
+def test_a_run_with_a_posterior_reports_its_drawn_inputs_apart_from_the_outcomes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    toy = Posterior(pd.DataFrame({"tests_per_month": [0.5, 2.5], "weight": [1.0, 1.0]}), {}, "toy")
+    path = toy.write(tmp_path / "toy.parquet")
+    out = tmp_path / "run"
+    assert quiet_main("run", "breakthrough", "--reps", "3", *FAST, "--posterior", str(path), "--out", str(out)) == 0
+    assert "posterior" in (out / "scenario.yaml").read_text(encoding="utf-8").split("\nname:")[0]
+    code, _, err = run_cli(capsys, "report", str(out), "--no-effects")
+    assert code == 0, err
+    text = (out / "report.html").read_text(encoding="utf-8")
+    summary, rest = text.split('id="inputs"')
+    assert "input_tests_per_month" not in summary.split('id="summary"')[1]  # not listed as an outcome
+    assert "Calibrated inputs" in rest.split('id="figures"')[0] and "tests_per_month" in rest
+    assert "--posterior" in text  # the command to reproduce names it
 
 
 def test_report_of_a_run_folder(run_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
