@@ -37,6 +37,7 @@ import math
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +59,8 @@ DEFAULT_MINUTES = 100.0
 DEFAULT_SEED = 1001
 NAN_DISTANCE = 1e6
 """Distance of a particle whose runs could not give a figure."""
+SETTINGS_FILE = "calibration.json"
+"""What a calibration folder holds (settings a resumed run must match); its populations are in calibration.db."""
 EPSILON_QUANTILE = 0.5
 """Each population's tolerance: this quantile of the previous population's distances (pyabc's median)."""
 KERNEL_COVARIANCE = 2.0
@@ -269,24 +272,16 @@ def _beaumont_bandwidth(effective_sample_size: float, dimension: int) -> float: 
     return math.sqrt(KERNEL_COVARIANCE)
 
 
-def make_sampler(workers: int, scheduler: str | None) -> Any:
-    """pyabc's sampler: in this process, in ``workers`` local processes, or on a Dask scheduler."""
+def make_sampler(workers: int, scheduler: str | None, stack: ExitStack) -> Any:
+    """pyabc's sampler: in this process, in ``workers`` local processes, or on a Dask scheduler (connected as
+    sweeps connect, :class:`experiments.backends.DaskBackend`; closed when ``stack`` closes)."""
     from pyabc import sampler
 
     if scheduler:
-        from distributed import Client, LocalCluster
+        from experiments.backends import DaskBackend
 
-        from experiments.backends import LOCAL_CLUSTER_CONFIG
-
-        if scheduler == "local":
-            import dask
-
-            with dask.config.set(LOCAL_CLUSTER_CONFIG):
-                client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=None))
-        else:
-            client = Client(scheduler)
-        return sampler.DaskDistributedSampler(dask_client=client)
+        backend = stack.enter_context(DaskBackend(scheduler, workers))
+        return sampler.DaskDistributedSampler(dask_client=backend.client)
     if workers > 1:
         return sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return sampler.SingleCoreSampler()
@@ -325,7 +320,7 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
                         targets_fingerprint(targets, figures))
     out.mkdir(parents=True, exist_ok=True)
     db = out / "calibration.db"
-    settings_file = out / "calibration.json"
+    settings_file = out / SETTINGS_FILE
     if db.is_file() and not settings_file.is_file():
         raise CalibrationError(f"{out}: has calibration.db but no calibration.json to say what it holds; "
                                f"use another folder")
@@ -335,22 +330,32 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
                                f"targets); use another folder")
     np.random.seed(seed % 2**32)
     simulator = Simulator(plans, tuple(figures), priors, seed)
-    sampler = make_sampler(workers, scheduler)
-
-    def smc() -> Any:
-        # a fresh ABCSMC per population: pyabc caches the sample it calibrates epsilon on for the
-        # life of the object, so a second run() on one object would keep the first tolerance
-        return pyabc.ABCSMC(simulator, pyabc.Distribution(**{p.name: p.rv() for p in priors}),
-                            Distance(tuple(figures)), population_size=population, sampler=sampler,
-                            eps=pyabc.QuantileEpsilon(alpha=EPSILON_QUANTILE),
-                            transitions=transition())
-
     database = f"sqlite:///{db}"
-    if not resuming:
-        from sim.files import write_text
+    with ExitStack() as stack:
+        sampler = make_sampler(workers, scheduler, stack)
 
-        write_text(json.dumps(settings.as_dict(), indent=1), settings_file)
-        smc().new(database, {f.key: f.target.value for f in figures})
+        def smc() -> Any:
+            # a fresh ABCSMC per population: pyabc caches the sample it calibrates epsilon on for the
+            # life of the object, so a second run() on one object would keep the first tolerance
+            return pyabc.ABCSMC(simulator, pyabc.Distribution(**{p.name: p.rv() for p in priors}),
+                                Distance(tuple(figures)), population_size=population, sampler=sampler,
+                                eps=pyabc.QuantileEpsilon(alpha=EPSILON_QUANTILE), transitions=transition())
+
+        if not resuming:
+            from sim.files import write_text
+
+            write_text(json.dumps(settings.as_dict(), indent=1), settings_file)
+            smc().new(database, {f.key: f.target.value for f in figures})
+        history, seconds = _run_populations(smc, database, generations, minutes, progress)
+    return finish(history, priors, figures, settings, out, seconds, exclude)
+
+
+def _run_populations(smc: Callable[[], Any], database: str, generations: int, minutes: float,
+                     progress: Callable[[dict[str, Any]], object] | None) -> tuple[Any, float]:
+    """Populations, one ``run`` each, until ``generations`` are stored or ``minutes`` have passed (a population
+    under way is finished); the pyabc history and the seconds this call took."""
+    import pyabc
+
     start = time.monotonic()
     deadline = start + minutes * 60
     history = pyabc.History(database)
@@ -363,8 +368,7 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
         done = history.max_t + 1
         if progress is not None:
             progress(generation_row(history, history.max_t))
-    seconds = time.monotonic() - start
-    return finish(history, priors, figures, settings, out, seconds, exclude)
+    return history, time.monotonic() - start
 
 
 def generation_row(history: Any, t: int) -> dict[str, Any]:

@@ -151,6 +151,11 @@ class DaskBackend(Backend):
             if leftover:
                 self._client.cancel(leftover)
 
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (for libraries that submit their own work, e.g. pyabc's sampler)."""
+        return self._client
+
     def close(self) -> None:
         self._client.close()
         self._close_cluster()

@@ -200,7 +200,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     try:
         run = calibration.calibrate(targets, out, args.population, args.generations, args.minutes, args.seed,
                                     args.workers, args.scheduler, args.exclude, progress)
-    except (TargetsError, calibration.CalibrationError) as exc:
+    except (TargetsError, ScenarioError, calibration.CalibrationError) as exc:  # incl. an unreachable scheduler
         bar.close()
         error(str(exc))
         return EXIT_USAGE

@@ -654,6 +654,22 @@ def test_calibration_moves_an_input_the_way_its_figure_asks(capsys, tmp_path: Pa
     assert means[1] > 2 * means[0]
 
 
+def test_calibrate_runs_on_a_local_dask_cluster_and_refuses_an_unreachable_scheduler(
+        capsys, tmp_path: Path, tiny_scenario: Path) -> None:
+    targets = write_targets(tmp_path, [{"quantity": "dropout_rate", "value": 0.4, "kind": "about",
+                                        "tolerance": 0.05}], free=["dropout_hazard_per_year"])
+    code, _, err = calibrate_cli(capsys, tmp_path, targets, tmp_path / "dask", "--generations", "1", "--scheduler",
+                                 "local", "--workers", "2")
+    assert code == 0, err
+    assert len(Posterior.load(tmp_path / "dask" / "posterior.parquet").table) == 12
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code, _, err = calibrate_cli(capsys, tmp_path, targets, tmp_path / "nowhere", "--scheduler",
+                                     "tcp://127.0.0.1:9")
+    assert code == 2 and "cannot connect to a Dask scheduler" in err and "Traceback" not in err
+
+
 def test_calibrate_exits_2_on_bad_input_without_making_the_folder(capsys, tmp_path: Path,
                                                                   tiny_scenario: Path) -> None:
     no_free = write_targets(tmp_path, [{"quantity": "dropout_rate", "value": 0.2, "kind": "about",
