@@ -50,6 +50,7 @@ import sim
 from analysis import quantities
 from analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
 from analysis.validation import GroupPlan, plan
+from sim.files import take_lock
 from sim.parameters import parameter_info
 from sim.posterior import Posterior
 
@@ -59,6 +60,7 @@ DEFAULT_MINUTES = 100.0
 DEFAULT_SEED = 1001
 NAN_DISTANCE = 1e6
 """Distance of a particle whose runs could not give a figure."""
+LOCK_FILE = ".lock"
 SETTINGS_FILE = "calibration.json"
 """What a calibration folder holds (settings a resumed run must match); its populations are in calibration.db."""
 EPSILON_QUANTILE = 0.5
@@ -238,14 +240,16 @@ class Settings:
                 "population": self.population, "seed": self.seed, "targets_fingerprint": self.targets_fingerprint}
 
 
-def targets_fingerprint(targets: TargetsFile, figures: Sequence[Figure]) -> str:
-    """A hash of what is fitted: the figures (quantity, value, rule) and their scenarios' parameters."""
+def targets_fingerprint(targets: TargetsFile, figures: Sequence[Figure], priors: Sequence[Prior]) -> str:
+    """A hash of what is fitted and how: the figures (quantity, value, rule), their groups' scenarios and replicates,
+    and the priors."""
     digest = hashlib.sha256()
     for f in figures:
         t = f.target
         digest.update(json.dumps([f.key, t.value, t.kind, t.tolerance]).encode())
     for p in plan(targets, sorted({f.group for f in figures})):
-        digest.update(json.dumps(p.scenario.parameters(), sort_keys=True, default=str).encode())
+        digest.update(json.dumps([p.group.replicates, p.scenario.parameters()], sort_keys=True, default=str).encode())
+    digest.update(json.dumps([[p.name, p.low, p.high, p.log] for p in priors]).encode())
     return digest.hexdigest()[:16]
 
 
@@ -308,7 +312,6 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
               progress: Callable[[dict[str, Any]], object] | None = None) -> CalibrationRun:
     """Run (or resume) an ABC-SMC calibration into ``out`` until ``generations`` populations are done or
     ``minutes`` have passed; write the posterior and its diagnostics; return them."""
-    import pyabc
 
     check(targets, exclude)
     free = tuple(targets.calibration.free)
@@ -316,20 +319,38 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
     priors = tuple(Prior.of(name) for name in free)
     groups = sorted({f.group for f in figures}, key=list(targets.groups).index)
     plans = tuple(plan(targets, groups))
-    settings = Settings(free, tuple(f.key for f in figures), tuple(exclude), population, seed,
-                        targets_fingerprint(targets, figures))
+    settings = Settings(free, tuple(f.key for f in figures), tuple(sorted(set(exclude))), population, seed,
+                        targets_fingerprint(targets, figures, priors))
     out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        try:
+            lock = take_lock(out / LOCK_FILE)
+        except BlockingIOError:
+            raise CalibrationError(f"{out}: another qicsim calibrate is writing to this folder") from None
+        if lock is not None:
+            stack.callback(lock.close)
+        history, seconds = _calibrate_in(out, settings, plans, tuple(figures), priors,
+                                         (generations, minutes, progress, workers, scheduler))
+        return finish(history, priors, figures, settings, out, seconds, exclude)
+
+
+def _calibrate_in(out: Path, settings: Settings, plans: tuple[GroupPlan, ...], figures: tuple[Figure, ...],
+                  priors: tuple[Prior, ...], how: tuple[int, float, Any, int, str | None]) -> tuple[Any, float]:
+    """The populations of a calibration in ``out`` (its lock held): new, or resumed when the folder holds the same
+    calibration; ``how`` is (generations, minutes, progress, workers, scheduler)."""
+    import pyabc
+
+    generations, minutes, progress, workers, scheduler = how
     db = out / "calibration.db"
     settings_file = out / SETTINGS_FILE
     if db.is_file() and not settings_file.is_file():
         raise CalibrationError(f"{out}: has calibration.db but no calibration.json to say what it holds; "
                                f"use another folder")
     resuming = db.is_file() and settings_file.is_file()
-    if resuming and json.loads(settings_file.read_text(encoding="utf-8")) != settings.as_dict():
-        raise CalibrationError(f"{out}: holds a different calibration (other inputs, figures, population, seed or "
-                               f"targets); use another folder")
-    np.random.seed(seed % 2**32)
-    simulator = Simulator(plans, tuple(figures), priors, seed)
+    if resuming and _stored_settings(settings_file) != settings.as_dict():
+        raise CalibrationError(f"{out}: holds a different calibration (other inputs, priors, figures, population, "
+                               f"seed or targets); use another folder")
+    simulator = Simulator(plans, figures, priors, settings.seed)
     database = f"sqlite:///{db}"
     with ExitStack() as stack:
         sampler = make_sampler(workers, scheduler, stack)
@@ -338,7 +359,7 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
             # a fresh ABCSMC per population: pyabc caches the sample it calibrates epsilon on for the
             # life of the object, so a second run() on one object would keep the first tolerance
             return pyabc.ABCSMC(simulator, pyabc.Distribution(**{p.name: p.rv() for p in priors}),
-                                Distance(tuple(figures)), population_size=population, sampler=sampler,
+                                Distance(figures), population_size=settings.population, sampler=sampler,
                                 eps=pyabc.QuantileEpsilon(alpha=EPSILON_QUANTILE), transitions=transition())
 
         if not resuming:
@@ -346,15 +367,25 @@ def calibrate(targets: TargetsFile, out: Path, population: int = DEFAULT_POPULAT
 
             write_text(json.dumps(settings.as_dict(), indent=1), settings_file)
             smc().new(database, {f.key: f.target.value for f in figures})
-        history, seconds = _run_populations(smc, database, generations, minutes, progress)
-    return finish(history, priors, figures, settings, out, seconds, exclude)
+        return _run_populations(smc, database, settings.seed, (generations, minutes), progress)
 
 
-def _run_populations(smc: Callable[[], Any], database: str, generations: int, minutes: float,
+def _stored_settings(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"{path}: cannot be read as a calibration's settings ({exc}); use another folder") \
+            from None
+
+
+def _run_populations(smc: Callable[[], Any], database: str, seed: int, stop: tuple[int, float],
                      progress: Callable[[dict[str, Any]], object] | None) -> tuple[Any, float]:
-    """Populations, one ``run`` each, until ``generations`` are stored or ``minutes`` have passed (a population
-    under way is finished); the pyabc history and the seconds this call took."""
+    """Populations, one ``run`` each, until ``stop[0]`` are stored or ``stop[1]`` minutes have passed (a population
+    under way is finished); the pyabc history and the seconds this call took. The sampler's random state is seeded
+    per population from ``seed``, so a resumed calibration draws as an uninterrupted one does."""
     import pyabc
+
+    generations, minutes = stop
 
     start = time.monotonic()
     deadline = start + minutes * 60
@@ -362,6 +393,7 @@ def _run_populations(smc: Callable[[], Any], database: str, generations: int, mi
     history.id = 1
     done = 0 if history.max_t is None or history.max_t < 0 else history.max_t + 1
     while done < generations and time.monotonic() < deadline:
+        np.random.seed(sim.derive_seed(seed, done) % 2**32)
         abc = smc()
         abc.load(database, 1)
         history = abc.run(max_nr_populations=1, max_walltime=timedelta(seconds=max(1.0, deadline - time.monotonic())))
@@ -380,7 +412,8 @@ def generation_row(history: Any, t: int) -> dict[str, Any]:
     particles = history.get_nr_particles_per_population().get(t, len(w))
     return {"generation": int(t), "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
             "acceptance": particles / float(row["samples"]) if row["samples"] else math.nan,
-            "effective_sample_size": float(1.0 / np.sum(w**2))}
+            "effective_sample_size": float(1.0 / np.sum(w**2)),
+            "seconds": float(row["wall_time"]) if "wall_time" in row and pd.notna(row["wall_time"]) else math.nan}
 
 
 def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], settings: Settings, out: Path,
@@ -403,7 +436,8 @@ def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], set
             **settings.as_dict(), "priors": [p.__dict__ for p in priors],
             "figures": [{"key": f.key, "value": f.target.value, "kind": f.target.kind,
                          "tolerance": f.target.tolerance} for f in figures],
-            "generations": generations.to_dict("records"), "evaluations": evaluations, "seconds": round(seconds, 1),
+            "generations": generations.to_dict("records"), "evaluations": evaluations,
+            "seconds": round(float(generations["seconds"].sum()), 1), "seconds_this_call": round(seconds, 1),
             "seed_rule": "particle runs: derive_seed(derive_seed(seed, crc32(values)), group, replicate)",
             "excluded_groups": list(exclude)}
     posterior = Posterior(table, meta, str(out / "posterior.parquet"))

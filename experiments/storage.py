@@ -36,12 +36,7 @@ from experiments.experiment import Experiment, scenario_parameters
 from experiments.samplers import column_dtype
 from experiments.spec import ExperimentError, parse_spec
 from experiments.tasks import RunRecord
-from sim.files import atomic_open, write_parquet, write_text
-
-try:  # POSIX; elsewhere two sweeps on one directory are not prevented
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
+from sim.files import atomic_open, take_lock, write_parquet, write_text
 
 FORMAT = "qicsim-sweep/1"
 MANIFEST, SPEC_COPY, SCENARIO_COPY = "manifest.json", "spec.yaml", "scenario.yaml"
@@ -196,15 +191,10 @@ class SweepStore:
 
     @staticmethod
     def _take_lock(root: Path) -> IO[bytes] | None:
-        if fcntl is None:  # pragma: no cover
-            return None
-        handle = open(root / LOCK, "ab")  # noqa: SIM115 - held open for the sweep's lifetime
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
+            return take_lock(root / LOCK)
+        except BlockingIOError:
             raise ExperimentError(f"--out {str(root)!r}: another qicsim sweep is writing to this directory") from None
-        return handle
 
     @staticmethod
     def _check_empty(root: Path) -> None:

@@ -83,3 +83,20 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``df`` to ``path`` atomically as Parquet (pyarrow) without the index; return the path."""
     return _write(path, "wb", lambda f: df.to_parquet(f, index=False, engine="pyarrow"))
+
+
+def take_lock(path: str | os.PathLike[str]) -> IO[bytes] | None:
+    """An exclusive ``flock`` on ``path`` (created if missing), held until the returned handle is closed, so that two
+    processes never write one folder at once; ``None`` where the platform has no ``flock``. Raises
+    ``BlockingIOError`` when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    handle = open(path, "ab")  # noqa: SIM115 - held open by the caller
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise BlockingIOError(f"{path}: locked by another process") from None
+    return handle

@@ -8,3 +8,6 @@ ASSUMPTION = "assumption"
 KEPT = "assumption (the value the model was first built with; named so that it can be varied)"
 """A coefficient that stood in the mechanism code before it was declared: an assumption whose value
 was chosen so that the calibrated model reproduced the paper's figures as a whole."""
+CALIBRATED = "calibrated jointly by qicsim calibrate (analysis/targets.yaml: calibration)"
+"""A shared input the calibration fits: runs take its value from the posterior; the declared value is used only
+with ``--posterior none``."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.ideas import MIN_QUALITY, PACKAGE, Ideas
 from sim.module import Module, Par, beta_around, define_pars, define_states, lognormal_around, team_state, with_floor
-from sim.sources import KEPT, PAPER
+from sim.sources import CALIBRATED, KEPT, PAPER
 
 
 class ChangePackage(Module):
@@ -36,7 +36,7 @@ class ChangePackage(Module):
             source="assumption: IHI change packages list about a dozen testable change ideas",
             doc="change ideas the faculty present", ge=1, le=100, prior=(6, 30)),
         Par("change_effect_mean", 0.12, unit="share of remaining gap",
-            source="calibrated: breakthrough gives about 30% of teams a significant improvement (paper)",
+            source=f"{CALIBRATED}; default: breakthrough gives about 30% of teams a significant improvement (paper)",
             doc="mean effect of one adopted change", ge=0, le=1, prior=(0.04, 0.3)),
         Par("change_effect_log_sd", 0.5, unit="log-sd", source=KEPT,
             doc="how much changes differ in effect (lognormal around the mean)", ge=0, le=2, prior=(0.2, 1.0)),

@@ -18,7 +18,7 @@ from numba import njit
 
 from sim.module import AVERAGE, Module, Par, define_pars, define_states, team_state, weekly_chance
 from sim.populations import COMPLETED, DROPPED
-from sim.sources import KEPT, PAPER
+from sim.sources import CALIBRATED, KEPT, PAPER
 
 
 class Dropout(Module):
@@ -27,11 +27,12 @@ class Dropout(Module):
     name = "dropout"
     section = "dropout"
     pars = define_pars(
-        Par("dropout_hazard_per_year", 0.18, unit="per year", source=f"calibrated; {PAPER}: up to 30% drop out",
+        Par("dropout_hazard_per_year", 0.18, unit="per year", source=f"{CALIBRATED}; {PAPER}: up to 30% drop out",
             doc="drop-out hazard of an average team (modified by motivation, support, time, clarity)", ge=0,
             le=5, prior=(0.03, 1.0), log_prior=True),
         Par("leader_change_dropout_multiplier", 10.0, unit="hazard ratio", section="roles",
-            source=f"calibrated; {PAPER}: a leader change is 'a strong predictor' of drop-out",
+            source=f"fitted earlier to the paper's drop-out band (a calibration figure); {PAPER}: a leader change "
+                   "is 'a strong predictor' of drop-out",
             doc="drop-out hazard ratio in the months after a leader change", ge=1, le=50, prior=(2.0, 25.0),
             log_prior=True),
         Par("leader_change_window_weeks", 26, unit="weeks", section="roles", source=KEPT,

@@ -29,7 +29,7 @@ from sim.draws import standard_normal
 from sim.ideas import gap_left
 from sim.module import Module, Par, define_pars, define_states, gained, team_state, with_floor
 from sim.populations import COMPLETED, DROPPED
-from sim.sources import KEPT, PAPER
+from sim.sources import CALIBRATED, KEPT, PAPER
 
 NO_MONTH = -1_000_000
 """The month of a measurement not yet taken (far before any real one)."""
@@ -97,8 +97,7 @@ class Measurement(Module):
             doc="best-practice level of the measure; unset (the default): the baseline improved by "
                 "best_practice_improvement in the measure's direction", kind="design"),
         Par("best_practice_improvement", 0.5, unit="share of the baseline",
-            source=f"{KEPT}: the generic index's best practice halves it; the built-in collaboratives' fitted best "
-                   "practices lay 43-56% below their baselines",
+            source=f"{CALIBRATED}; default: the generic index's best practice halves it",
             doc="how far best practice lies from the baseline, as a share of the baseline (where a scenario does "
                 "not give best_practice_performance)", ge=0.01, le=0.99, prior=(0.2, 0.7)),
         Par("target_ambition", 0.5, unit="share of gap",
@@ -123,7 +122,8 @@ class Measurement(Module):
             doc="chance that a team without data skills manages to measure in a month (1 with full skills)",
             ge=0, le=1, prior=(0.1, 0.7)),
         Par("performance_drift_sd", 0.03, unit="share of gap per month",
-            source=f"calibrated; {PAPER}: worst orthopaedic project's stay rose 12%",
+            source=f"{CALIBRATED}; the default is an earlier fit to the worst orthopaedic project (+12%, {PAPER}), "
+                   "now a validation figure, which the posterior's draws replace",
             doc="month-to-month drift of performance not caused by the team's changes", ge=0, le=0.5,
             prior=(0.0, 0.2)),
         Par("drift_reversion_per_month", 0.1, unit="share per month", source=KEPT,

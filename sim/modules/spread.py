@@ -49,7 +49,7 @@ from sim.module import (
 )
 from sim.modules.measurement import improvement_units
 from sim.populations import COMPLETED
-from sim.sources import ASSUMPTION, KEPT, PAPER
+from sim.sources import ASSUMPTION, CALIBRATED, KEPT, PAPER
 
 BASS = "Mahajan, Muller & Bass 1995"
 TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
@@ -149,12 +149,13 @@ class Spread(Module):
             doc="a team's changes, weighted by how fully each is practised, needed for them to work (and "
                 "spread) in its own unit", ge=0, le=10, prior=(0.25, 2.0)),
         Par("roll_out_chance", 0.753, unit="probability",
-            source="calibrated with roll_out_rate_per_year to the traditional projects: 26% rolled out (paper, "
+            source=f"{CALIBRATED}; default fitted to the traditional projects: 26% rolled out (paper, "
                    "ref 8); Greenhalgh et al. 2004: an organisation adopts, then implements across its units",
             doc="chance that an organisation of receptivity 1 decides to roll out a change working in one of its "
                 "units", ge=0, le=1, prior=(0.2, 1.0)),
         Par("roll_out_rate_per_year", 1.857, unit="per year",
-            source="calibrated to the traditional projects' 'roll out effort took on average 45 days' (paper, ref 8)",
+            source=f"{CALIBRATED}; default fitted to the traditional projects' 'roll out effort took on average 45 "
+                   "days' (paper, ref 8)",
             doc="adoption rate of each other unit of an organisation that decided to roll a change out", ge=0,
             le=100, prior=(0.5, 10.0), log_prior=True),
         Par("spread_effect_share", 0.5, unit="share",

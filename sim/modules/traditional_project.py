@@ -14,7 +14,7 @@ import numpy as np
 from sim.calendar import weeks
 from sim.module import Module, Par, define_pars, define_states, gained, lognormal_around, team_state
 from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from sim.sources import CALIBRATED, KEPT, PAPER
 
 
 class TraditionalProject(Module):
@@ -27,7 +27,8 @@ class TraditionalProject(Module):
             source=f"{PAPER} (ref 8): 'about 3 months' thinking through and organising",
             doc="mean time a traditional team spends organising", ge=0, le=24, prior=(1.0, 6.0)),
         Par("diagnosis_months", 5.0, unit="months",
-            source="calibrated: traditional teams reach a first result after 17 months on average",
+            source=f"{CALIBRATED}; default: traditional teams reach a first result after 17 months on average "
+                   "(paper, ref 8)",
             doc="mean time a traditional team spends diagnosing the problem and its causes", ge=0, le=36,
             prior=(1.0, 15.0)),
         Par("organising_gamma_shape", 4.0, unit="shape", source=KEPT,
