@@ -2,7 +2,8 @@
 
 A sceptical reviewer's point: a model with no mechanisms can reproduce figures it was tuned to.
 This is that model, made honest: its few numbers are fitted to the same calibration figures as the
-agent-based model (:func:`fit`), textbook values where those figures are silent, and it predicts
+agent-based model (:func:`fit`), round assumptions taken from no target figure where those figures
+are silent (or were left out of the fit), and it predicts
 the validation figures the same way -- a run of a scenario gives a result with the same columns,
 so every quantity (:mod:`analysis.quantities`) is computed alike. It has no parameter
 uncertainty: its intervals hold only the draws of teams.
@@ -33,20 +34,23 @@ from sim.calendar import Calendar
 
 @dataclass(frozen=True)
 class NaiveModel:
-    """The naive model's numbers (what each is fitted to, or the textbook value, in the comments)."""
+    """The naive model's numbers. The defaults are round assumptions taken from no target figure (so that a
+    figure left out of a fit is not known to the naive model either); :func:`fit` replaces those the calibration
+    figures speak to."""
 
-    dropout: float = 0.20                 # general: midpoint of 'up to 30%' and 'a real event' (10%)
-    improvement_mean: float = 0.12        # general and caesarean (fitted)
-    improvement_sd: float = 0.15          # general and caesarean (fitted)
-    changes_mean: float = 3.0             # textbook: a few successful changes per team
-    first_result_months: float = 5.0      # textbook: a first result within the first action period
-    traditional_first_result_months: float = 17.0  # traditional: mean months to a first result
-    traditional_first_result_log_sd: float = 0.6   # traditional: range 1-66 months (fitted loosely)
-    organising_months: float = 3.0        # traditional: months organising
-    roll_out: float = 0.26                # traditional: share of projects rolled out
-    roll_out_days: float = 45.0           # traditional: mean days to roll out
-    continued_qi: float = 0.5             # textbook: half the teams keep using QI after the end
-    never_measured: float = 0.10          # textbook: as the ADE collaborative's 'only collected data'
+    dropout: float = 0.15                 # assumption (fitted: the general drop-out band's midpoint)
+    improvement_mean: float = 0.10        # assumption (fitted: general and caesarean improvement shares)
+    improvement_sd: float = 0.20          # assumption (fitted, with the mean)
+    changes_mean: float = 3.0             # assumption: a few successful changes per team
+    first_result_months: float = 4.0      # assumption: a first result within the first action period
+    traditional_first_result_months: float = 12.0  # assumption (fitted: traditional mean months to a result)
+    traditional_first_result_log_sd: float = 0.6   # assumption
+    organising_months: float = 2.0        # assumption (fitted: traditional months organising)
+    roll_out: float = 0.5                 # assumption: even odds (fitted: traditional projects rolled out)
+    roll_out_days: float = 60.0           # assumption (fitted: traditional days to roll out)
+    continued_qi: float = 0.5             # assumption: half the teams keep using QI after the end
+    never_measured: float = 0.05          # assumption: few teams never measure
+    gamma_shape: float = 4.0              # assumption: shape of the gamma times (first result, organising)
     fitted: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -70,7 +74,8 @@ def fit(targets: TargetsFile, exclude: Collection[str] = ()) -> NaiveModel:
             return sum((stats.norm.cdf(high, mean, sd) - stats.norm.cdf(low, mean, sd) - value) ** 2
                        for (low, high), value in shares)
 
-        best = optimize.minimize(misfit, [0.12, math.log(0.15)], method="Nelder-Mead")
+        best = optimize.minimize(misfit, [model.improvement_mean, math.log(model.improvement_sd)],
+                                 method="Nelder-Mead")
         model = replace(model, improvement_mean=float(best.x[0]), improvement_sd=float(math.exp(best.x[1])))
         fitted["improvement"] = ", ".join(q for q in bands if q in figures)
     bounds = [t.value for g in groups for t in g.scored(CALIBRATION) if t.quantity == "dropout_rate"]
@@ -113,9 +118,9 @@ def run(model: NaiveModel, scenario: Any, seed: int) -> NaiveResult:
     if traditional:
         sigma = model.traditional_first_result_log_sd
         first = np.exp(rng.normal(math.log(model.traditional_first_result_months) - sigma**2 / 2, sigma, n))
-        organising = rng.gamma(4.0, model.organising_months / 4.0, n)
+        organising = rng.gamma(model.gamma_shape, model.organising_months / model.gamma_shape, n)
     else:
-        first = rng.gamma(4.0, model.first_result_months / 4.0, n)
+        first = rng.gamma(model.gamma_shape, model.first_result_months / model.gamma_shape, n)
         organising = np.zeros(n)
     first = np.where(control, np.nan, np.ceil(first))
     rolled = (rng.random(n) < model.roll_out) & (not control)

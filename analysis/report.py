@@ -239,6 +239,9 @@ class RunFolder:
     notes: list[str] = field(default_factory=list)
 
 
+_POSTERIOR = re.compile(r"^# posterior: (?P<choice>.+)$", re.MULTILINE)
+
+
 def load_run(folder: Path) -> RunFolder:
     """Read a run folder; unreadable required files raise :class:`ReportError`."""
     try:
@@ -287,12 +290,10 @@ def reproduce_command(run: RunFolder) -> str:
         original = f"qicsim run {match['source'].strip(chr(39) + chr(34))}"
         if match["overrides"] != "none":
             original += "".join(f" --set {part.strip()}" for part in match["overrides"].split(", "))
-        text = (f"qicsim run {run.folder / 'scenario.yaml'} --seed {seed} --reps {reps} --out NEW_DIR\n"
-                f"# as first run: {original} --seed {seed} --reps {reps}")
-        if any(c.startswith(INPUT_PREFIX) for c in run.summary.columns):
-            text += ("\n# both with the first run's --posterior (named in scenario.yaml's comment); the first form "
-                     "also with its --set of any calibrated input, which a posterior draw would otherwise replace")
-        return text
+        found = _POSTERIOR.search(run.scenario_text)
+        posterior = f" --posterior {found['choice']}" if found else " --posterior none"  # older runs had none
+        return (f"qicsim run {run.folder / 'scenario.yaml'} --seed {seed} --reps {reps}{posterior} --out NEW_DIR\n"
+                f"# as first run: {original} --seed {seed} --reps {reps}{posterior}")
     seeds = ", ".join(str(s) for s in run.summary["seed"])
     return (f"# the base seed is not recorded; each replicate runs with its own seed:\n"
             f"python -c \"import sim; [sim.run('{run.folder / 'scenario.yaml'}', seed=s) for s in [{seeds}]]\"")

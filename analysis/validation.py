@@ -333,6 +333,33 @@ def group_notes(targets: TargetsFile, plans: Sequence[GroupPlan], only: list[str
     return notes
 
 
+def fitted_figures(posterior: Posterior | None) -> set[tuple[str, str, float, str, float]] | None:
+    """The figures a posterior was fitted to, as (group, quantity, value, kind, tolerance), from its metadata; None
+    when it does not say (or there is no posterior)."""
+    if posterior is None or not isinstance(posterior.meta.get("figures"), list):
+        return None
+    out = set()
+    for f in posterior.meta["figures"]:
+        group, _, quantity = str(f.get("key", "")).split("/", 2) if str(f.get("key", "")).count("/") >= 2 \
+            else ("", "", "")
+        out.add((group, quantity, float(f.get("value", math.nan)), str(f.get("kind")), float(f.get("tolerance", 0))))
+    return out
+
+
+def figure_set(group_name: str, group: Group, target: Target,
+               fitted: set[tuple[str, str, float, str, float]] | None, left_out: set[str]) -> str:
+    """What a figure is for in this validation: calibration if the posterior was fitted to it (whatever the targets
+    file now says), the left-out label for a calibration figure it was not fitted to, else the file's set."""
+    declared = group.set_of(target)
+    if target.definition:
+        return declared
+    if fitted is not None:
+        if (group_name, target.quantity, target.value, target.kind, target.tolerance) in fitted:
+            return CALIBRATION
+        return LEFT_OUT if declared == CALIBRATION else declared
+    return LEFT_OUT if group_name in left_out and declared == CALIBRATION else declared
+
+
 def validate(targets: TargetsFile, reps: int = DEFAULT_REPS, seed: int = DEFAULT_SEED, workers: int = 1,
              only: list[str] | None = None, progress: Callable[[], object] | None = None,
              plans: Sequence[GroupPlan] | None = None, posterior: Posterior | None = None) -> ValidationReport:
@@ -344,12 +371,11 @@ def validate(targets: TargetsFile, reps: int = DEFAULT_REPS, seed: int = DEFAULT
     left_out = set(posterior.meta.get("excluded_groups", [])) if posterior is not None else set()
     model = naive.fit(targets, exclude=left_out)
     naive_samples = collect_naive(jobs, reps, seed, model)
+    fitted = fitted_figures(posterior)
     rows = []
     for p in plans:
         for t in p.group.targets:
-            which = p.group.set_of(t)
-            if p.name in left_out and which == CALIBRATION:
-                which = LEFT_OUT
+            which = figure_set(p.name, p.group, t, fitted, left_out)
             rows.append(judge(p.name, p.scenario.name, which, t, samples[p.name][t.quantity],
                               naive_samples[p.name][t.quantity], reps))
     table = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -71,8 +71,9 @@ class Experiment:
         varied parameters and sampler, replications, seed and outputs (not the name, the
         description, comments or layout of the file)."""
         doc = {"scenario": scenario_parameters(self.scenario), "spec": self.spec.result_fields()}
-        if self.posterior is not None:  # the sample itself, not its file name
-            doc["posterior"] = int(pd.util.hash_pandas_object(self.posterior.table, index=False).sum() % 2**63)
+        if self.posterior is not None:  # the sample itself (values, names, order), not its file name
+            table = self.posterior.table
+            doc["posterior"] = [list(table.columns), pd.util.hash_pandas_object(table, index=True).tolist()]
         return hashlib.sha256(json.dumps(doc, sort_keys=False, separators=(",", ":")).encode()).hexdigest()
 
     def tasks(self) -> Iterator[RunTask]:

@@ -168,8 +168,9 @@ class ExperimentSpec(_Strict):
         return data
 
     def result_fields(self) -> dict[str, Any]:
-        """The parts of the spec that decide the results (name and description do not)."""
-        return self.model_dump(mode="json", exclude={"name", "description", "base"})
+        """The parts of the spec that decide the results (name and description do not; the posterior does, by its
+        content, which :meth:`experiments.experiment.Experiment.spec_hash` adds, not by its file name)."""
+        return self.model_dump(mode="json", exclude={"name", "description", "base", "posterior"})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -140,7 +140,9 @@ def _describe_difference(manifest: dict[str, Any], experiment: Experiment) -> st
         shown = ", ".join(f"{k} {stored_scenario.get(k)!r} -> {new_scenario.get(k)!r}" for k in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         parts.append(f"base scenario parameters ({shown}{more})")
-    return "; ".join(parts) or "its fingerprint"
+    if stored_spec.get("posterior", "none") != new_spec.get("posterior", "none"):
+        parts.append("'posterior'")
+    return "; ".join(parts) or "its fingerprint (e.g. the posterior sample's content)"
 
 
 class SweepStore:

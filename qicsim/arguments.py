@@ -72,11 +72,11 @@ def posterior_argument(parser: argparse.ArgumentParser) -> None:
                              "(default: %(default)s)")
 
 
-def describe_inputs(posterior: Any, overrides: Collection[str] = ()) -> str:
+def describe_inputs(posterior: Any, scenario: Any, overrides: Collection[str] = ()) -> str:
     """Which values of the calibrated inputs the runs take: one posterior draw per replicate (except inputs the
-    user set, which win), or the scenario's own."""
+    user or the scenario set, which win), or the scenario's own."""
     if posterior is None:
         return "the scenario's own values (no posterior)"
-    kept = [n for n in posterior.parameters if n in overrides]
+    kept = posterior.kept(scenario, overrides)
     return f"one draw per replicate from the {posterior.describe()}" + (
         f"; kept as set: {', '.join(kept)}" if kept else "")

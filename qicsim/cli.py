@@ -235,16 +235,22 @@ def progress_bar(total: int, unit: str = "run") -> tqdm:
 
 
 def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int,
-                  posterior: Any = None) -> str:
-    """The effective scenario as a file that ``sim.load_scenario(path)`` reads back unchanged."""
+                  posterior: tuple[str, Any] = ("none", None)) -> str:
+    """The effective scenario as a file that ``sim.load_scenario(path)`` reads back unchanged; its comment says
+    how it ran, including the ``--posterior`` (``posterior``: what was asked for and what it loaded)."""
+    choice, loaded = posterior
+    if loaded is not None and choice not in ("default", "none"):
+        choice = str(Path(choice).resolve())
     comment = (
         f"# Effective scenario of a qicsim {package_version()} run: scenario {source!r}, "
         f"overrides: {_describe_overrides(overrides)}; base seed {seed}, {reps} replicate(s).\n"
-        "# Every parameter is listed; run it again with `qicsim run path/to/this/scenario.yaml`.\n"
+        "# Every parameter is listed; run it again with `qicsim run path/to/this/scenario.yaml` and the same "
+        "--posterior.\n"
+        f"# posterior: {choice if loaded is not None else 'none'}\n"
     )
-    if posterior is not None:
-        comment += (f"# Calibrated inputs: {describe_inputs(posterior, overrides)}; each replicate's values are the "
-                    f"input_* columns of summary.csv\n# (run it again with the same --posterior and seed).\n")
+    if loaded is not None:
+        comment += (f"# Calibrated inputs: {describe_inputs(loaded, scenario, overrides)}; each replicate's values "
+                    f"are the input_* columns of summary.csv.\n")
     return comment + scenario.to_yaml()
 
 
@@ -267,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         seed_text = f"{reps} replicates, base seed {base_seed} (replicate r runs with derive_seed({base_seed}, r))"
     print(f"scenario {scenario.name}: {seed_text}; overrides: {_describe_overrides(overrides)}")
-    print(f"calibrated inputs: {describe_inputs(posterior, overrides)}")
+    print(f"calibrated inputs: {describe_inputs(posterior, scenario, overrides)}")
     if reps > 1:
         print(f"mean and 95% interval (2.5th-97.5th percentile of the {reps} replicate values)")
     sys.stdout.flush()
@@ -311,7 +317,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_parquet(pd.concat(tables["teams"], ignore_index=True), out_dir / "teams.parquet")
             write_csv(pd.concat(tables["series"], ignore_index=True), out_dir / "series.csv")
             write_csv(pd.concat(tables["adoption"], ignore_index=True), out_dir / "adoption.csv")
-            write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps, posterior),
+            write_text(scenario_yaml(scenario, args.scenario, overrides, base_seed, reps, (args.posterior, posterior)),
                        out_dir / "scenario.yaml")
         except OSError as exc:
             error(f"--out {str(out_dir)!r}: cannot write the results ({exc})")

@@ -68,7 +68,7 @@ def cmd_cea(args: argparse.Namespace) -> int:
     print(f"scenario {scenario.name}: {args.reps} replicates on common random numbers (base seed {args.seed}); "
           f"health-system perspective; {c} at {scenario.price_year} prices; "
           f"costs and QALYs discounted at {scenario.discount_rate_per_year:.1%} a year; WTP {c} {wtp:,.0f}/QALY")
-    print(f"inputs: {describe_inputs(posterior, overrides)}\n")
+    print(f"inputs: {describe_inputs(posterior, scenario, overrides)}\n")
     arms = result.table.attrs["arms"]
     print(f"{'design':22s} {'cost':>14s} {'net cost':>14s} {'QALYs':>9s} {'NMB':>14s} "
           f"{'cost/significant':>17s} {'cost/sustained':>15s}")

@@ -6,10 +6,12 @@
     qicsim calibrate --out DIR [--targets FILE] [--population N] [--generations G] [--minutes M]
                      [--seed N] [--exclude GROUP] [--workers N] [--scheduler ADDRESS]
 
-``validate`` exits 0 when every target passes, 1 when any fails or is not available (or the results
-cannot be written), 2 on bad input (a missing or malformed targets file, an unknown group, a scenario
-that cannot be loaded), with a one-line ``qicsim: error: ...`` and no traceback. ``calibrate`` exits 0
-when the posterior is written, 1 when the folder cannot be made, 2 on bad input.
+``validate`` exits 0 when the mean of every calibration figure meets it, 1 when one does not (or the
+results cannot be written; a missed validation figure is a finding, not an error), 2 on bad input (a
+missing or malformed targets file, an unknown group, a scenario or posterior that cannot be loaded),
+with a one-line ``qicsim: error: ...`` and no traceback. ``calibrate`` exits 0 when the posterior is
+written, 1 when the folder cannot be made, 2 on bad input (including a folder that holds another
+calibration, or one another process is writing, and an unreachable scheduler).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ same replicate always takes the same draw -- and the scenario's values of the ca
 replaced by the draw's. Intervals over replicates then hold both the uncertainty in the inputs and
 the simulation's own noise (a probabilistic sensitivity analysis, for the cost-effectiveness).
 
-A built-in posterior, fitted to the built-in calibration figures, ships with the scenarios
-(``scenarios/posterior.parquet``): :func:`default`.
+The built-in posterior, fitted to the built-in calibration figures, is ``scenarios/posterior.parquet``
+(:func:`default`); commands use it unless told ``--posterior none`` or another file.
 """
 
 from __future__ import annotations
@@ -64,12 +64,19 @@ class Posterior:
         row = self.table.iloc[int(rng.choice(len(self.table), p=self.weights))]
         return {name: float(row[name]) for name in self.parameters}
 
+    def kept(self, scenario: Any, keep: Collection[str] = ()) -> list[str]:
+        """The calibrated inputs a run keeps rather than draws: those in ``keep`` (set by the user, e.g. with
+        ``--set``) and those the scenario itself sets away from their declared value (a scenario file's choice)."""
+        fields = type(scenario).model_fields
+        return [n for n in self.parameters if n in keep or getattr(scenario, n) != fields[n].default]
+
     def values(self, scenario: Any, seed: int, keep: Collection[str] = ()) -> dict[str, Any]:
-        """The draw for ``seed`` as overrides of ``scenario`` (whole numbers rounded), without the inputs in
-        ``keep`` (inputs a user set explicitly, which win over the draw)."""
+        """The draw for ``seed`` as overrides of ``scenario`` (whole numbers rounded), without the inputs it keeps
+        (:meth:`kept`)."""
         values = {}
+        kept = set(self.kept(scenario, keep))
         for name, value in self.draw(seed).items():
-            if name in keep:
+            if name in kept:
                 continue
             current = getattr(scenario, name)
             values[name] = int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else value
@@ -127,7 +134,12 @@ class Posterior:
         except (OSError, ValueError) as exc:
             raise ScenarioError(f"--posterior {origin!r}: not a readable Parquet file ({' '.join(str(exc).split())})")\
                 from None
-        meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+        try:
+            meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            raise ScenarioError(f"--posterior {origin!r}: its qicsim metadata is not a JSON mapping")
         frame = table.to_pandas()
         if "weight" not in frame.columns or len(frame.columns) < 2 or frame.empty:
             raise ScenarioError(f"--posterior {origin!r}: not a posterior sample (needs a 'weight' column and at "
@@ -138,6 +150,11 @@ class Posterior:
         if unknown:
             raise ScenarioError(f"--posterior {origin!r}: column(s) {', '.join(unknown)} are not parameters of "
                                 f"this model")
+        numeric = frame.apply(pd.to_numeric, errors="coerce")
+        bad = [c for c in frame.columns if numeric[c].isna().any() and not frame[c].isna().all()
+               or not pd.api.types.is_numeric_dtype(frame[c])]
+        if bad:
+            raise ScenarioError(f"--posterior {origin!r}: column(s) {', '.join(bad)} must hold numbers only")
         weights = frame["weight"].to_numpy(dtype=float)
         if not np.all(np.isfinite(weights)) or (weights < 0).any() or weights.sum() <= 0:
             raise ScenarioError(f"--posterior {origin!r}: weights must be finite, non-negative and not all 0")
@@ -158,5 +175,9 @@ def resolve(choice: str | Path | None) -> Posterior | None:
     if choice is None or str(choice) == "none":
         return None
     if str(choice) == "default":
-        return default()
+        posterior = default()
+        if posterior is None:
+            raise ScenarioError(f"--posterior default: the built-in posterior (scenarios/{DEFAULT_FILE}) is missing "
+                                f"from this installation; reinstall qicsim, name a file, or use --posterior none")
+        return posterior
     return Posterior.load(choice)

@@ -118,6 +118,14 @@ def test_run_without_a_posterior_is_the_scenario_itself_and_set_inputs_win(
         assert drawn.loc[r, "dropout_rate"] == pytest.approx(sim.run(expected, seed=seed).summary["dropout_rate"])
     code, _, err = run_cli(capsys, "run", *FAST, "--posterior", str(tmp_path / "nowhere.parquet"))
     assert code == 2 and err.startswith("qicsim: error: --posterior") and "Traceback" not in err
+    # a scenario file that sets a calibrated input keeps it too
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own\nbase: breakthrough\nparameters:\n  tests_per_month: 1.3\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "run", str(own), "--reps", "3", *FAST, "--posterior", str(path), "--out",
+                           str(tmp_path / "own"))
+    assert code == 0 and "kept as set: tests_per_month" in out
+    assert (pd.read_csv(tmp_path / "own" / "summary.csv")["input_tests_per_month"] == 1.3).all()
+    assert f"# posterior: {path.resolve()}" in (tmp_path / "own" / "scenario.yaml").read_text(encoding="utf-8")
 
 
 def test_run_is_deterministic(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

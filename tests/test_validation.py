@@ -415,6 +415,7 @@ def test_a_posterior_round_trips_with_its_metadata_and_draws_by_seed(tmp_path: P
     (pd.DataFrame({"nonsense": [1.0], "weight": [1.0]}), "nonsense are not parameters"),
     (pd.DataFrame({"tests_per_month": [1.0, 2.0], "weight": [0.0, 0.0]}), "not all 0"),
     (pd.DataFrame({"tests_per_month": [1.0], "weight": [math.nan]}), "finite"),
+    (pd.DataFrame({"tests_per_month": ["many"], "weight": [1.0]}), "numbers only"),
 ])
 def test_a_bad_posterior_file_is_refused(tmp_path: Path, frame: pd.DataFrame, expected: str) -> None:
     path = tmp_path / "bad.parquet"
@@ -445,9 +446,18 @@ def test_the_naive_model_fits_calibration_figures_only_and_runs_reproducibly() -
     targets = load_targets()
     model = naive.fit(targets)
     assert {"improvement", "dropout"} <= set(model.fitted)
-    assert model.traditional_first_result_months == 17.0  # a calibration figure
+    traditional = {t.quantity: t.value for t in targets.groups["traditional_qi_teams"].targets}
+    assert model.traditional_first_result_months == traditional["mean_months_to_first_result"]
+    assert model.roll_out == traditional["share_rolled_out_to_other_units"]
+    # left out, the naive model knows nothing of the group's figures: none of them is among its numbers
     left_out = naive.fit(targets, exclude=["traditional_qi_teams"])
-    assert left_out.traditional_first_result_months == naive.NaiveModel().traditional_first_result_months
+    numbers = {getattr(left_out, n) for n in ("traditional_first_result_months", "organising_months", "roll_out",
+                                              "roll_out_days")}
+    assert not numbers & set(traditional.values())
+    assert "traditional_first_result_months" not in left_out.fitted
+    without_general = naive.fit(targets, exclude=["general", "ihi_caesarean_section"])
+    assert without_general.dropout == naive.NaiveModel().dropout and "improvement" not in without_general.fitted
+    assert naive.NaiveModel().dropout not in {t.value for t in targets.groups["general"].targets}
     scenario = sim.load_scenario("ihi-caesarean")
     a, b = naive.run(model, scenario, 3), naive.run(model, scenario, 3)
     pd.testing.assert_frame_equal(a.team_outcomes, b.team_outcomes)
@@ -568,6 +578,21 @@ def test_groups_a_posterior_left_out_are_labelled_and_scored_as_validation(tmp_p
     assert list(report.table["set"]) == [validation.LEFT_OUT]
     assert len(report.scored(VALIDATION)) == 1 and report.scored(CALIBRATION).empty
     assert report.calibration_passed  # nothing left to fit
+
+
+def test_a_figure_the_posterior_was_fitted_to_is_calibration_whatever_the_file_says() -> None:
+    group = parse_groups({"g": {"scenario": "breakthrough", "set": VALIDATION, "targets": [
+        {"quantity": "dropout_rate", "value": 0.2, "kind": "about", "tolerance": 0.1},
+        {"quantity": "dropout_rate", "value": 0.3, "kind": "at_most", "tolerance": 0.0, "set": CALIBRATION},
+        {"quantity": "dropout_rate", "value": 0.2, "kind": "about", "tolerance": 0.1, "definition": "x"}]}}, "t")["g"]
+    posterior = toy_posterior({"figures": [{"key": "g/0/dropout_rate", "value": 0.2, "kind": "about",
+                                            "tolerance": 0.1}]})
+    fitted = validation.fitted_figures(posterior)
+    sets = [validation.figure_set("g", group, t, fitted, set()) for t in group.targets]
+    assert sets == [CALIBRATION, validation.LEFT_OUT, VALIDATION]  # fitted; declared but not fitted; a reading
+    assert validation.fitted_figures(toy_posterior()) is None
+    assert [validation.figure_set("g", group, t, None, {"g"}) for t in group.targets] == \
+        [VALIDATION, validation.LEFT_OUT, VALIDATION]
 
 
 # ---- calibration -----------------------------------------------------------------------------
@@ -692,7 +717,9 @@ def test_the_shipped_posterior_meets_every_calibration_figure() -> None:
     A model change that moves the calibration figures fails here until `qicsim calibrate` is run again and its
     posterior shipped. Validation figures are predictions: missing them is reported, not failed.
     """
-    report = validation.validate(load_targets(), reps=20, workers=2, posterior=posterior_module.default())
+    posterior = posterior_module.default()
+    assert posterior is not None
+    report = validation.validate(load_targets(), reps=20, workers=2, posterior=posterior)
     fitted = report.scored(CALIBRATION)
     failed = fitted[fitted["status"] != validation.PASS]
     assert failed.empty, failed.to_string()
