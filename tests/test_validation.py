@@ -410,6 +410,16 @@ def test_a_posterior_round_trips_with_its_metadata_and_draws_by_seed(tmp_path: P
     assert "2 particles" in loaded.describe()
 
 
+def test_posterior_summary_is_weighted() -> None:
+    table = pd.DataFrame({"tests_per_month": [1.0, 2.0, 3.0, 4.0], "weight": [0.1, 0.1, 0.1, 0.7]})
+    row = Posterior(table, {}, "w").summary().iloc[0]
+    assert row["mean"] == pytest.approx(0.1 * 6 + 2.8)
+    assert row["median"] == 4.0 and row["p2_5"] == 1.0 and row["p97_5"] == 4.0
+    assert row["sd"] == pytest.approx(math.sqrt(0.1 * (1 + 4 + 9) + 0.7 * 16 - 3.4**2))
+    even = Posterior(table.assign(weight=1.0), {}, "e").summary().iloc[0]
+    assert even["median"] == 2.0 and even["mean"] == 2.5  # the weights move it
+
+
 @pytest.mark.parametrize(("frame", "expected"), [
     (pd.DataFrame({"tests_per_month": [1.0]}), "needs a 'weight' column"),
     (pd.DataFrame({"nonsense": [1.0], "weight": [1.0]}), "nonsense are not parameters"),
@@ -665,6 +675,11 @@ def test_calibrate_writes_a_posterior_within_the_priors_and_resumes(capsys, tmp_
     code, _, err = run_cli(capsys, "calibrate", "--targets", targets, "--out", out, "--population", "20",
                            "--generations", "3")
     assert code == 2 and "holds a different calibration" in err and "Traceback" not in err
+    changed = write_targets(tmp_path, [
+        {"quantity": "dropout_rate", "value": 0.6, "kind": "about", "tolerance": 0.1}],  # another tolerance
+        free=["dropout_hazard_per_year", "tests_per_month"], name="changed.yaml")
+    code, _, err = calibrate_cli(capsys, tmp_path, changed, out, "--generations", "4")
+    assert code == 2 and "holds a different calibration" in err
 
 
 def test_calibration_moves_an_input_the_way_its_figure_asks(capsys, tmp_path: Path, tiny_scenario: Path) -> None:
