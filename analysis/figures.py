@@ -475,35 +475,53 @@ def prior_posterior(posterior, priors, path: Path) -> Path:
         return save(fig, path)
 
 
+def _weighted_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    mx, my = np.sum(w * x), np.sum(w * y)
+    cov = np.sum(w * (x - mx) * (y - my))
+    sx, sy = np.sqrt(np.sum(w * (x - mx) ** 2)), np.sqrt(np.sum(w * (y - my) ** 2))
+    return float(cov / (sx * sy)) if sx > 0 and sy > 0 else float("nan")
+
+
 def posterior_pairs(posterior, priors, path: Path) -> Path:
-    """Pairwise scatter of the posterior particles (darker = more weight): correlations show inputs the
-    figures trade off against each other (identified only together)."""
+    """Pairwise scatter of the posterior particles (darker = more weight) on the priors' ranges, and above the
+    diagonal their weighted correlation (on the prior's scale): inputs the figures trade off against each other
+    are identified only together."""
     n = len(priors)
     w = posterior.weights
     alpha = 0.15 + 0.85 * w / w.max()
+    scaled = {p.name: (np.log(posterior.table[p.name].to_numpy(dtype=float)) if p.log
+                       else posterior.table[p.name].to_numpy(dtype=float)) for p in priors}
     with plt.style.context(STYLE):
-        fig, axes = plt.subplots(n, n, figsize=(1.25 * n + 1, 1.25 * n + 1), squeeze=False)
+        fig, axes = plt.subplots(n, n, figsize=(1.1 * n + 1.6, 1.1 * n + 1.2), squeeze=False)
         for i, pi in enumerate(priors):
             for j, pj in enumerate(priors):
                 ax = axes[i, j]
-                ax.set_xticks([])
-                ax.set_yticks([])
                 if i == j:
-                    ax.hist(posterior.table[pi.name], bins=15, weights=w, color=INK)
+                    bins = np.geomspace(pi.low, pi.high, 16) if pi.log else np.linspace(pi.low, pi.high, 16)
+                    ax.hist(posterior.table[pi.name], bins=bins, weights=w, color=INK)
+                    if pi.log:
+                        ax.set_xscale("log")
                 elif i > j:
-                    ax.scatter(posterior.table[pj.name], posterior.table[pi.name], s=3, c="black",
+                    ax.scatter(posterior.table[pj.name], posterior.table[pi.name], s=2, c="black",
                                alpha=np.clip(alpha, 0, 1), linewidths=0)
-                    ax.set_xlim(pj.low, pj.high)
-                    ax.set_ylim(pi.low, pi.high)
                     if pj.log:
                         ax.set_xscale("log")
                     if pi.log:
                         ax.set_yscale("log")
+                    ax.set_xlim(pj.low, pj.high)
+                    ax.set_ylim(pi.low, pi.high)
                 else:
-                    ax.axis("off")
+                    r = _weighted_correlation(scaled[pj.name], scaled[pi.name], w)
+                    ax.text(0.5, 0.5, f"{r:+.2f}", ha="center", va="center", fontsize=7,
+                            color="firebrick" if abs(r) >= 0.3 else "grey", transform=ax.transAxes)
+                    for side in ax.spines.values():
+                        side.set_visible(False)
+                ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
                 if j == 0:
                     ax.set_ylabel(pi.name, rotation=0, ha="right", va="center", fontsize=6)
                 if i == n - 1:
                     ax.set_xlabel(pj.name, rotation=45, ha="right", fontsize=6)
-        fig.suptitle("Posterior of the calibrated inputs, pairwise", fontsize="medium")
+        fig.suptitle("Posterior of the calibrated inputs, pairwise (above the diagonal: weighted correlation; "
+                     "red where |r| >= 0.3)", fontsize="small")
+        fig.subplots_adjust(left=0.2, bottom=0.16, right=0.98, top=0.95, wspace=0.08, hspace=0.08)
         return save(fig, path)
