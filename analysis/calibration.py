@@ -456,13 +456,20 @@ def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], set
 
 
 def identifiability(posterior: Posterior, priors: Sequence[Prior]) -> pd.DataFrame:
-    """For each input: prior and posterior mean and sd, their ratio, and whether the figures identify it
-    (posterior sd below :data:`IDENTIFIED` of the prior sd)."""
+    """For each input: prior and posterior mean and sd, and the ratio of the posterior's sd to the prior's on the
+    prior's own scale (the log scale for a log-uniform input); the figures identify an input when the ratio is
+    below :data:`IDENTIFIED`."""
     summary = posterior.summary().set_index("parameter")
+    w = posterior.weights
     rows = []
     for p in priors:
         s = summary.loc[p.name]
-        ratio = s["sd"] / p.sd if p.sd > 0 else math.nan
+        x = posterior.table[p.name].to_numpy(dtype=float)
+        if p.log:
+            x = np.log(x)
+        spread = math.sqrt(float(np.sum(w * (x - np.sum(w * x)) ** 2)))
+        flat_sd = (math.log(p.high / p.low) if p.log else p.high - p.low) / math.sqrt(12)
+        ratio = spread / flat_sd if flat_sd > 0 else math.nan
         rows.append({"parameter": p.name, "prior_low": p.low, "prior_high": p.high, "prior_scale": "log" if p.log
                      else "linear", "prior_sd": p.sd, "posterior_mean": s["mean"], "posterior_sd": s["sd"],
                      "posterior_p2_5": s["p2_5"], "posterior_p97_5": s["p97_5"], "sd_ratio": ratio,

@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -458,13 +459,17 @@ def prior_posterior(posterior, priors, path: Path) -> Path:
         fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
         for ax, p in zip(axes.flat, priors, strict=False):
             x = posterior.table[p.name].to_numpy(dtype=float)
+            # densities on the prior's own scale (per log unit for a log-uniform input), so that a prior is flat
             bins = np.geomspace(p.low, p.high, 21) if p.log else np.linspace(p.low, p.high, 21)
-            ax.hist(x, bins=bins, weights=w, density=True, color=INK, alpha=0.75, label="posterior")
-            grid = np.geomspace(p.low, p.high, 200) if p.log else np.linspace(p.low, p.high, 200)
-            density = 1 / (grid * np.log(p.high / p.low)) if p.log else np.full_like(grid, 1 / (p.high - p.low))
-            ax.plot(grid, density, color="black", ls="--", lw=1.2, label="prior")
+            mass, _ = np.histogram(x, bins=bins, weights=w)
+            widths = np.diff(np.log(bins)) if p.log else np.diff(bins)
+            ax.stairs(mass / widths, bins, fill=True, color=INK, alpha=0.75, label="posterior")
+            span = np.log(p.high / p.low) if p.log else p.high - p.low
+            ax.plot([p.low, p.high], [1 / span, 1 / span], color="black", ls="--", lw=1.2, label="prior")
             if p.log:
                 ax.set_xscale("log")
+                ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+                ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_title(p.name, fontsize="small")
             ax.set_yticks([])
         for ax in list(axes.flat)[n:]:
