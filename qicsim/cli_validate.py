@@ -183,6 +183,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out = output_directory(args.out)
     if out is None:
         return EXIT_FAILURE
+    import pyabc  # noqa: F401 - its import sets its loggers' level, which this then lowers
+
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-population log; the bar says as much
     groups = sorted({f.group for f in figures}, key=list(targets.groups).index)
     print(f"calibrating {len(targets.calibration.free)} shared inputs ({', '.join(targets.calibration.free)}) on "
