@@ -40,6 +40,12 @@ PARS = define_pars(
     Par("action_period_months", 3.0, unit="months", section="design",
         source=f"{IHI_BTS}: 6-15 months in all, sessions about 3 months apart",
         doc="action period after each learning session", ge=0.5, le=12, prior=(1.0, 6.0), kind="design"),
+    Par("session_format", "in_person", unit="choice", section="design",
+        source=f"{IHI_BTS}: in-person learning sessions; virtual collaboratives meet by video (e.g. the ECHO and "
+               "virtual-breakthrough designs); NIATx 200's coaching-only arm had no sessions (Gustafson et al. 2013)",
+        doc="in_person = sessions with travel; virtual = the same sessions by video (no travel, less practice, "
+            "fewer ties); none = no learning sessions: their weeks are action-period weeks",
+        choices=("in_person", "virtual", "none"), kind="design"),
     Par("congress_days", 1.0, unit="days", section="design", source="assumption: a one-day final congress",
         doc="final congress (0 = none)", ge=0, le=5, prior=(0.0, 2.0), kind="design"),
     Par("follow_up_months", 24.0, unit="months", section="design",
@@ -127,8 +133,11 @@ class Calendar:
             phase += [PREWORK] * weeks(s.prework_months)
             action = max(1, weeks(s.action_period_months) - 1)  # the session takes one week
             for _ in range(s.learning_sessions):
-                phase.append(LEARNING_SESSION)
-                sessions.append(len(phase))
+                if s.session_format == "none":  # the session's week is one more week of testing at home
+                    phase.append(ACTION_PERIOD)
+                else:
+                    phase.append(LEARNING_SESSION)
+                    sessions.append(len(phase))
                 phase += [ACTION_PERIOD] * action
             if s.congress_days > 0:
                 phase.append(CONGRESS)

@@ -37,6 +37,8 @@ __all__ = ["IHI_BTS", "PAPER", "PARAMETER_NAMES", "SECTIONS", "Scenario", "allow
 #: Sections in the order ``qicsim show`` prints them, each with the paper's challenge it serves.
 SECTIONS: dict[str, str] = {
     "design": "calendar and size of the collaborative (Breakthrough Series) or its comparator",
+    "components": "what the collaborative offers beyond its sessions: coaching, site visits, group calls, "
+                  "benchmark reports, an online forum",
     "subject": "challenge 1: choosing the right subject; the change package",
     "participants": "challenge 2: objectives, capacity to benefit, selection, sent teams",
     "roles": "challenge 3: organisers, experts, leader continuity",

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from sim.module import Module
 from sim.modules.action_period import ActionPeriod
+from sim.modules.benchmarking import Benchmarking
 from sim.modules.change_package import ChangePackage
+from sim.modules.coaching import Coaching
 from sim.modules.continued_qi import ContinuedQI
 from sim.modules.costs import Costs
 from sim.modules.dropout import Dropout
 from sim.modules.enrolment import Enrolment
+from sim.modules.group_calls import GroupCalls
 from sim.modules.institutionalisation import Institutionalisation
 from sim.modules.leadership_turnover import LeadershipTurnover
 from sim.modules.learning_sessions import LearningSessions
 from sim.modules.measurement import Measurement
 from sim.modules.motivation import Motivation
+from sim.modules.online_forum import OnlineForum
 from sim.modules.pdsa_cycles import PDSACycles
 from sim.modules.peer_exchange import PeerExchange
 from sim.modules.prework import Prework
@@ -44,6 +48,10 @@ MODULES: tuple[type[Module], ...] = (
     LearningSessions,      # teaching at sessions (challenge 5)
     PeerExchange,          # ties between teams and what they carry (challenges 5, 6, 10)
     Measurement,           # the monthly report: drift, data, progress seen, IHI score (challenges 6, 7)
+    Benchmarking,          # component: comparative data feedback (challenges 6, 7)
+    Coaching,              # component: an improvement adviser's calls and site visits (challenges 3, 4, 6)
+    GroupCalls,            # component: calls for all teams between sessions (challenge 10)
+    OnlineForum,           # component: a forum for sharing changes (challenge 10)
     Spread,                # beyond the participants (challenge 10)
 )
 """Every module, in the order it acts."""

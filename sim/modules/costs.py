@@ -41,8 +41,11 @@ from sim.modules.measurement import improvements
 from sim.populations import COMPLETED, record_dtype
 from sim.sources import IHI_BTS, PAPER
 
-PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding")
-"""Cost categories the sponsor pays."""
+PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding", "coaching", "site_visits", "group_calls",
+             "benchmarking", "forum")
+"""Cost categories the sponsor pays: the central team, the sessions, local funding, and the optional components
+(:mod:`sim.modules.coaching`, :mod:`sim.modules.group_calls`, :mod:`sim.modules.benchmarking`,
+:mod:`sim.modules.online_forum`), each booked by its own module."""
 HEALTH_SYSTEM = (*PROGRAMME, "meeting_staff_time", "team_time", "data_collection", "upkeep", "spread")
 """All cost categories: the programme plus the participating organisations' own resources."""
 BENEFITS = ("health_gain", "savings", "qalys")
@@ -233,10 +236,13 @@ class Costs(Module):
                       model.week, model.follow_up, model.mode == "collaborative")
 
     def meeting(self, days: float, teaching: bool) -> None:
-        """One meeting: faculty days, attendees' venue and travel, and attendees' time."""
+        """One meeting: faculty days, attendees' venue and travel (none by video), and attendees' time."""
         p, model = self.p, self.model
         attending = int(np.count_nonzero(model.team_states.status < COMPLETED))
-        model.ledger.add_costs(meeting_costs(p, days, attending), model.week)
+        costs = meeting_costs(p, days, attending)
+        if p.session_format == "virtual":
+            costs["venue_and_travel"] = 0.0
+        model.ledger.add_costs(costs, model.week)
 
     def month_end(self, month: int) -> None:
         """The month's benefit: each team's improvement on its baseline, as it stood through the month."""
@@ -255,6 +261,11 @@ def meeting_costs(p, days: float, attending_teams: int) -> dict[str, float]:
         "venue_and_travel": attendee_days * p.travel_venue_per_attendee_day,
         "meeting_staff_time": attendee_days * p.wage_per_day,
     }
+
+
+def hourly_wage(p) -> float:
+    """What an hour of a team member's time costs."""
+    return p.wage_per_day / HOURS_PER_DAY
 
 
 @njit(cache=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.module import Module, Par, around_average, define_pars, define_states, gained, team_state
 from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from sim.sources import ASSUMPTION, KEPT, PAPER
 
 
 class LearningSessions(Module):
@@ -50,6 +50,10 @@ class LearningSessions(Module):
         Par("cohesion_per_team_day", 0.04, unit="share of gap per day", source=f"{KEPT}; {PAPER}: success factor 1",
             doc="share of the gap to full cohesion a day working as a team at a session closes", ge=0, le=1,
             prior=(0.01, 0.1)),
+        Par("virtual_practice_share", 0.5, unit="share", source=f"{ASSUMPTION}: supervised practice and team work "
+            "in video breakout rooms give less than in a room together (no controlled comparison found)",
+            doc="share of a session's practice and team time a virtual session (session_format: virtual) is worth",
+            ge=0, le=1, prior=(0.2, 0.9)),
         Par("expert_inspiration", 0.2, unit="share of gap", section="motivation",
             source=f"{KEPT}; {PAPER}, challenge 6: credible experts motivate",
             doc="share of the gap to full motivation a session by fully credible experts on full evidence closes",
@@ -64,6 +68,8 @@ class LearningSessions(Module):
     def init(self) -> None:
         p = self.p
         self.practice_share = max(0.0, 1 - p.didactic_share - p.informal_time_from_practice * p.informal_time_share)
+        if p.session_format == "virtual":
+            self.practice_share *= p.virtual_practice_share
         self.inspiration = p.expert_inspiration * p.expert_credibility * p.evidence_strength
         self.practice_rate = p.capability_per_practice_day * around_average(p.change_support, p.change_support_effect)
 

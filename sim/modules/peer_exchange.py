@@ -84,6 +84,10 @@ class PeerExchange(Module):
         Par("meeting_practice_effect", 0.5, unit="per share of time", source=f"{KEPT}; {PAPER}, challenge 5",
             doc="how much each share of session time not spent on lectures raises the chance two teams meet",
             ge=0, le=10, prior=(0.0, 1.0)),
+        Par("virtual_tie_formation", 0.4, unit="factor", source=f"{ASSUMPTION}: teams meeting by video form fewer "
+            "working ties than teams in a room together (no controlled comparison found)",
+            doc="chance that teams form a working tie at a virtual session, against an in-person one", ge=0, le=1,
+            prior=(0.1, 0.9)),
         Par("prior_tie_strength", 0.3, unit="0-1", source=ASSUMPTION,
             doc="strength of the tie between two teams whose organisations are already in contact", ge=0, le=1,
             prior=(0.0, 0.6)),
@@ -141,8 +145,9 @@ class PeerExchange(Module):
         talks learns both ways; the peers' examples a team heard build its confidence."""
         model = self.model
         t, ideas = model.team_states, model.ideas
+        in_room = self.p.virtual_tie_formation if self.p.session_format == "virtual" else 1.0
         meet(t.record, ideas.matrix.record, ideas.count, self.ties.strength, self.ties.working, model.pars,
-             self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size)))
+             self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size)), in_room)
 
     def month_end(self, month: int) -> None:
         """Outside the meetings tied teams still working on QI pass on changes (the confidence a room of
@@ -167,13 +172,14 @@ class PeerExchange(Module):
 
 
 @njit(cache=True)
-def meet(t, ideas, count, strength, working, pars, draws):  # pragma: no cover - compiled
+def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: no cover - compiled
     """A meeting of the teams still in (``draws``: two uniforms per pair of teams, :func:`pair`). Every pair may start
     working together -- the pairs that would, in a random order, each only while both teams have room
     for another working tie -- and talks if it did, or with the chance of its tie's strength; pairs that
-    talk learn both ways, one pair after another. The peers' examples a team heard build its confidence."""
+    talk learn both ways, one pair after another. The peers' examples a team heard build its confidence.
+    ``in_room``: the factor on forming a tie (1 in person, ``virtual_tie_formation`` by video)."""
     p = pars[0]
-    chance = formation_chance(p)
+    chance = formation_chance(p) * in_room
     n = t.shape[0]
     present = np.flatnonzero(t.status < COMPLETED)
     # new working ties: the would-be ties, in a random order (of their draws), within each team's capacity
