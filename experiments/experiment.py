@@ -7,8 +7,9 @@ sampler can use each parameter, every point of the design makes a valid scenario
 key is one the model reports.
 
 Run ``run_id = point_id * replications + replicate`` uses seed
-``sim.derive_seed(spec.seed, point_id, replicate)``: a run's results depend on the spec alone, never
-on the backend, the number of workers or the order in which runs finish.
+``sim.derive_seed(spec.seed, point_id, replicate)`` (with ``common_random_numbers``:
+``sim.derive_seed(spec.seed, replicate)``, the same for every point): a run's results depend on the spec
+alone, never on the backend, the number of workers or the order in which runs finish.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class Experiment:
         keep = {*self.varied, *_fixed(self.spec, self.origin)}
         for point_id, overrides in enumerate(point_overrides(self.design, self.varied, self.kinds)):
             for replicate in range(reps):
-                seed = sim.derive_seed(self.spec.seed, point_id, replicate)
+                seed = (sim.derive_seed(self.spec.seed, replicate) if self.spec.common_random_numbers
+                        else sim.derive_seed(self.spec.seed, point_id, replicate))
                 drawn = {} if self.posterior is None else self.posterior.values(self.scenario, seed, keep)
                 yield RunTask(
                     run_id=point_id * reps + replicate,

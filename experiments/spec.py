@@ -17,6 +17,7 @@ An experiment spec looks like::
     seed: 1
     posterior: none                 # or default (the built-in calibration) or a posterior.parquet file:
                                     #   each run takes the calibrated inputs its seed draws (not varied ones)
+    common_random_numbers: false    # true: replicate r of every point has the same seed (and posterior draw)
     outputs:
       summary: [dropout_rate, significant_improvement_rate]   # default: every summary key
       team_outcomes: false          # one row per team and run
@@ -157,6 +158,9 @@ class ExperimentSpec(_Strict):
     replications: int = Field(1, ge=1, le=1_000_000)
     seed: int = Field(ge=0, le=2**63 - 1)
     posterior: str = Field("none", min_length=1)
+    common_random_numbers: bool = False
+    """Replicate r of every point runs on the same seed (and posterior draw): designs compared on common random
+    numbers, their differences free of the noise between seeds (``qicsim design``). Off: every run its own seed."""
     outputs: Outputs = Outputs()
 
     @model_validator(mode="before")
@@ -170,7 +174,10 @@ class ExperimentSpec(_Strict):
     def result_fields(self) -> dict[str, Any]:
         """The parts of the spec that decide the results (name and description do not; the posterior does, by its
         content, which :meth:`experiments.experiment.Experiment.spec_hash` adds, not by its file name)."""
-        return self.model_dump(mode="json", exclude={"name", "description", "base", "posterior"})
+        fields = self.model_dump(mode="json", exclude={"name", "description", "base", "posterior"})
+        if not self.common_random_numbers:  # the default leaves the fingerprint of earlier sweeps as it was
+            del fields["common_random_numbers"]
+        return fields
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from tqdm import tqdm
 import scenarios
 import sim
 from experiments import provenance
-from qicsim import cli_app, cli_cea, cli_experiments, cli_report, cli_validate
+from qicsim import cli_app, cli_cea, cli_design, cli_experiments, cli_report, cli_validate
 from qicsim.arguments import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -480,6 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=cmd_show)
     cli_experiments.add_commands(commands)
     cli_cea.add_commands(commands)
+    cli_design.add_commands(commands)
     cli_validate.add_commands(commands)
     cli_report.add_commands(commands)
     cli_app.add_commands(commands)  # solara itself is imported only when the dashboard runs

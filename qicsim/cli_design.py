@@ -1,0 +1,202 @@
+"""``qicsim design``: which combination of collaborative components buys the most for a budget.
+
+::
+
+    qicsim design [SCENARIO] --budget AMOUNT --out DIR [--vary NAME=V1,V2,...] [--reps N] [--seed S]
+                  [--posterior FILE|default|none] [--workers N] [--scheduler ADDRESS|local] [--top N]
+
+Runs every combination of the components' values (:data:`experiments.design.OPTIONS`, or those given
+with ``--vary``) on common random numbers into DIR/sweep (a sweep: resumable, Dask-ready), then writes
+DIR/designs.csv (every design), DIR/frontier.csv and DIR/design.png, and prints the designs within the
+budget with their chance of being best. Exit codes as ``qicsim sweep``: 0 done; 1 some runs failed or a
+worker died (rerun to resume); 2 bad input; 130 interrupted (finished runs are stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qicsim.arguments import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    error,
+    output_directory,
+    posterior_argument,
+    whole_number,
+)
+
+SWEEP = "sweep"
+MAX_DESIGNS = 20_000
+"""Most designs one search runs (each is ``--reps`` runs): a grid larger than this is refused before any run."""
+
+
+def parse_vary(items: list[str]) -> dict[str, list[Any]]:
+    """``--vary NAME=V1,V2,...`` (each value read as YAML: numbers, true/false, names) into a dict."""
+    options: dict[str, list[Any]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not text.strip():
+            raise ValueError(f"--vary {item[:60]!r}: expected NAME=V1,V2,... "
+                             "e.g. --vary coaching_calls_per_month=0,1,2")
+        try:
+            values = [yaml.safe_load(v) for v in text.split(",")]
+        except yaml.YAMLError:
+            raise ValueError(f"--vary {item[:60]!r}: the values are not readable (write e.g. 0,1,2 or none,monthly)") \
+                from None
+        if any(v is None or isinstance(v, dict | list) for v in values):
+            raise ValueError(f"--vary {item[:60]!r}: each value must be a number, true/false or a name")
+        if name in options:
+            raise ValueError(f"--vary {name}: given twice")
+        options[name] = values
+    return options
+
+
+def budget_amount(text: str) -> float:
+    """An argparse type for ``--budget``: a positive, finite amount (1500000, 1.5e6 or 1_500_000)."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an amount of money, e.g. 1500000, got {text[:40]!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive amount, got {text[:40]!r}")
+    return value
+
+
+def cmd_design(args: argparse.Namespace) -> int:
+    import experiments
+    from experiments import design, storage
+    from experiments.experiment import prepare
+
+    try:
+        options = {**design.OPTIONS, **parse_vary(args.vary)} if not args.only else parse_vary(args.vary)
+    except ValueError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    if not options:
+        error("--only needs at least one --vary NAME=V1,V2,...")
+        return EXIT_USAGE
+    count = math.prod(len(v) for v in options.values())
+    if count > MAX_DESIGNS:
+        error(f"--vary: {count:,} designs (the product of the values' counts); at most {MAX_DESIGNS:,}: vary fewer "
+              "components or fewer values")
+        return EXIT_USAGE
+    spec = design.design_spec(args.scenario, options, args.reps, args.seed, args.posterior)
+    experiment = prepare(spec, yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), Path.cwd(),
+                         origin="qicsim design")
+    out = output_directory(args.out)
+    if out is None:
+        return EXIT_USAGE
+    currency = experiment.scenario.currency
+    print(f"design: {experiment.points} designs x {args.reps} replicates on common random numbers = "
+          f"{experiment.total_runs} runs on {args.scenario}; budget {args.budget:,.0f} {currency} (programme cost)")
+    print("components: " + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in options.items()))
+    sys.stdout.flush()
+    try:
+        report = experiments.run_sweep(experiment, out / SWEEP, workers=args.workers, scheduler=args.scheduler,
+                                       progress=args.progress, log=lambda line: print(line, flush=True))
+    except experiments.WorkerLost as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"stopped: the finished runs are stored in {out / SWEEP}; run the same command again to resume",
+              file=sys.stderr)
+        raise
+    if report.ran:
+        print(f"ran {report.ran} runs in {report.seconds:.0f} s ({report.ran / report.seconds:.1f} runs/s)")
+    runs = storage.load_table(out / SWEEP, storage.RUNS)
+    points = storage.load_points(out / SWEEP).set_index("point_id")
+    result = design.analyse(runs, points, tuple(options), args.budget, args.reps)
+    write_outputs(result, out, currency)
+    print(format_result(result, currency, args.top))
+    print(f"\nwrote {out}/designs.csv, frontier.csv and design.png; the runs are in {out / SWEEP}/")
+    return EXIT_FAILURE if report.failed_total or result.failed_runs else EXIT_OK
+
+
+def write_outputs(result: Any, out: Path, currency: str) -> None:
+    from experiments import design
+    from sim.files import write_text
+
+    table = result.table.reset_index()
+    write_text(table.to_csv(index=False), out / "designs.csv")
+    frontier = table[table.frontier_sustained | table.frontier_nmb]
+    write_text(frontier.to_csv(index=False), out / "frontier.csv")
+    design.plot(result, out / "design.png", currency)
+
+
+def format_result(result: Any, currency: str, top: int) -> str:
+    table = result.table
+    inside = result.within_budget().sort_values("chance_best_sustained", ascending=False)
+    lines = []
+    if result.failed_runs:
+        lines.append(f"note: {result.failed_runs} failed run(s) left out (see the sweep's failures/)")
+    lines.append(f"\n{len(inside)} of {len(table)} designs fit the budget of {result.budget:,.0f} {currency} "
+                 "(mean programme cost).")
+    if len(inside):
+        lines.append(f"The {min(top, len(inside))} most often best for sustained improvement (share of teams still "
+                     f"significantly improved at the end of follow-up), over {result.replications} replicates:")
+        lines.append(_rows(inside.head(top), currency))
+        best_nmb = inside.sort_values("chance_best_nmb", ascending=False).iloc[0]
+        lines.append(f"\nmost often best for net monetary benefit within the budget: {best_nmb.design} "
+                     f"(chance {best_nmb.chance_best_nmb:.2f}; NMB {best_nmb.nmb:,.0f} ± {best_nmb.nmb_se:,.0f})")
+    cheapest = table.sort_values("programme_cost").iloc[0]
+    if not len(inside):
+        lines.append(f"the cheapest design costs {cheapest.programme_cost:,.0f} {currency}: {cheapest.design}")
+    lines.append("\nfrontier, cost against sustained improvement (no design costs less and sustains more):")
+    lines.append(_rows(result.frontier("sustained"), currency))
+    return "\n".join(lines)
+
+
+def _rows(frame: Any, currency: str) -> str:
+    out = []
+    for _, row in frame.iterrows():
+        budget = "" if row.within_budget else "  (over budget)"
+        out.append(f"  {row.programme_cost:>12,.0f} {currency}  sustained {row.sustained:.3f} ± {row.sustained_se:.3f}"
+                   f"  significant {row.significant:.3f}  NMB {row.nmb:>12,.0f}"
+                   + (f"  P(best) {row.chance_best_sustained:.2f}" if row.within_budget else "")
+                   + f"  {row.design}{budget}")
+    return "\n".join(out)
+
+
+def add_commands(subparsers: Any) -> None:
+    from experiments.design import OPTIONS
+
+    parser = subparsers.add_parser(
+        "design", help="search combinations of collaborative components for the best within a budget",
+        description="Run every combination of the collaborative's components (learning sessions and their format, "
+                    "coaching calls, site visits, group calls, benchmark reports, an online forum) on the scenario, "
+                    "each --reps times on common random numbers (replicate r of every design shares its seed and "
+                    "its posterior draw); print and plot the frontier of programme cost against sustained "
+                    "improvement and net monetary benefit, the designs within the budget and each one's chance of "
+                    "being best. Resumable: the same command again goes on where it stopped. Default components: "
+                    + "; ".join(f"{k} {','.join(map(str, v))}" for k, v in OPTIONS.items()) + ".")
+    parser.add_argument("scenario", nargs="?", default="breakthrough", metavar="SCENARIO",
+                        help="the base scenario (built-in name or YAML file; default: %(default)s)")
+    parser.add_argument("--budget", type=budget_amount, required=True, metavar="AMOUNT",
+                        help="the programme budget (the sponsor's cost, in the scenario's currency)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where the runs and the results go")
+    parser.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",
+                        help="a component's values to search, replacing its default ones (repeatable); any "
+                             "scenario parameter can be varied")
+    parser.add_argument("--only", action="store_true",
+                        help="search only the components given with --vary (the others keep the scenario's values)")
+    parser.add_argument("--reps", type=whole_number(2), default=20, metavar="N",
+                        help="replicates per design (default: %(default)s)")
+    parser.add_argument("--seed", type=whole_number(0), default=1, metavar="S", help="base seed (default: %(default)s)")
+    posterior_argument(parser)
+    parser.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
+                        help="local worker processes (default: %(default)s)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on Dask: a scheduler address, or 'local' for a LocalCluster of --workers processes")
+    parser.add_argument("--top", type=whole_number(1), default=10, metavar="N",
+                        help="designs to list (default: %(default)s)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show a progress bar on stderr (default: when stderr is a terminal)")
+    parser.set_defaults(func=cmd_design)
