@@ -19,6 +19,7 @@ Serve it with ``qicsim app`` (see :mod:`qicsim.cli_app`) or ``solara run qicsim.
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ COMPARE_OUTCOMES: dict[str, str] = {
     "significant_improvement_rate": "significant improvement (share of teams)",
     "sustained_rate": "sustained improvement (share of teams)",
     "cost_per_significant_improvement": "cost per significant improvement",
+    "cost_programme": "programme cost (the sponsor's budget)",
 }
 """Outcomes compare mode reports, with the words it shows for them."""
 
@@ -73,9 +75,16 @@ class Lever:
     def kind(self) -> str:
         """The Mesa input type for this parameter."""
         default = parameter_info(self.name)["default"]
+        if self.choices:
+            return "Select"
         if isinstance(default, bool):
             return "Checkbox"
         return "SliderInt" if isinstance(default, int) else "SliderFloat"
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The values a choice parameter allows (empty for a number or yes/no)."""
+        return tuple(a for a in typing.get_args(sim.Scenario.model_fields[self.name].annotation) if isinstance(a, str))
 
     def title(self) -> str:
         return f"{self.group} · {self.label}"
@@ -121,18 +130,43 @@ LEVERS: tuple[Lever, ...] = (
 )
 """The ten challenges' levers and the five success factors."""
 
+COMPONENT_LEVERS: tuple[Lever, ...] = (
+    Lever("learning_sessions", "Component", "Learning sessions",
+          "How many learning sessions (each followed by an action period).", 1, 6, 1),
+    Lever("session_format", "Component", "Sessions held",
+          "In person (with travel), by video (no travel, less practice, fewer ties) or not at all."),
+    Lever("coaching_calls_per_month", "Component", "Coaching calls per month",
+          "An improvement adviser's calls with each team: capability and motivation between sessions.",
+          0.0, 4.0, 0.5),
+    Lever("site_visits", "Component", "Site visits per team",
+          "The adviser's visits to each team over the collaborative; they re-engage senior leaders.", 0, 4, 1),
+    Lever("group_calls_per_month", "Component", "Group calls per month",
+          "Calls for all teams: a teaching item, and tied teams exchange what works.", 0.0, 4.0, 0.5),
+    Lever("benchmark_reports", "Component", "Benchmark reports",
+          "Comparative data feedback: teams behind the median are spurred on; leaders see the report."),
+    Lever("online_forum", "Component", "Online forum",
+          "A forum where teams post the changes that worked; others take them up without a tie."),
+)
+"""The collaborative's components, which compare mode offers as levers (``qicsim design`` searches them)."""
+
 LEVER_NAMES: tuple[str, ...] = tuple(lever.name for lever in LEVERS)
 
 
 def lever(name: str) -> Lever:
-    """The lever of one parameter name."""
-    return next(lv for lv in LEVERS if lv.name == name)
+    """The lever of one parameter name (a challenge's, a success factor's or a component's)."""
+    return next(lv for lv in (*LEVERS, *COMPONENT_LEVERS) if lv.name == name)
 
 
-def scenario_levers(scenario_name: str) -> dict[str, Any]:
-    """The built-in scenario's value of every lever."""
+def scenario_levers(scenario_name: str, levers: tuple[Lever, ...] = LEVERS) -> dict[str, Any]:
+    """The built-in scenario's value of every lever (of the challenges, or of ``levers``)."""
     scenario = sim.load_scenario(scenario_name)
-    return {name: getattr(scenario, name) for name in LEVER_NAMES}
+    return {lv.name: getattr(scenario, lv.name) for lv in levers}
+
+
+def design_levers(scenario_name: str) -> dict[str, Any]:
+    """What compare mode lets each design set: the challenges' design levers and the components."""
+    return {**{k: v for k, v in scenario_levers(scenario_name).items() if lever(k).design},
+            **scenario_levers(scenario_name, COMPONENT_LEVERS)}
 
 
 def lever_input(lv: Lever, value: Any) -> dict[str, Any]:
@@ -215,6 +249,8 @@ class DashboardModel(sim.CollaborativeModel):
 def _as_param(name: str, value: Any) -> Any:
     """A widget value in the type the strict schema wants (sliders may hand over ints for floats)."""
     default = parameter_info(name)["default"]
+    if isinstance(default, str):  # a choice
+        return str(value)
     if isinstance(default, bool):
         return bool(value)
     if isinstance(default, int):
@@ -432,9 +468,9 @@ def Readout(model: DashboardModel):
 
 @solara.component
 def LeverInputs(values: solara.Reactive[dict], side: str) -> None:
-    """Sliders for the design levers of one side of compare mode."""
+    """Sliders for the design levers and the components of one side of compare mode."""
     solara.Markdown(f"**Design {side}**")
-    for lv in (x for x in LEVERS if x.design):
+    for lv in (*(x for x in LEVERS if x.design), *COMPONENT_LEVERS):
         def on_value(v, name=lv.name):
             values.set({**values.value, name: v})
 
@@ -442,6 +478,11 @@ def LeverInputs(values: solara.Reactive[dict], side: str) -> None:
         label = f"{lv.group.replace('Challenge', 'Ch.')} · {lv.label}"
         if lv.kind == "Checkbox":
             solara.Checkbox(label=label, value=bool(current), on_value=on_value)
+        elif lv.kind == "Select":
+            solara.Select(label, values=list(lv.choices), value=current, on_value=on_value)
+        elif lv.kind == "SliderInt":
+            solara.SliderInt(label, value=int(current), on_value=on_value, min=min(int(lv.low), current),
+                             max=max(int(lv.high), current), step=int(lv.step), thumb_label="always")
         else:
             solara.SliderFloat(label, value=float(current), on_value=on_value, min=min(lv.low, current),
                                max=max(lv.high, current), step=lv.step, thumb_label="always")
@@ -453,15 +494,15 @@ def Compare(model: DashboardModel):
     scenario_name = solara.use_reactive(model.scenario_name)
     reps = solara.use_reactive(5)
     seed = solara.use_reactive(DEFAULT_SEED)
-    a = solara.use_reactive(scenario_levers(model.scenario_name))
-    b = solara.use_reactive(scenario_levers(model.scenario_name))
+    a = solara.use_reactive(design_levers(model.scenario_name))
+    b = solara.use_reactive(design_levers(model.scenario_name))
     def pick(name: str) -> None:
         scenario_name.set(name)
-        a.set(scenario_levers(name))
-        b.set(scenario_levers(name))
+        a.set(design_levers(name))
+        b.set(design_levers(name))
 
     def design(values: dict) -> dict:
-        return {k: _as_param(k, values[k]) for k in values if lever(k).design}
+        return {k: _as_param(k, values[k]) for k in values}
 
     def run() -> str:
         table = compare_designs(scenario_name.value, design(a.value), design(b.value), reps.value, seed.value)
@@ -470,9 +511,10 @@ def Compare(model: DashboardModel):
     task = solara.lab.use_task(run, dependencies=None)
 
     with solara.Column(classes=["qicsim-compare"]):
-        solara.Markdown("## Compare two designs\nSet the levers of design A and design B, then run both on the "
-                        "same seeds: the difference is the designs', not chance's. Success factors stay at the "
-                        "scenario's values.")
+        solara.Markdown("## Compare two designs\nSet the levers and the components (coaching, site visits, "
+                        "calls, benchmark reports, a forum) of design A and design B, then run both on the same "
+                        "seeds: the difference is the designs', not chance's. Success factors stay at the "
+                        "scenario's values. To search every combination within a budget: `qicsim design`.")
         solara.Select("Scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
         solara.SliderInt("Replicates (paired seeds)", value=reps, min=2, max=20, thumb_label="always")
         solara.SliderInt("Base seed", value=seed, min=1, max=100, thumb_label="always")

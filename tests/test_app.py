@@ -123,3 +123,20 @@ def test_the_run_shows_the_lever_values_in_effect():
     text = app.lever_values(app.DashboardModel(seed=7, teams=5, didactic_share=0.85, self_assessment=True))
     assert "Lecture share of sessions: 0.85" in text and "Self-assessment before joining: yes" in text
     assert text.endswith("seed 7.")
+
+
+def test_compare_mode_offers_the_components_as_levers():
+    """Every component is a lever of compare mode, with an input that fits its kind; a design with coaching
+    costs the programme more on the same seeds."""
+    values = app.design_levers("design-coaching-only")
+    assert {lv.name for lv in app.COMPONENT_LEVERS} <= set(values)
+    assert values["session_format"] == "none" and values["coaching_calls_per_month"] == 1.0
+    kinds = {lv.name: lv.kind for lv in app.COMPONENT_LEVERS}
+    assert kinds["session_format"] == kinds["benchmark_reports"] == "Select"
+    assert kinds["online_forum"] == "Checkbox" and kinds["site_visits"] == "SliderInt"
+    assert app.lever("benchmark_reports").choices == ("none", "quarterly", "monthly")
+    plain = {k: app._as_param(k, v) for k, v in app.design_levers("breakthrough").items()}
+    coached = {**plain, "coaching_calls_per_month": app._as_param("coaching_calls_per_month", 2),
+               "benchmark_reports": "monthly"}
+    table = app.compare_designs("breakthrough", {**plain, "teams": 8}, {**coached, "teams": 8}, reps=2, seed=3)
+    assert table.loc["cost_programme", "B - A"] > 0

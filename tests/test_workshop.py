@@ -29,12 +29,20 @@ EXERCISES = [
 ]
 
 
-def _paired(name: str, a: float, b: float, keys: list[str]) -> dict[str, tuple[float, float]]:
+SPEND_THE_BUDGET = {
+    # exercise 6: the same programme, its travel money spent on coaching instead
+    "A": {"session_format": "in_person", "coaching_calls_per_month": 0.0},
+    "B": {"session_format": "virtual", "coaching_calls_per_month": 2.0},
+    "promised": {"cost_programme": -1, "sustained_rate": +1, "significant_improvement_rate": +1},
+}
+
+
+def _paired(design_a: dict, design_b: dict, keys: list[str]) -> dict[str, tuple[float, float]]:
     """Mean and standard error of B - A for each key over paired seeds (one pair of runs per seed)."""
     diffs: dict[str, list[float]] = {k: [] for k in keys}
     for seed in range(SEEDS):
-        ra = sim.run("breakthrough", seed=seed, **{name: a}).summary
-        rb = sim.run("breakthrough", seed=seed, **{name: b}).summary
+        ra = sim.run("breakthrough", seed=seed, **design_a).summary
+        rb = sim.run("breakthrough", seed=seed, **design_b).summary
         for k in keys:
             diffs[k].append(rb[k] - ra[k])
     out = {}
@@ -49,10 +57,19 @@ def _paired(name: str, a: float, b: float, keys: list[str]) -> dict[str, tuple[f
 @pytest.mark.parametrize(("number", "name", "a", "b", "promised"), EXERCISES,
                          ids=[f"exercise-{e[0]}" for e in EXERCISES])
 def test_exercise_shows_the_promised_effect(number, name, a, b, promised):
-    results = _paired(name, a, b, list(promised))
+    results = _paired({name: a}, {name: b}, list(promised))
     for key, sign in promised.items():
         mean, se = results[key]
         assert sign * mean > 2 * se, f"exercise {number} ({name} {a} -> {b}): {key} moved {mean:+.4g} (se {se:.4g})"
+
+
+@pytest.mark.slow
+def test_spending_the_budget_shows_the_promised_effect():
+    """Exercise 6: sessions by video and the travel money on coaching cost the programme less and sustain more."""
+    results = _paired(SPEND_THE_BUDGET["A"], SPEND_THE_BUDGET["B"], list(SPEND_THE_BUDGET["promised"]))
+    for key, sign in SPEND_THE_BUDGET["promised"].items():
+        mean, se = results[key]
+        assert sign * mean > 2 * se, f"exercise 6: {key} moved {mean:+.4g} (se {se:.4g})"
 
 
 def test_the_plan_names_each_exercise_lever_and_values():
@@ -67,3 +84,9 @@ def test_the_plan_names_each_exercise_lever_and_values():
         assert f"`{name}`" in section and f"{a:g}" in section and f"{b:g}" in section, f"exercise {number}: values"
         for key in promised:
             assert f"`{key}`" in section, f"exercise {number}: outcome {key} not named"
+    section = text.split("## Exercise 6", 1)[1].split("## ", 1)[0]
+    for name, value in SPEND_THE_BUDGET["B"].items():
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        assert lever(name).label in section and f"`{name}`" in section and shown in section, f"exercise 6: {name}"
+    for key in SPEND_THE_BUDGET["promised"]:
+        assert f"`{key}`" in section, f"exercise 6: outcome {key} not named"
