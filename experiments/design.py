@@ -46,11 +46,12 @@ KEPT = (COST, "sustained_rate", "significant_improvement_rate", "net_monetary_be
 
 
 def design_spec(base: str, options: dict[str, list[Any]], replications: int, seed: int,
-                posterior: str) -> ExperimentSpec:
-    """The experiment that runs every combination of ``options`` on ``base`` on common random numbers."""
+                posterior: str, fixed: dict[str, Any] | None = None) -> ExperimentSpec:
+    """The experiment that runs every combination of ``options`` on ``base`` (with ``fixed`` parameters set)
+    on common random numbers."""
     return ExperimentSpec.model_validate({
         "name": f"design-{base}", "description": f"qicsim design: component combinations on {base}",
-        "base": base, "vary": {name: list(values) for name, values in options.items()},
+        "base": base, "fixed": dict(fixed or {}), "vary": {name: list(values) for name, values in options.items()},
         "sampler": {"method": "grid"}, "replications": replications, "seed": seed, "posterior": posterior,
         "common_random_numbers": True, "outputs": {"summary": list(KEPT)},
     })
@@ -111,17 +112,43 @@ def pareto(cost: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 
 def chance_best(values: pd.DataFrame) -> pd.Series:
-    """The share of replicates (columns) in which each design (rows) does best, ties shared equally."""
-    matrix = values.to_numpy(float)
+    """The share of replicates (columns) in which each design (rows) does best, ties shared equally: the
+    chance that it does best in one collaborative."""
+    return pd.Series(_wins(values.to_numpy(float)).mean(axis=1), index=values.index)
+
+
+def _wins(matrix: np.ndarray) -> np.ndarray:
+    """1 where a row is the largest of its column (shared equally among ties), else 0."""
     top = matrix == np.nanmax(matrix, axis=0, keepdims=True)
-    wins = top / top.sum(axis=0, keepdims=True)
-    return pd.Series(np.nanmean(wins, axis=1), index=values.index)
+    return top / top.sum(axis=0, keepdims=True)
+
+
+BOOTSTRAP = 1000
+"""Resamples of the replicates for the chance that a design is best on average."""
+BOOTSTRAP_CHUNK = 50
+
+
+def chance_best_on_average(values: pd.DataFrame, seed: int) -> pd.Series:
+    """The chance that each design (rows) has the highest mean over the replicates (columns): the share of
+    bootstrap resamples of the replicates -- the same resampled replicates for every design, keeping the
+    common random numbers' pairing -- in which its mean is the highest (ties shared)."""
+    matrix = values.to_numpy(float)
+    replicates = matrix.shape[1]
+    rng = np.random.default_rng([seed, replicates])
+    wins = np.zeros(matrix.shape[0])
+    for start in range(0, BOOTSTRAP, BOOTSTRAP_CHUNK):
+        picks = rng.integers(0, replicates, size=(min(BOOTSTRAP_CHUNK, BOOTSTRAP - start), replicates))
+        means = matrix[:, picks].mean(axis=2)  # designs x resamples
+        wins += _wins(means).sum(axis=1)
+    return pd.Series(wins / BOOTSTRAP, index=values.index)
 
 
 def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], budget: float,
-            replications: int) -> DesignResult:
+            replications: int, seed: int = 0) -> DesignResult:
     """Each design's mean cost and outcomes over its replicates, the frontiers, which fit ``budget``,
-    and each in-budget design's chance of being best (over the same replicates for every design)."""
+    and each in-budget design's chance of being best, on average (``chance_best_mean_*``, a bootstrap of
+    the replicates seeded by ``seed``) and in one collaborative (``chance_best_*``), over the same
+    replicates for every design."""
     ok = runs[runs["ok"]] if "ok" in runs else runs
     failed = len(runs) - len(ok)
     grouped = ok.groupby("point_id")
@@ -144,10 +171,13 @@ def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], bud
         table[f"frontier_{name}"] = pareto(table["programme_cost"].to_numpy(), table[name].to_numpy())
         inside = table.index[table.within_budget]
         chance = pd.Series(np.nan, index=table.index)
+        on_average = pd.Series(np.nan, index=table.index)
         if len(inside):
             wide = ok[ok.point_id.isin(inside)].pivot_table(index="point_id", columns="replicate", values=key)
             chance.loc[wide.index] = chance_best(wide)
+            on_average.loc[wide.index] = chance_best_on_average(wide, seed)
         table[f"chance_best_{name}"] = chance
+        table[f"chance_best_mean_{name}"] = on_average
     return DesignResult(table, budget, tuple(varied), replications, failed)
 
 
@@ -169,12 +199,13 @@ def plot(result: DesignResult, path: Any, currency: str) -> None:
         front = result.frontier(name)
         ax.plot(front.programme_cost, front[name], color="C3", lw=1.2, zorder=1, label="frontier")
         ax.scatter(outside.programme_cost, outside[name], s=14, color="0.7", zorder=2, label="over budget")
-        points = ax.scatter(inside.programme_cost, inside[name], s=24, c=inside[f"chance_best_{name}"],
-                            cmap="viridis", vmin=0, vmax=max(0.01, float(inside[f"chance_best_{name}"].max())),
+        points = ax.scatter(inside.programme_cost, inside[name], s=24, c=inside[f"chance_best_mean_{name}"],
+                            cmap="viridis", vmin=0,
+                            vmax=max(0.01, float(inside[f"chance_best_mean_{name}"].max())),
                             edgecolors="k", linewidths=0.3, zorder=3, label="within budget")
-        best = inside[f"chance_best_{name}"].idxmax() if len(inside) else None
+        best = inside[f"chance_best_mean_{name}"].idxmax() if len(inside) else None
         if best is not None:
-            ax.annotate("most often best", (inside.programme_cost[best], inside[name][best]), xytext=(10, -15),
+            ax.annotate("most likely best", (inside.programme_cost[best], inside[name][best]), xytext=(-90, 25),
                         textcoords="offset points", arrowprops={"arrowstyle": "->"}, fontsize=8)
         ax.axvline(result.budget, color="k", ls="--", lw=1)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
@@ -183,7 +214,7 @@ def plot(result: DesignResult, path: Any, currency: str) -> None:
         ax.set_xlabel(f"programme cost ({currency}, mean over replicates)")
         ax.set_ylabel(label)
         ax.legend(fontsize=8, loc="lower right")
-        fig.colorbar(points, ax=ax, label="chance of being best within the budget")
+        fig.colorbar(points, ax=ax, label="chance of being best on average within the budget")
     fig.suptitle(f"{len(table)} designs, {result.replications} replicates each on common random numbers; "
                  f"budget {result.budget:,.0f} {currency} (dashed)")
     from experiments.storage import write_bytes_with

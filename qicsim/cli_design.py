@@ -2,7 +2,8 @@
 
 ::
 
-    qicsim design [SCENARIO] --budget AMOUNT --out DIR [--vary NAME=V1,V2,...] [--reps N] [--seed S]
+    qicsim design [SCENARIO] --budget AMOUNT --out DIR [--vary NAME=V1,V2,...] [--only] [--set NAME=VALUE]
+                  [--reps N] [--seed S]
                   [--posterior FILE|default|none] [--workers N] [--scheduler ADDRESS|local] [--top N]
 
 Runs every combination of the components' values (:data:`experiments.design.OPTIONS`, or those given
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from qicsim.arguments import (
@@ -74,21 +76,26 @@ def cmd_design(args: argparse.Namespace) -> int:
     import experiments
     from experiments import design, storage
     from experiments.experiment import prepare
+    from qicsim.cli import parse_overrides
 
     try:
         options = {**design.OPTIONS, **parse_vary(args.vary)} if not args.only else parse_vary(args.vary)
+        fixed = parse_overrides(args.set)
     except ValueError as exc:
         error(str(exc))
         return EXIT_USAGE
+    for name in fixed:
+        options.pop(name, None)  # a component set with --set is not searched
     if not options:
-        error("--only needs at least one --vary NAME=V1,V2,...")
+        error("nothing to search: give a component's values with --vary NAME=V1,V2,... (with --only, only those "
+              "are searched; --set fixes a parameter for every design)")
         return EXIT_USAGE
     count = math.prod(len(v) for v in options.values())
     if count > MAX_DESIGNS:
         error(f"--vary: {count:,} designs (the product of the values' counts); at most {MAX_DESIGNS:,}: vary fewer "
               "components or fewer values")
         return EXIT_USAGE
-    spec = design.design_spec(args.scenario, options, args.reps, args.seed, args.posterior)
+    spec = design.design_spec(args.scenario, options, args.reps, args.seed, args.posterior, fixed)
     experiment = prepare(spec, yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False), Path.cwd(),
                          origin="qicsim design")
     out = output_directory(args.out)
@@ -113,7 +120,7 @@ def cmd_design(args: argparse.Namespace) -> int:
         print(f"ran {report.ran} runs in {report.seconds:.0f} s ({report.ran / report.seconds:.1f} runs/s)")
     runs = storage.load_table(out / SWEEP, storage.RUNS)
     points = storage.load_points(out / SWEEP).set_index("point_id")
-    result = design.analyse(runs, points, tuple(options), args.budget, args.reps)
+    result = design.analyse(runs, points, tuple(options), args.budget, args.reps, args.seed)
     write_outputs(result, out, currency)
     print(format_result(result, currency, args.top))
     print(f"\nwrote {out}/designs.csv, frontier.csv and design.png; the runs are in {out / SWEEP}/")
@@ -133,35 +140,47 @@ def write_outputs(result: Any, out: Path, currency: str) -> None:
 
 def format_result(result: Any, currency: str, top: int) -> str:
     table = result.table
-    inside = result.within_budget().sort_values("chance_best_sustained", ascending=False)
+    inside = result.within_budget().sort_values("sustained", ascending=False)
     lines = []
     if result.failed_runs:
         lines.append(f"note: {result.failed_runs} failed run(s) left out (see the sweep's failures/)")
     lines.append(f"\n{len(inside)} of {len(table)} designs fit the budget of {result.budget:,.0f} {currency} "
                  "(mean programme cost).")
     if len(inside):
-        lines.append(f"The {min(top, len(inside))} most often best for sustained improvement (share of teams still "
-                     f"significantly improved at the end of follow-up), over {result.replications} replicates:")
-        lines.append(_rows(inside.head(top), currency))
-        best_nmb = inside.sort_values("chance_best_nmb", ascending=False).iloc[0]
-        lines.append(f"\nmost often best for net monetary benefit within the budget: {best_nmb.design} "
-                     f"(chance {best_nmb.chance_best_nmb:.2f}; NMB {best_nmb.nmb:,.0f} ± {best_nmb.nmb_se:,.0f})")
-    cheapest = table.sort_values("programme_cost").iloc[0]
-    if not len(inside):
+        lines.append(f"The {min(top, len(inside))} with the most sustained improvement within it (share of teams "
+                     "still significantly improved at the end of follow-up; mean ± se over "
+                     f"{result.replications} replicates). P(best): the chance it is the best on average (bootstrap "
+                     "of the replicates) / the best in one collaborative (share of replicates), among the designs "
+                     "within the budget:")
+        lines.append(_rows(inside.head(top), currency, "sustained"))
+        best_nmb = inside.sort_values("nmb", ascending=False).head(min(3, top))
+        lines.append("\nhighest net monetary benefit within the budget:")
+        lines.append(_rows(best_nmb, currency, "nmb"))
+    else:
+        cheapest = table.sort_values("programme_cost").iloc[0]
         lines.append(f"the cheapest design costs {cheapest.programme_cost:,.0f} {currency}: {cheapest.design}")
-    lines.append("\nfrontier, cost against sustained improvement (no design costs less and sustains more):")
-    lines.append(_rows(result.frontier("sustained"), currency))
+    if len(inside) > 1:
+        lines.append(f"\nnote: the best of {len(inside)} designs measured on {result.replications} replicates looks "
+                     "better than it is (the winner's curse), and P(best) holds only these replicates' luck: treat the "
+                     "top designs as a shortlist and confirm it with more replicates on another seed, e.g. --only "
+                     "--vary over the components in which they differ, --set the others, --reps 200 --seed "
+                     "<another> (README, 'Designing a collaborative').")
+    front = result.frontier("sustained")
+    near = pd.concat([front[front.within_budget].tail(top), front[~front.within_budget].head(1)])
+    lines.append(f"\nfrontier of cost against sustained improvement ({len(front)} designs: no other costs less and "
+                 f"sustains more; all in frontier.csv), up to the budget and the next beyond it:")
+    lines.append(_rows(near, currency, "sustained"))
     return "\n".join(lines)
 
 
-def _rows(frame: Any, currency: str) -> str:
+def _rows(frame: Any, currency: str, objective: str) -> str:
     out = []
     for _, row in frame.iterrows():
-        budget = "" if row.within_budget else "  (over budget)"
-        out.append(f"  {row.programme_cost:>12,.0f} {currency}  sustained {row.sustained:.3f} ± {row.sustained_se:.3f}"
-                   f"  significant {row.significant:.3f}  NMB {row.nmb:>12,.0f}"
-                   + (f"  P(best) {row.chance_best_sustained:.2f}" if row.within_budget else "")
-                   + f"  {row.design}{budget}")
+        chance = (f"  P(best) {row[f'chance_best_mean_{objective}']:.2f} / {row[f'chance_best_{objective}']:.2f}"
+                  if row.within_budget else "  (over budget)")
+        out.append(f"  {row.programme_cost:>10,.0f} {currency}  sustained {row.sustained:.3f} ± {row.sustained_se:.3f}"
+                   f"  significant {row.significant:.3f}  NMB {row.nmb:>10,.0f} ± {row.nmb_se:,.0f}{chance}"
+                   f"\n      {row.design}")
     return "\n".join(out)
 
 
@@ -185,6 +204,8 @@ def add_commands(subparsers: Any) -> None:
     parser.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",
                         help="a component's values to search, replacing its default ones (repeatable); any "
                              "scenario parameter can be varied")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="fix a parameter for every design (repeatable); a component set here is not searched")
     parser.add_argument("--only", action="store_true",
                         help="search only the components given with --vary (the others keep the scenario's values)")
     parser.add_argument("--reps", type=whole_number(2), default=20, metavar="N",

@@ -32,6 +32,18 @@ def test_the_chance_of_being_best_counts_replicates_and_shares_ties():
     assert chance.sum() == pytest.approx(1.0)
 
 
+def test_the_chance_of_being_best_on_average_resamples_replicates_together():
+    always = pd.DataFrame({r: [0.5, 0.1, 0.1] for r in range(5)}, index=[1, 2, 3])
+    assert design.chance_best_on_average(always, seed=1).tolist() == [1.0, 0.0, 0.0]
+    twins = pd.DataFrame({0: [0.2, 0.2], 1: [0.4, 0.4], 2: [0.1, 0.1]}, index=[1, 2])
+    assert design.chance_best_on_average(twins, seed=1).tolist() == [0.5, 0.5]
+    # one design is better in 3 of 4 replicates but loses big in the fourth: on average it is usually best
+    close = pd.DataFrame({0: [0.3, 0.2], 1: [0.3, 0.2], 2: [0.3, 0.2], 3: [0.0, 0.2]}, index=[1, 2])
+    on_average = design.chance_best_on_average(close, seed=1)
+    assert 0.5 < on_average[1] < 1.0 and on_average.sum() == pytest.approx(1.0)
+    assert design.chance_best_on_average(close, seed=1).equals(on_average), "seeded: the same every time"
+
+
 def test_analyse_reads_means_budget_and_chances_from_runs():
     rows = []
     for point, (cost, sustained) in enumerate([(100.0, [0.1, 0.2]), (200.0, [0.3, 0.1]), (400.0, [0.5, 0.5])]):
@@ -110,6 +122,17 @@ def test_design_resumes_and_only_reanalyses(searched, small_scenario, capsys):
     assert after.programme_cost.tolist() == before.programme_cost.tolist()
 
 
+def test_set_fixes_a_parameter_for_every_design(small_scenario, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, text, _ = run_cli(capsys, "design", str(small_scenario), "--budget", "1e9", "--out", str(out), "--only",
+                            "--vary", "site_visits=0,1", "--vary", "coaching_calls_per_month=0,1", "--set",
+                            "coaching_calls_per_month=2", "--reps", "2", "--posterior", "none")
+    assert code == 0, text
+    table = pd.read_csv(out / "designs.csv")
+    assert list(table.design) == ["0 site visits", "1 site visit"], "a parameter set with --set is not searched"
+    assert "coaching_calls_per_month: 2" in (out / "sweep" / "scenario.yaml").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--budget", "-5"], "--budget: must be a positive amount"),
     (["--budget", "lots"], "--budget: must be an amount of money"),
@@ -117,6 +140,8 @@ def test_design_resumes_and_only_reanalyses(searched, small_scenario, capsys):
     (["--budget", "1e6", "--vary", "coaching_calls_per_month=-1,1"], "coaching_calls_per_month"),
     (["--budget", "1e6", "--vary", "benchmark_reports=weekly"], "benchmark_reports"),
     (["--budget", "1e6", "--vary", "site_visits"], "expected NAME=V1,V2"),
+    (["--budget", "1e6", "--only", "--vary", "site_visits=0,1", "--set", "site_visits=1"], "nothing to search"),
+    (["--budget", "1e6", "--set", "coaching_calls=1"], "coaching_calls"),
     (["--budget", "1e6", "--vary", "teams=" + ",".join(map(str, range(1, 60)))], "designs"),
 ])
 def test_bad_input_exits_2_before_any_run(capsys, tmp_path, argv, message):
