@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +72,10 @@ def budget_amount(text: str) -> float:
 
 
 def cmd_design(args: argparse.Namespace) -> int:
-    import experiments
     from experiments import design, storage
     from experiments.experiment import prepare
     from qicsim.cli import parse_overrides
+    from qicsim.cli_experiments import run_resumable
 
     try:
         options = {**design.OPTIONS, **parse_vary(args.vary)} if not args.only else parse_vary(args.vary)
@@ -105,17 +104,9 @@ def cmd_design(args: argparse.Namespace) -> int:
     print(f"design: {experiment.points} designs x {args.reps} replicates on common random numbers = "
           f"{experiment.total_runs} runs on {args.scenario}; budget {args.budget:,.0f} {currency} (programme cost)")
     print("components: " + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in options.items()))
-    sys.stdout.flush()
-    try:
-        report = experiments.run_sweep(experiment, out / SWEEP, workers=args.workers, scheduler=args.scheduler,
-                                       progress=args.progress, log=lambda line: print(line, flush=True))
-    except experiments.WorkerLost as exc:
-        error(str(exc))
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print(f"stopped: the finished runs are stored in {out / SWEEP}; run the same command again to resume",
-              file=sys.stderr)
-        raise
+    report = run_resumable(experiment, out / SWEEP, args)
+    if isinstance(report, int):
+        return report
     if report.ran:
         print(f"ran {report.ran} runs in {report.seconds:.0f} s ({report.ran / report.seconds:.1f} runs/s)")
     runs = storage.load_table(out / SWEEP, storage.RUNS)

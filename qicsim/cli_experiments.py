@@ -22,6 +22,29 @@ from qicsim.arguments import EXIT_FAILURE, EXIT_OK, error, whole_number
 FAILURES_SHOWN = 5
 
 
+def run_resumable(experiment: Any, out: Any, args: argparse.Namespace, chunk_size: int = 25) -> Any:
+    """Run (or resume) a sweep into ``out`` with the messages every command that runs one gives (``args``:
+    workers, scheduler, progress); the :class:`experiments.runner.SweepReport`, or an exit status when it
+    could not finish (a worker died, the directory cannot be written: rerun to resume)."""
+    import experiments
+
+    sys.stdout.flush()
+    try:
+        return experiments.run_sweep(
+            experiment, out, workers=args.workers, scheduler=args.scheduler, chunk_size=chunk_size,
+            progress=args.progress, log=lambda line: print(line, flush=True))
+    except experiments.WorkerLost as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"stopped: the finished runs are stored in {out}; run the same command again to resume",
+              file=sys.stderr)
+        raise
+    except OSError as exc:
+        error(f"--out {str(out)!r}: cannot write the results ({exc})")
+        return EXIT_FAILURE
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``qicsim sweep``: run (or resume) every run of a spec into DIR."""
     import experiments
@@ -31,21 +54,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = experiment.spec
     print(f"experiment {spec.name}: {experiment.points} points ({spec.sampler.method}) x {spec.replications} "
           f"replicates = {experiment.total_runs} runs; varied: {', '.join(experiment.varied)}")
-    sys.stdout.flush()
-    try:
-        report = experiments.run_sweep(
-            experiment, args.out, workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size,
-            progress=args.progress, log=lambda line: print(line, flush=True))
-    except experiments.WorkerLost as exc:
-        error(str(exc))
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        print(f"stopped: the finished runs are stored in {args.out}; run the same command again to resume",
-              file=sys.stderr)
-        raise
-    except OSError as exc:
-        error(f"--out {args.out!r}: cannot write the results ({exc})")
-        return EXIT_FAILURE
+    report = run_resumable(experiment, args.out, args, args.chunk_size)
+    if isinstance(report, int):
+        return report
     rate = f" in {report.seconds:.1f} s ({report.ran / report.seconds:.2f} runs/s)" if report.ran else ""
     print(f"done: {report.done_before + report.ran} of {report.total} runs stored, {report.ran} run now{rate}; "
           f"results in {report.out_dir}/{storage.RUNS}/")
