@@ -4,6 +4,8 @@ the way its module says, over paired seeds (common random numbers); each books i
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -30,8 +32,25 @@ UNIT_COST = {"coaching": "adviser_cost_per_hour", "site_visits": "site_visit_tra
              "forum": "forum_cost_per_month"}
 
 
+TEAMS = 16
+"""Teams in the mechanism tests' collaboratives (the outcome tests use the scenario's 30)."""
+
+
 def finished(seed: int, modules=None, **params) -> sim.CollaborativeModel:
-    """A breakthrough collaborative run to its end (no follow-up: the components act while it runs)."""
+    """A breakthrough collaborative of TEAMS teams run to its end (no follow-up: the components act while it
+    runs); the same run is made once and shared by the tests that read it (none changes it)."""
+    params = {"teams": TEAMS, **params}
+    if modules is not None:
+        return _run(seed, modules, params)
+    return _shared(seed, tuple(sorted(params.items())))
+
+
+@functools.lru_cache(maxsize=48)  # the 16 seeds of a test and of the tests before it
+def _shared(seed: int, params: tuple) -> sim.CollaborativeModel:
+    return _run(seed, None, dict(params))
+
+
+def _run(seed: int, modules, params: dict) -> sim.CollaborativeModel:
     model = sim.CollaborativeModel(sim.load_scenario("breakthrough"), modules=modules, rng=seed,
                                    follow_up_months=0.0, **params)
     model.run_model()
@@ -145,7 +164,8 @@ baseline at these doses), so the paired differences need more seeds than the mec
 def test_each_component_improves_the_teams_measure_over_paired_seeds(component):
     """The outcome, not only the mechanism: mean relative improvement at the end is higher with the
     component, by more than two standard errors of the paired differences."""
-    gain, se = paired(summary("mean_relative_improvement"), ON[component], seeds=OUTCOME_SEEDS)
+    gain, se = paired(summary("mean_relative_improvement"), {**ON[component], "teams": 30}, {"teams": 30},
+                      seeds=OUTCOME_SEEDS)
     assert gain > 2 * se, (component, gain, se)
 
 
@@ -154,7 +174,8 @@ def test_a_forum_improves_the_measure_where_teams_have_no_other_channel():
     """In a collaborative whose sessions already tie the teams, the forum carries changes they mostly hear
     anyway, and its effect on improvement is within noise (README); where teams have no ties, it is the
     only way changes travel, and improvement is higher with it."""
-    gain, se = paired(summary("mean_relative_improvement"), {**NO_TIES, **ON["forum"]}, NO_TIES, seeds=OUTCOME_SEEDS)
+    gain, se = paired(summary("mean_relative_improvement"), {**NO_TIES, **ON["forum"], "teams": 30},
+                      {**NO_TIES, "teams": 30}, seeds=OUTCOME_SEEDS)
     assert gain > 2 * se, (gain, se)
 
 
