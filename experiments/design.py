@@ -148,8 +148,9 @@ def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], bud
     """Each design's mean cost and outcomes over its replicates, the frontiers, which fit ``budget``,
     and each in-budget design's chance of being best, on average (``chance_best_mean_*``, a bootstrap of
     the replicates seeded by ``seed``) and in one collaborative (``chance_best_*``), over the same
-    replicates for every design."""
-    ok = runs[runs["ok"]] if "ok" in runs else runs
+    replicates for every design: failed runs (``status`` not ``ok``) are left out of every mean, and a
+    replicate that failed for any design within the budget is left out of the chances."""
+    ok = runs[runs["status"] == "ok"]
     failed = len(runs) - len(ok)
     grouped = ok.groupby("point_id")
     table = points.loc[:, list(varied)].copy()
@@ -174,8 +175,10 @@ def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], bud
         on_average = pd.Series(np.nan, index=table.index)
         if len(inside):
             wide = ok[ok.point_id.isin(inside)].pivot_table(index="point_id", columns="replicate", values=key)
-            chance.loc[wide.index] = chance_best(wide)
-            on_average.loc[wide.index] = chance_best_on_average(wide, seed)
+            wide = wide.reindex(inside).dropna(axis=1)  # only replicates every design has: pairs stay pairs
+            if wide.shape[1]:
+                chance.loc[wide.index] = chance_best(wide)
+                on_average.loc[wide.index] = chance_best_on_average(wide, seed)
         table[f"chance_best_{name}"] = chance
         table[f"chance_best_mean_{name}"] = on_average
     return DesignResult(table, budget, tuple(varied), replications, failed)

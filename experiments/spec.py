@@ -175,7 +175,7 @@ class ExperimentSpec(_Strict):
         """The parts of the spec that decide the results (name and description do not; the posterior does, by its
         content, which :meth:`experiments.experiment.Experiment.spec_hash` adds, not by its file name)."""
         fields = self.model_dump(mode="json", exclude={"name", "description", "base", "posterior"})
-        if not self.common_random_numbers:  # the default leaves the fingerprint of earlier sweeps as it was
+        if not self.common_random_numbers:  # off, the spec adds to the fingerprint what it added before the option
             del fields["common_random_numbers"]
         return fields
 

@@ -112,7 +112,11 @@ def cmd_design(args: argparse.Namespace) -> int:
     runs = storage.load_table(out / SWEEP, storage.RUNS)
     points = storage.load_points(out / SWEEP).set_index("point_id")
     result = design.analyse(runs, points, tuple(options), args.budget, args.reps, args.seed)
-    write_outputs(result, out, currency)
+    try:
+        write_outputs(result, out, currency)
+    except OSError as exc:
+        error(f"--out {args.out!r}: cannot write the results ({exc}); the runs are stored in {out / SWEEP}")
+        return EXIT_FAILURE
     print(format_result(result, currency, args.top))
     print(f"\nwrote {out}/designs.csv, frontier.csv and design.png; the runs are in {out / SWEEP}/")
     return EXIT_FAILURE if report.failed_total or result.failed_runs else EXIT_OK

@@ -107,7 +107,8 @@ def add_commands(subparsers: Any) -> None:
     sweep = subparsers.add_parser(
         "sweep", help="run a parameter sweep from an experiment spec (resumable)",
         description="Run every run of an experiment spec (YAML) and store the results in DIR as a chunked Parquet "
-                    "dataset. Run r of point p uses seed derive_seed(spec seed, p, r), so results do not depend on "
+                    "dataset. Run r of point p uses seed derive_seed(spec seed, p, r) (with common_random_numbers: "
+                    "true, derive_seed(spec seed, r) for every point), so results do not depend on "
                     "the backend or the number of workers. If DIR holds an unfinished sweep of the same spec, it is "
                     "resumed; a different spec there is refused. Exit status 1 when any run failed.",
     )

@@ -197,3 +197,20 @@ def test_without_sessions_the_weeks_are_action_periods_and_nothing_is_taught():
     assert result["cost_faculty"] == result["cost_venue_and_travel"] == 0.0
     assert (model.team_states.attended_sessions == 0).all()
     assert result["mean_successful_changes"] > 0, "teams still test changes at home"
+
+
+@pytest.mark.parametrize("congress_days", [1.0, 0.0])
+@pytest.mark.parametrize("follow_up_months", [0.0, 24.0])
+def test_calls_are_booked_for_every_week_of_the_collaborative_and_none_after(congress_days, follow_up_months):
+    """Without drop-out every team takes part in every week from enrolment to the end, so the adviser's
+    calls cost teams x calls a month x the collaborative's months x hours x rate, exactly: whether the end
+    falls on a month's end (no congress) or inside a month, and whatever follows it."""
+    calls, teams = 2.0, 12
+    model = sim.CollaborativeModel(sim.load_scenario("breakthrough"), rng=3, teams=teams, dropout_hazard_per_year=0.0,
+                                   coaching_calls_per_month=calls, congress_days=congress_days,
+                                   follow_up_months=follow_up_months)
+    model.run_model()
+    p = model.params
+    months = model.calendar.end_week / sim.calendar.WEEKS_PER_MONTH
+    expected = teams * calls * months * p.adviser_hours_per_call * p.adviser_cost_per_hour
+    assert model.ledger.entry("coaching") == pytest.approx(expected, rel=1e-12)

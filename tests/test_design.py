@@ -48,7 +48,7 @@ def test_analyse_reads_means_budget_and_chances_from_runs():
     rows = []
     for point, (cost, sustained) in enumerate([(100.0, [0.1, 0.2]), (200.0, [0.3, 0.1]), (400.0, [0.5, 0.5])]):
         for rep in range(2):
-            rows.append({"run_id": point * 2 + rep, "point_id": point, "replicate": rep, "ok": True,
+            rows.append({"run_id": point * 2 + rep, "point_id": point, "replicate": rep, "status": "ok",
                          design.COST: cost + rep, "sustained_rate": sustained[rep], "net_monetary_benefit": -cost,
                          "significant_improvement_rate": 0.3, "dropout_rate": 0.1,
                          "mean_relative_improvement": 0.2})
@@ -63,6 +63,25 @@ def test_analyse_reads_means_budget_and_chances_from_runs():
     # within the budget: replicate 0 the second design wins, replicate 1 the first
     assert table.chance_best_sustained.tolist()[:2] == [0.5, 0.5] and np.isnan(table.chance_best_sustained[2])
     assert table.design.tolist() == ["no coaching", "coaching 1/month", "coaching 2/month"]
+
+
+def test_failed_runs_are_left_out_and_their_replicate_too():
+    """A failed run (stored with status 'failed' and no values) counts in no mean, and its replicate in no
+    chance: the design better in every replicate that both finished stays the best."""
+    rows = []
+    for point, values in enumerate([[0.4, 0.4, 0.4, None], [0.2, 0.2, 0.2, 0.3]]):
+        for rep, value in enumerate(values):
+            rows.append({"run_id": point * 4 + rep, "point_id": point, "replicate": rep,
+                         "status": "ok" if value is not None else "failed", design.COST: 100.0,
+                         "sustained_rate": value, "net_monetary_benefit": value, "significant_improvement_rate": 0.3,
+                         "dropout_rate": 0.1, "mean_relative_improvement": 0.2})
+    points = pd.DataFrame({"site_visits": [0, 1]}, index=pd.Index([0, 1], name="point_id"))
+    result = design.analyse(pd.DataFrame(rows), points, ("site_visits",), budget=1000.0, replications=4)
+    assert result.failed_runs == 1
+    assert result.table.runs.tolist() == [3, 4] and result.table.sustained[0] == pytest.approx(0.4)
+    assert result.table.within_budget.all()
+    assert result.table.chance_best_sustained.tolist() == [1.0, 0.0]
+    assert result.table.chance_best_mean_sustained.tolist() == [1.0, 0.0]
 
 
 @pytest.fixture(scope="module")

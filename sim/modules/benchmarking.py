@@ -1,13 +1,14 @@
 """Comparative data feedback: benchmark reports that show each team where it stands among its peers.
 
-Audit and feedback works, a little, and more where performance is low (Ivers et al. 2012, Cochrane:
-a median 4.3 percentage points, larger when baseline performance was low). The paper (challenges 6
-and 7) puts the strength of a common measure in teams seeing their progress; a benchmark report
-adds the comparison. In each report month every team still in that has measured this month and
-before sees its improvement on its own first measurement against the median of the teams
-reporting: a team behind the median is spurred on, and the report, which goes to the senior
-leaders too, renews some of their engagement (challenge 4). A team without data sees nothing --
-the feedback works through measurement (:mod:`sim.modules.measurement`) and its data skills.
+Audit and feedback works, a little, and more where baseline performance is low (Ivers et al. 2012,
+Cochrane review of 140 trials; Ivers et al. 2014, J Gen Intern Med). The paper (challenges 6 and 7)
+puts the strength of a common measure in teams seeing their progress; a benchmark report adds the
+comparison. In each report month every team in the collaborative that has measured this month and
+before (against a first measurement that is not zero) sees its improvement on its own first
+measurement against the median of the teams reporting: a team behind the median is spurred on, and
+the report, which goes to the senior leaders too, renews some of their engagement (challenge 4). A
+team without data sees nothing: the feedback works through measurement and the team's data skills
+(:mod:`sim.modules.measurement`).
 
 ``benchmark_reports``: ``none`` (the default: nothing happens), ``quarterly`` (every third month) or
 ``monthly``, while the collaborative runs. Costs: an analyst's hours per report and per team
@@ -20,7 +21,7 @@ import numpy as np
 
 from sim.module import Module, Par, define_pars, gained
 from sim.modules.measurement import FOR_PROGRESS
-from sim.populations import COMPLETED
+from sim.modules.support import collaborative_month
 from sim.sources import ASSUMPTION, PAPER
 
 IVERS = "Ivers et al. 2012, Cochrane Database Syst Rev (audit and feedback)"
@@ -61,11 +62,15 @@ class Benchmarking(Module):
     def month_end(self, month: int) -> None:
         p, model = self.p, self.model
         every = REPORT_EVERY[p.benchmark_reports]
-        if not every or month % every or model.mode != "collaborative" or model.month_follow_up(month):
+        if not every or month % every:
             return
         t, o = model.team_states, model.organisation_states
-        compared = (t.status < COMPLETED) & (t.measurements >= FOR_PROGRESS) & ~np.isnan(t.measured_performance)
-        reporting = np.flatnonzero(compared)
+        present, _ = collaborative_month(model, month)  # a report is sent once the month's data are in
+        if not present.size:
+            return
+        compared = ((t.measurements[present] >= FOR_PROGRESS) & ~np.isnan(t.measured_performance[present])
+                    & (t.baseline_measured[present] != 0))
+        reporting = present[compared]
         if reporting.size:
             better = 1.0 if p.measure_direction == "lower_is_better" else -1.0
             first = t.baseline_measured[reporting]
@@ -74,6 +79,5 @@ class Benchmarking(Module):
             t.motivation[behind] += gained(p.feedback_motivation_behind, t.motivation[behind])
             gap = np.maximum(0.0, o.senior_support[reporting] - o.senior_engagement[reporting])
             o.senior_engagement[reporting] += p.feedback_engagement * gap
-        teams = int(np.count_nonzero(t.status < COMPLETED))
-        model.ledger.add_costs({"benchmarking": (p.benchmark_hours_per_report + teams * p.benchmark_hours_per_team)
-                                * p.analyst_cost_per_hour}, model.week)
+        hours = p.benchmark_hours_per_report + present.size * p.benchmark_hours_per_team
+        model.ledger.add_costs({"benchmarking": hours * p.analyst_cost_per_hour}, model.week)

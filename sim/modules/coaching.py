@@ -10,8 +10,9 @@ coaching alone with learning sessions, calls and all three (Gustafson et al. 201
 
 Calls come ``coaching_calls_per_month`` times a month to every team still in the collaborative, from
 enrolment to the end (a fractional number is an average: the month's effect is that of that many
-calls); site visits are spread evenly over the collaborative period. Nothing happens when both
-are 0 (the default), and the module draws no random numbers. Costs: the adviser's hours (and a
+calls; :func:`sim.modules.support.collaborative_month` says which months count, and how much). Site
+visits fall at the middle of equal parts of the collaborative period (one visit: midway). Nothing
+happens when both are 0 (the default), and the module draws no random numbers. Costs: the adviser's hours (and a
 visit's travel) in the programme's ``coaching`` and ``site_visits`` categories, the team members'
 time on calls and visits in ``meeting_staff_time``.
 """
@@ -22,15 +23,11 @@ import numpy as np
 
 from sim.module import HALF, HOURS_PER_DAY, Module, Par, define_pars, gained
 from sim.modules.costs import hourly_wage
+from sim.modules.support import collaborative_month, repeated
 from sim.populations import COMPLETED
 from sim.sources import ASSUMPTION, PAPER
 
 NIATX = "Gustafson et al. 2013, Addiction (NIATx 200)"
-
-
-def repeated(share: float, times: float) -> float:
-    """The share of a gap closed by ``times`` events that each close ``share`` of what is left."""
-    return 1.0 - (1.0 - share) ** times
 
 
 class Coaching(Module):
@@ -87,17 +84,16 @@ class Coaching(Module):
         visits = int(p.site_visits) if self.model.mode == "collaborative" else 0
         self.visit_weeks = {round((k + HALF) / visits * calendar.end_week) for k in range(visits)} if visits else set()
 
-    def in_collaborative(self, month: int) -> bool:
-        return self.model.mode == "collaborative" and not self.model.month_follow_up(month)
-
     def month_end(self, month: int) -> None:
-        """The month's coaching calls to every team still in."""
+        """The month's coaching calls to every team in the collaborative that month."""
         p, model = self.p, self.model
-        if p.coaching_calls_per_month <= 0 or not self.in_collaborative(month):
+        if p.coaching_calls_per_month <= 0:
             return
         t = model.team_states
-        present = np.flatnonzero(t.status < COMPLETED)
-        calls = p.coaching_calls_per_month
+        present, months = collaborative_month(model, month)
+        if not present.size:
+            return
+        calls = p.coaching_calls_per_month * months
         t.capability[present] += gained(repeated(p.coaching_capability_per_call, calls), t.capability[present])
         t.motivation[present] += gained(repeated(p.coaching_motivation_per_call, calls), t.motivation[present])
         n = present.size * calls

@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.module import HOURS_PER_DAY, Module, Par, define_pars, gained
-from sim.modules.coaching import NIATX, repeated
+from sim.modules.coaching import NIATX
 from sim.modules.costs import hourly_wage
 from sim.modules.peer_exchange import informal_exchange, pairs
-from sim.populations import COMPLETED
+from sim.modules.support import collaborative_month, repeated
 from sim.sources import ASSUMPTION, PAPER
 
 
@@ -50,14 +50,18 @@ class GroupCalls(Module):
 
     def month_end(self, month: int) -> None:
         p, model = self.p, self.model
-        if p.group_calls_per_month <= 0 or model.mode != "collaborative" or model.month_follow_up(month):
+        if p.group_calls_per_month <= 0:
             return
         t, ideas = model.team_states, model.ideas
-        calls = p.group_calls_per_month
-        present = np.flatnonzero(t.status < COMPLETED)
+        present, months = collaborative_month(model, month)
+        if not present.size:
+            return
+        calls = p.group_calls_per_month * months
         t.knowledge[present] += gained(repeated(p.group_call_knowledge, calls), t.knowledge[present])
+        on_call = np.zeros(t.size, np.bool_)
+        on_call[present] = True
         informal_exchange(t.record, ideas.matrix.record, ideas.count, model.ties.strength, model.pars,
-                          self.draws.uniforms(pairs(t.size)), repeated(p.group_call_contact, calls))
+                          self.draws.uniforms(pairs(t.size)), repeated(p.group_call_contact, calls), on_call)
         model.ledger.add_costs({
             "group_calls": calls * p.group_call_faculty_hours * p.faculty_cost_per_day / HOURS_PER_DAY,
             "meeting_staff_time": calls * present.size * p.call_hours * p.call_attendees_per_team * hourly_wage(p),

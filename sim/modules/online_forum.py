@@ -5,8 +5,9 @@ Nadeem et al. 2013 list it among the common components). Unlike a tie, a forum d
 to know each other: in a month, a team still in reads the forum with a chance
 ``forum_use_per_month`` and takes up the changes of one other team that has posted some -- a peer's
 working change becomes a proven idea, as in :func:`sim.modules.peer_exchange.learn` (paper, challenge
-10: spreading changes between teams). Who posts is every team with a change in practice; whose
-post a reader picks is drawn at random.
+10: spreading changes between teams). Posts stay up: every team that has adopted a change has posted
+it, including teams that have since left (they adopt nothing after leaving); whose post a reader picks
+is drawn at random.
 
 Nothing happens when ``online_forum`` is off (the default). Costs: the platform and its moderation
 each month the collaborative runs (``forum``).
@@ -18,7 +19,7 @@ import numpy as np
 
 from sim.module import Module, Par, define_pars
 from sim.modules.peer_exchange import learn
-from sim.populations import COMPLETED
+from sim.modules.support import collaborative_month
 from sim.sources import ASSUMPTION, PAPER
 
 DRAWS_PER_TEAM = 2
@@ -48,16 +49,20 @@ class OnlineForum(Module):
 
     def month_end(self, month: int) -> None:
         p, model = self.p, self.model
-        if not p.online_forum or model.mode != "collaborative" or model.month_follow_up(month):
+        if not p.online_forum:
             return
+        present, months = collaborative_month(model, month)
+        if not present.size:
+            return
+        reading = min(1.0, p.forum_use_per_month * months)
         t, ideas = model.team_states, model.ideas
         draws = self.draws.uniforms(DRAWS_PER_TEAM * t.size).reshape(t.size, DRAWS_PER_TEAM)
         posting = np.flatnonzero(ideas.matrix.adopted[:, : ideas.count].any(axis=1))
         heard = np.zeros(t.size, np.int64)
-        for i in np.flatnonzero(t.status < COMPLETED):
+        for i in present:
             others = posting[posting != i]
-            if draws[i, 0] < p.forum_use_per_month and others.size:
+            if draws[i, 0] < reading and others.size:
                 learn(i, others[int(draws[i, 1] * others.size)], t.record, ideas.matrix.record, ideas.count,
                       model.pars, heard)
         t.peer_examples[:] += heard
-        model.ledger.add_costs({"forum": p.forum_cost_per_month}, model.week)
+        model.ledger.add_costs({"forum": p.forum_cost_per_month * months}, model.week)

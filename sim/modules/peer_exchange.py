@@ -159,8 +159,9 @@ class PeerExchange(Module):
         contact = self.p.informal_contact_per_month * (1.0 if model.mode == "collaborative"
                                                       else self.p.comparator_peer_contact)
         if contact > 0.0:
+            engaged = ((t.status < COMPLETED) & t.formed) | t.using_qi
             informal_exchange(t.record, ideas.matrix.record, ideas.count, self.ties.strength, model.pars,
-                              self.draws.uniforms(pairs(t.size)), contact)
+                              self.draws.uniforms(pairs(t.size)), contact, engaged)
         if model.mode == "collaborative" and model.month_follow_up(month):
             self.fade_and_support()
 
@@ -217,12 +218,13 @@ def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: n
 
 
 @njit(cache=True)
-def informal_exchange(t, ideas, count, strength, pars, draws, contact):  # pragma: no cover - compiled
-    """Tied teams still working on QI exchange outside the meetings: each pair of them talks this month
-    with a chance of its tie strength times ``contact`` (a month's chance for a full tie), and then learns
-    both ways (``draws``: one uniform per pair of teams, :func:`pair`)."""
+def informal_exchange(t, ideas, count, strength, pars, draws, contact, talking):  # pragma: no cover - compiled
+    """Tied teams among those ``talking`` (a yes/no per team: between meetings, those still working on QI)
+    exchange: each pair of them talks this month with a chance of its tie strength times ``contact`` (a
+    month's chance for a full tie), and then learns both ways (``draws``: one uniform per pair of teams,
+    :func:`pair`)."""
     n = t.shape[0]
-    engaged = np.flatnonzero(((t.status < COMPLETED) & t.formed) | t.using_qi)
+    engaged = np.flatnonzero(talking)
     heard = np.zeros(n, np.int64)
     for x in range(engaged.shape[0]):
         for y in range(x + 1, engaged.shape[0]):
