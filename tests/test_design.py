@@ -152,6 +152,21 @@ def test_set_fixes_a_parameter_for_every_design(small_scenario, tmp_path, capsys
     assert "coaching_calls_per_month: 2" in (out / "sweep" / "scenario.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+def test_design_on_dask_gives_the_same_designs(searched, small_scenario, tmp_path, capsys):
+    """Common random numbers make each run depend on its design and replicate alone: a local Dask cluster of
+    two workers finds the same table as one process."""
+    _, out, _ = searched
+    dask_out = tmp_path / "dask"
+    code, text, _ = run_cli(capsys, "design", str(small_scenario), "--budget", "1e9", "--out", str(dask_out), "--only",
+                            "--vary", "coaching_calls_per_month=0,2", "--vary", "site_visits=0,1", "--reps", "3",
+                            "--posterior", "none", "--scheduler", "local", "--workers", "2")
+    assert code == 0 and "Dask" in text, text
+    columns = ["design", "programme_cost", "sustained", "significant", "improvement", "nmb", "dropout"]
+    on_dask, in_process = (pd.read_csv(d / "designs.csv")[columns] for d in (dask_out, out))
+    pd.testing.assert_frame_equal(on_dask, in_process)
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--budget", "-5"], "--budget: must be a positive amount"),
     (["--budget", "lots"], "--budget: must be an amount of money"),
