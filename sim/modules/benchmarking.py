@@ -56,7 +56,8 @@ class Benchmarking(Module):
             source="assumption: checking and charting one team's data", doc="analyst time per team and report",
             ge=0, le=100),
     )
-    reads = ("status", "measured_performance", "baseline_measured", "measurements", "senior_support")
+    reads = ("status", "measured_performance", "baseline_measured", "measurements", "senior_support",
+             "senior_engagement")
     writes = ("motivation", "senior_engagement")
 
     def month_end(self, month: int) -> None:

@@ -76,7 +76,7 @@ class Coaching(Module):
             source="assumption: half a day of the whole team's time",
             doc="time each team member spends with the adviser on a visit", ge=0, le=40),
     )
-    reads = ("status", "senior_support")
+    reads = ("status", "senior_support", "senior_engagement")
     writes = ("capability", "motivation", "senior_engagement")
 
     def init(self) -> None:
