@@ -377,7 +377,7 @@ def _calibrate_in(out: Path, settings: Settings, plans: tuple[GroupPlan, ...], f
 def _stored_settings(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise CalibrationError(f"{path}: cannot be read as a calibration's settings ({exc}); use another folder") \
             from None
 

@@ -39,12 +39,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import scenarios
 from analysis import quantities
 from sim.parameters import PARAMETER_NAMES, Scenario, allowed, parameter_info
+from sim.yaml_input import YamlInputError, read_yaml
 
 Kind = Literal["about", "at_least", "at_most"]
 KINDS: tuple[str, ...] = ("about", "at_least", "at_most")
@@ -358,9 +358,9 @@ def load_targets(path: str | Path | None = None) -> TargetsFile:
             raise TargetsError(f"{origin}: no such file")
         reader = p.read_text
     try:
-        data = yaml.safe_load(reader(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TargetsError(f"{origin}: not valid YAML ({' '.join(str(exc).split())})") from None
+        data = read_yaml(reader(encoding="utf-8"))
+    except YamlInputError as exc:
+        raise TargetsError(f"{origin}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TargetsError(f"{origin}: cannot read the file ({exc})") from None
     calibration = parse_calibration(data.get("calibration") if isinstance(data, dict) else None, origin)

@@ -35,10 +35,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 
 import sim
+from sim.yaml_input import YamlInputError, read_yaml, shorten
 
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
 
@@ -58,8 +58,8 @@ class _Strict(BaseModel):
 class Range(_Strict):
     """A numeric range to sample from; ``num`` evenly spaced values (ends included) for a grid."""
 
-    min: int | float
-    max: int | float
+    min: int | Annotated[float, AllowInfNan(False)]
+    max: int | Annotated[float, AllowInfNan(False)]
     num: int | None = Field(None, ge=2, le=10_000)
 
 
@@ -209,27 +209,44 @@ def _readable_loc(raw_loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(spec)"
 
 
+SCALAR_TAGS = {"bool": "true/false", "int": "a whole number", "float": "a finite number", "str": "a name"}
+"""The members of a list value's union, as pydantic names them at the end of an error's location."""
+MAX_ERRORS_SHOWN = 8
+
+
 def describe_validation_error(exc: ValidationError) -> str:
-    """pydantic's errors as one line each: field, value, what is wrong and what is allowed."""
+    """pydantic's errors as one line each: field, value, what is wrong and what is allowed (a value that fits
+    none of a union's members is one line, and at most MAX_ERRORS_SHOWN lines are shown)."""
     lines = []
+    members: dict[tuple[Any, ...], list[str]] = {}
     for err in exc.errors():
         raw = tuple(err["loc"])
+        if raw and raw[-1] in SCALAR_TAGS:  # one of a scalar union's members: said once, below
+            if raw[:-1] not in members:
+                members[raw[:-1]] = []
+                lines.append((raw[:-1], err.get("input")))
+            members[raw[:-1]].append(SCALAR_TAGS[raw[-1]])
+            continue
         field = _readable_loc(raw)
         value = err.get("input")
         kind = err["type"]
         if kind == "extra_forbidden":
             owner = _model_at(raw)
             allowed = ", ".join(owner.model_fields) if owner else "see the spec format"
-            lines.append(f"unknown key '{field}' = {value!r} (allowed here: {allowed})")
+            lines.append(f"unknown key '{field}' = {shorten(value)} (allowed here: {allowed})")
         elif kind == "missing":
             lines.append(f"field '{field}' is required")
         elif kind == "union_tag_invalid" and field == "sampler":
-            lines.append(f"field 'sampler' = {value!r}: unknown method (allowed: {', '.join(SAMPLERS)})")
+            lines.append(f"field 'sampler' = {shorten(value)}: unknown method (allowed: {', '.join(SAMPLERS)})")
         elif kind == "union_tag_not_found" and field == "sampler":
-            lines.append(f"field 'sampler' = {value!r}: needs a 'method' (one of {', '.join(SAMPLERS)})")
+            lines.append(f"field 'sampler' = {shorten(value)}: needs a 'method' (one of {', '.join(SAMPLERS)})")
         else:
-            lines.append(f"field '{field}' = {value!r}: {err['msg'][0].lower() + err['msg'][1:]}")
-    return "; ".join(lines)
+            lines.append(f"field '{field}' = {shorten(value)}: {err['msg'][0].lower() + err['msg'][1:]}")
+    text = [line if isinstance(line, str) else
+            f"field '{_readable_loc(line[0])}' = {shorten(line[1])}: must be {' or '.join(members[line[0]])}"
+            for line in lines]
+    more = f"; and {len(text) - MAX_ERRORS_SHOWN} more" if len(text) > MAX_ERRORS_SHOWN else ""
+    return "; ".join(text[:MAX_ERRORS_SHOWN]) + more
 
 
 def parse_spec(data: Any, origin: str) -> ExperimentSpec:
@@ -259,7 +276,7 @@ def read_spec(path: str | Path) -> tuple[ExperimentSpec, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentError(f"{origin}: cannot read the file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ExperimentError(f"{origin}: not valid YAML ({' '.join(str(exc).split())})") from None
+        data = read_yaml(text)
+    except YamlInputError as exc:
+        raise ExperimentError(f"{origin}: {exc}") from None
     return parse_spec(data, origin), text

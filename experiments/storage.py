@@ -77,8 +77,8 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ExperimentError(f"{root}: not a sweep directory (no {MANIFEST}); run `qicsim sweep SPEC --out "
                               f"{root}` first") from None
-    except (OSError, ValueError) as exc:
-        raise ExperimentError(f"{path}: cannot read the manifest ({exc})") from None
+    except (OSError, ValueError, RecursionError) as exc:  # a manifest nested too deep is damaged too
+        raise ExperimentError(f"{path}: cannot read the manifest ({type(exc).__name__})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ExperimentError(f"{path}: not a {FORMAT} manifest")
     return manifest

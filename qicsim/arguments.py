@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -34,6 +35,25 @@ def whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def finite_number(minimum: float, above: bool = False, what: str = "a number") -> Callable[[str], float]:
+    """An argparse ``type`` for a finite number of at least ``minimum`` (more than it when ``above``);
+    NaN and infinity are refused, and the text quoted back is shortened."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text[:40]!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text[:40]!r}")
+        if value < minimum or (above and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {'more than' if above else 'at least'} {minimum:g}, "
+                                             f"got {text[:40]!r}")
+        return value
+
+    return parse
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
     """The optional SCENARIO argument and the repeatable ``--set NAME=VALUE``."""
     parser.add_argument(
@@ -53,7 +73,11 @@ def error(message: str) -> None:
 
 
 def output_directory(text: str, option: str = "--out") -> Path | None:
-    """The directory an ``--out`` option names, created if needed; None (after saying why) if it cannot be."""
+    """The directory an ``--out`` option names, created if needed; None (after saying why) if it cannot be.
+    An empty name is bad input (:class:`sim.ScenarioError`)."""
+    if not text.strip():  # bad input (exit 2), not a directory that could not be made
+        raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a directory path, e.g. {option} "
+                                "results)")
     path = Path(text)
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -11,21 +11,12 @@ from analysis.plots import acceptability_curve, ce_plane
 from qicsim.arguments import (
     add_scenario_argument,
     describe_inputs,
+    finite_number,
     output_directory,
     posterior_argument,
     whole_number,
 )
 from sim.files import write_csv
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value:g}")
-    return value
 
 
 def add_commands(subparsers) -> None:
@@ -40,7 +31,7 @@ def add_commands(subparsers) -> None:
     cea.add_argument("--seed", type=whole_number(0), default=1, metavar="N", help="base seed (default: %(default)s)")
     cea.add_argument("--reps", type=whole_number(2), default=20, metavar="R",
                      help="replicates, at least 2 (default: %(default)s)")
-    cea.add_argument("--wtp", type=_positive_float, default=None, metavar="X",
+    cea.add_argument("--wtp", type=finite_number(0.0), default=None, metavar="X",
                      help="willingness to pay per QALY (default: the scenario's willingness_to_pay)")
     cea.add_argument("--out", metavar="DIR", default=".",
                      help="where to write ce_plane.png, ceac.png and cea_replicates.csv (default: .)")

@@ -28,10 +28,12 @@ from qicsim.arguments import (
     EXIT_OK,
     EXIT_USAGE,
     error,
+    finite_number,
     output_directory,
     posterior_argument,
     whole_number,
 )
+from sim.yaml_input import YamlInputError, read_yaml
 
 SWEEP = "sweep"
 MAX_DESIGNS = 20_000
@@ -48,8 +50,8 @@ def parse_vary(items: list[str]) -> dict[str, list[Any]]:
             raise ValueError(f"--vary {item[:60]!r}: expected NAME=V1,V2,... "
                              "e.g. --vary coaching_calls_per_month=0,1,2")
         try:
-            values = [yaml.safe_load(v) for v in text.split(",")]
-        except yaml.YAMLError:
+            values = [read_yaml(v) for v in text.split(",")]
+        except YamlInputError:
             raise ValueError(f"--vary {item[:60]!r}: the values are not readable (write e.g. 0,1,2 or none,monthly)") \
                 from None
         if any(v is None or isinstance(v, dict | list) for v in values):
@@ -58,17 +60,6 @@ def parse_vary(items: list[str]) -> dict[str, list[Any]]:
             raise ValueError(f"--vary {name}: given twice")
         options[name] = values
     return options
-
-
-def budget_amount(text: str) -> float:
-    """An argparse type for ``--budget``: a positive, finite amount (1500000, 1.5e6 or 1_500_000)."""
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an amount of money, e.g. 1500000, got {text[:40]!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive amount, got {text[:40]!r}")
-    return value
 
 
 def cmd_design(args: argparse.Namespace) -> int:
@@ -193,7 +184,8 @@ def add_commands(subparsers: Any) -> None:
                     + "; ".join(f"{k} {','.join(map(str, v))}" for k, v in OPTIONS.items()) + ".")
     parser.add_argument("scenario", nargs="?", default="breakthrough", metavar="SCENARIO",
                         help="the base scenario (built-in name or YAML file; default: %(default)s)")
-    parser.add_argument("--budget", type=budget_amount, required=True, metavar="AMOUNT",
+    parser.add_argument("--budget", type=finite_number(0.0, above=True, what="an amount of money, e.g. 1500000"),
+                        required=True, metavar="AMOUNT",
                         help="the programme budget (the sponsor's cost, in the scenario's currency)")
     parser.add_argument("--out", required=True, metavar="DIR", help="where the runs and the results go")
     parser.add_argument("--vary", action="append", default=[], metavar="NAME=V1,V2,...",

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, create_model
 
 from sim import calendar
 from sim.module import Module, Par
@@ -77,11 +77,12 @@ def declarations(modules: tuple[type[Module], ...] = MODULES) -> dict[str, tuple
 def _field(p: Par, owner: str) -> tuple[Any, Any]:
     """The pydantic field of a declared parameter."""
     annotation: Any = Literal[p.choices] if p.choices else float if p.optional else type(p.default)
-    if p.optional:
-        annotation = annotation | None
+    if p.optional:  # a finite number or unset
+        annotation = Annotated[float, AllowInfNan(False)] | None
     extra = {"section": p.section, "unit": p.unit, "source": p.source, "module": owner, "kind": p.kind,
              "prior": list(p.prior) if p.prior else None, "log_prior": p.log_prior}
-    return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra)
+    finite = {"allow_inf_nan": False} if annotation is float else {}  # no NaN or infinity for a number
+    return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra, **finite)
 
 
 class ScenarioBase(BaseModel):
@@ -198,7 +199,10 @@ def allowed(name: str, schema: type[ScenarioBase] | None = None) -> str:
         return "one of " + ", ".join(choices)
     lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
     hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    optional = type(None) in (choices or ())
     kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(ann, str(ann))
+    if optional:
+        kind = "a number, or unset (null)"
     if lo is not None and hi is not None:
         return f"{kind} from {lo:g} to {hi:g}"
     if lo is not None:

@@ -136,7 +136,7 @@ class Posterior:
                 from None
         try:
             meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"{}"))
-        except ValueError:
+        except (ValueError, RecursionError):
             meta = None
         if not isinstance(meta, dict):
             raise ScenarioError(f"--posterior {origin!r}: its qicsim metadata is not a JSON mapping")

@@ -10,9 +10,9 @@ A scenario file looks like::
         didactic_share: 0.85
       teams: 30                 # or flat names
 
-YAML is read with ``yaml.safe_load`` only. Every error names the field, the value and what is
-allowed, and is raised as :class:`ScenarioError` (a ``ValueError``) so that front ends can show it
-without a traceback.
+YAML is read with :func:`sim.yaml_input.read_yaml` only (safe, no aliases or repeated keys, bounded in
+size and depth). Every error names the field, the value (shortened) and what is allowed, and is raised
+as :class:`ScenarioError` (a ``ValueError``) so that front ends can show it without a traceback.
 """
 
 from __future__ import annotations
@@ -20,14 +20,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 import scenarios
 from sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
+from sim.yaml_input import YamlInputError, read_yaml, shorten
 
 DEFAULT_SCENARIO = "breakthrough"
 _FILE_KEYS = {"name", "description", "base", "parameters"}
+MAX_BASE_CHAIN = 20
+"""Most scenario files a ``base`` chain may pass through (the built-ins use one or two)."""
 
 
 class ScenarioError(ValueError):
@@ -46,10 +48,11 @@ def validate(values: dict[str, Any], origin: str = "scenario", schema: type | No
             field = ".".join(str(p) for p in err["loc"]) or "(scenario)"
             value = err.get("input")
             if err["type"] == "extra_forbidden":
-                lines.append(f"unknown parameter '{field}' = {value!r}; see `qicsim show` for the names")
+                lines.append(f"unknown parameter {shorten(field)} = {shorten(value)}; see `qicsim show` for the "
+                             "names")
             else:
                 what = allowed(field, schema) if field in schema.model_fields else err["msg"]
-                lines.append(f"field '{field}' = {value!r}: {err['msg'].lower()} (allowed: {what})")
+                lines.append(f"field '{field}' = {shorten(value)}: {err['msg'].lower()} (allowed: {what})")
         raise ScenarioError(f"{origin}: " + "; ".join(lines)) from None
 
 
@@ -78,9 +81,9 @@ def flatten(parameters: Any, origin: str) -> dict[str, Any]:
 
 def _read_file(source: Path | Any, origin: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{origin}: not valid YAML ({' '.join(str(exc).split())})") from None
+        data = read_yaml(source.read_text(encoding="utf-8"))
+    except YamlInputError as exc:
+        raise ScenarioError(f"{origin}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{origin}: cannot read the file ({exc})") from None
     if not isinstance(data, dict):
@@ -110,12 +113,15 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...] = ()) -> dict[str,
         source, origin, key = path, f"scenario file '{text}'", str(path.resolve())
     if key in chain:
         raise ScenarioError(f"{origin}: 'base' chain loops back to itself")
+    if len(chain) >= MAX_BASE_CHAIN:
+        raise ScenarioError(f"{origin}: 'base' chain is more than {MAX_BASE_CHAIN} files long (allowed: at most "
+                            f"{MAX_BASE_CHAIN})")
     data = _read_file(source, origin)
     values: dict[str, Any] = {}
     base = data.get("base")
     if base is not None:
         if not isinstance(base, str):
-            raise ScenarioError(f"{origin}: 'base' must be a scenario name or file, got {base!r}")
+            raise ScenarioError(f"{origin}: 'base' must be a scenario name or file, got {shorten(base)}")
         if builtin is None and scenarios.resource(base) is None and not Path(base).is_absolute():
             base = str(Path(text).parent / base)
         values.update(_resolve(base, (*chain, key)))
@@ -126,8 +132,11 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...] = ()) -> dict[str,
         home = Path(scenarios.__file__).parent if builtin is not None else Path(text).parent
         flat["network_file"] = str(home / network_file)
     values.update(flat)
-    values["name"] = str(data.get("name", Path(text).stem))
-    values["description"] = str(data.get("description", ""))
+    for key in ("name", "description"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ScenarioError(f"{origin}: field '{key}' = {shorten(data[key])}: must be text")
+    values["name"] = data.get("name") or Path(text).stem
+    values["description"] = data.get("description") or ""
     return values
 
 
@@ -140,15 +149,16 @@ def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``name=value`` from the command line; the value is read as a YAML scalar."""
     if "=" not in text:
-        raise ScenarioError(f"--set '{text}': expected name=value, for example didactic_share=0.8")
+        raise ScenarioError(f"--set {shorten(text)}: expected name=value, for example didactic_share=0.8")
     name, raw = text.split("=", 1)
     name = name.strip()
     if name not in PARAMETER_NAMES:
-        raise ScenarioError(f"--set '{text}': unknown parameter '{name}'; see `qicsim show` for the names")
+        raise ScenarioError(f"--set {shorten(text)}: unknown parameter {shorten(name)}; see `qicsim show` for the "
+                            "names")
     if Scenario.model_fields[name].annotation is str:
         return name, raw  # text stays text: measure_name=on is the word "on", not true
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        value = raw
+        value = read_yaml(raw) if raw.strip() else raw
+    except YamlInputError:
+        value = raw  # not YAML: the text itself, which validation then judges
     return name, value

@@ -168,7 +168,8 @@ def test_design_on_dask_gives_the_same_designs(searched, small_scenario, tmp_pat
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--budget", "-5"], "--budget: must be a positive amount"),
+    (["--budget", "-5"], "--budget: must be more than 0"),
+    (["--budget", "nan"], "--budget: must be a finite number"),
     (["--budget", "lots"], "--budget: must be an amount of money"),
     (["--budget", "1e6", "--vary", "coaching=0,1"], "coaching"),
     (["--budget", "1e6", "--vary", "coaching_calls_per_month=-1,1"], "coaching_calls_per_month"),

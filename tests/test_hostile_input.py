@@ -1,0 +1,160 @@
+"""Hostile and malformed input: every input either works with finite values or is refused as bad input
+(a ``ScenarioError``; on the command line ``qicsim: error: ...``, exit 2), with a short message, in
+bounded time -- never a traceback, a silently wrong value or a blow-up. Property-based (hypothesis)
+over ``--set`` values, scenario files and experiment specs, and the reproducers of the fuzz campaign."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from experiments.spec import ExperimentError, parse_spec
+from qicsim.cli import main
+from sim.parameters import PARAMETER_NAMES, Scenario
+from sim.scenario import parse_assignment
+from sim.yaml_input import MAX_BYTES, MAX_DEPTH, YamlInputError, read_yaml, shorten
+
+MESSAGE_LIMIT = 2_000
+"""Longest error message any single bad value may produce (the value itself is quoted shortened)."""
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def finite_numbers(scenario: Scenario) -> bool:
+    return all(math.isfinite(v) for v in scenario.model_dump().values() if isinstance(v, float))
+
+
+# ---- the strict YAML reader ------------------------------------------------------------------
+
+
+def test_repeated_keys_aliases_deep_nesting_and_huge_texts_are_refused():
+    with pytest.raises(YamlInputError, match="key 'teams' is given twice"):
+        read_yaml("teams: 3\nteams: 4\n")
+    with pytest.raises(YamlInputError, match="anchors and aliases are not allowed"):
+        read_yaml("a: &x [lol, lol]\nb: [*x, *x]\n")
+    with pytest.raises(YamlInputError, match=f"nested more than {MAX_DEPTH} deep"):
+        read_yaml("a: " + "[" * 1000 + "]" * 1000)
+    with pytest.raises(YamlInputError, match="allowed: at most"):
+        read_yaml("a: " + "x" * (MAX_BYTES + 1))
+    assert read_yaml("a: [1, {b: 2}]\nc: .5\n") == {"a": [1, {"b": 2}], "c": 0.5}
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=2000),
+                    lambda inner: st.lists(inner, max_size=200) | st.dictionaries(st.text(max_size=20), inner,
+                                                                                  max_size=50),
+                    max_leaves=400))
+def test_a_quoted_value_is_always_short(value):
+    assert len(shorten(value)) <= 80
+
+
+# ---- --set and scenario values ---------------------------------------------------------------
+
+
+@FUZZ
+@given(name=st.sampled_from(PARAMETER_NAMES), text=st.text(max_size=300) | st.sampled_from(
+    [".nan", ".inf", "-.inf", "1e308", "1e999", "-0", "0", "[1, 2]", "{a: 1}", "&a [1]", "!!python/object:os.system",
+     "null", "true", "'x'", "1_000", "0x10"]))
+def test_any_set_value_runs_with_finite_values_or_is_refused_in_words(name, text):
+    try:
+        _, value = parse_assignment(f"{name}={text}")
+        scenario = sim.load_scenario("breakthrough").with_overrides(**{name: value})
+    except sim.ScenarioError as exc:
+        assert len(str(exc)) < MESSAGE_LIMIT and name in str(exc)
+        return
+    assert finite_numbers(scenario)
+
+
+@FUZZ
+@given(text=st.text(max_size=2000) | st.builds(
+    lambda key, value: yaml.safe_dump({"name": "fuzz", "base": "breakthrough", "parameters": {key: value}}),
+    st.sampled_from(PARAMETER_NAMES) | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50) | st.lists(st.integers(),
+                                                                                             max_size=5)))
+def test_any_scenario_file_loads_with_finite_values_or_is_refused_in_words(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        scenario = sim.load_scenario(path)
+    except sim.ScenarioError as exc:
+        assert len(str(exc)) < MESSAGE_LIMIT
+        return
+    assert finite_numbers(scenario) and isinstance(scenario.name, str)
+
+
+@FUZZ
+@given(spec=st.fixed_dictionaries(
+    {"vary": st.dictionaries(st.sampled_from(["didactic_share", "teams", "selection_policy", "nonsense"]),
+                             st.lists(st.none() | st.floats() | st.integers() | st.text(max_size=10), max_size=4)
+                             | st.fixed_dictionaries({"min": st.floats(), "max": st.floats()}), max_size=3),
+     "sampler": st.sampled_from(["grid", "random", {"method": "lhs", "points": 4}, {"method": "sobol"}, 7]),
+     "seed": st.integers(min_value=-5, max_value=2**70) | st.floats()},
+    optional={"replications": st.integers(-3, 5) | st.floats(), "name": st.text(max_size=5)}))
+def test_any_experiment_spec_is_parsed_or_refused_in_words(spec):
+    try:
+        parsed = parse_spec(spec, "spec")
+    except ExperimentError as exc:
+        assert len(str(exc)) < MESSAGE_LIMIT
+        return
+    for value in parsed.vary.values():
+        if hasattr(value, "min"):
+            assert math.isfinite(value.min) and math.isfinite(value.max)
+
+
+# ---- the fuzz campaign's reproducers, on the command line ------------------------------------------
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--set", "baseline_performance=.nan"], "baseline_performance"),
+    (["run", "--set", "baseline_performance=.inf"], "finite"),
+    (["run", "--set", "best_practice_performance=1"], "best_practice_performance"),
+    (["cea", "--wtp", "nan"], "--wtp: must be a finite number"),
+    (["cea", "--wtp", "inf"], "--wtp: must be a finite number"),
+    (["run", "--out", ""], "--out '': an empty name"),
+])
+def test_reproducers_of_bad_values_exit_2(capsys, tmp_path, argv, message):
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: x\nname: y\nbase: breakthrough\n", "key 'name' is given twice"),
+    ("name: [a, b]\nbase: breakthrough\n", "field 'name' = ['a', 'b']: must be text"),
+    ("name: bomb\nparameters:\n  teams: [&a [lol, lol], &b [*a, *a]]\n", "aliases are not allowed"),
+    ("parameters:\n  teams: " + "[" * 1000 + "]" * 1000 + "\n", "nested more than"),
+])
+def test_reproducers_of_hostile_scenario_files_exit_2(capsys, tmp_path, text, message):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(path), "--reps", "1")
+    assert code == 2 and message in err and "Traceback" not in err and len(err) < MESSAGE_LIMIT
+
+
+def test_a_base_chain_of_thousands_of_files_is_refused(capsys, tmp_path):
+    for k in range(3000):
+        base = f"s{k + 1}.yaml" if k < 2999 else "breakthrough"
+        (tmp_path / f"s{k}.yaml").write_text(f"base: {base}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "run", str(tmp_path / "s0.yaml"), "--reps", "1")
+    assert code == 2 and "'base' chain is more than" in err and "Traceback" not in err
+
+
+def test_a_manifest_nested_too_deep_is_a_damaged_sweep(capsys, tmp_path):
+    (tmp_path / "manifest.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, _, err = run_cli(capsys, "sensitivity", str(tmp_path))
+    assert code == 2 and "cannot read the manifest" in err and "Traceback" not in err
+
+
+def test_spec_ranges_must_be_finite(tmp_path: Path):
+    with pytest.raises(ExperimentError, match="finite"):
+        parse_spec({"vary": {"didactic_share": {"min": 0.0, "max": float("inf")}}, "sampler": "random", "seed": 1},
+                   "spec")
