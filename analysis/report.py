@@ -31,6 +31,7 @@ from experiments import provenance
 from sim.calendar import Calendar
 from sim.files import write_text
 from sim.outcomes import replicate_interval
+from sim.yaml_input import shorten
 
 __all__ = ["CLAIMS", "ReportError", "build_report", "folder_kind", "write_report"]
 
@@ -235,11 +236,41 @@ class RunFolder:
     scenario_text: str
     team_outcomes: pd.DataFrame | None = None
     teams: pd.DataFrame | None = None
+    adoption: pd.DataFrame | None = None
     scenario: sim.Scenario | None = None
     notes: list[str] = field(default_factory=list)
 
 
 _POSTERIOR = re.compile(r"^# posterior: (?P<choice>.+)$", re.MULTILINE)
+
+
+def _optional_table(run: RunFolder, name: str, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame | None:
+    """An optional table of a run folder; a file that cannot be read (empty, truncated, not a table) is left
+    out with a note rather than stopping the report."""
+    path = run.folder / name
+    if not path.is_file():
+        return None
+    try:
+        table = reader(path)
+    except (OSError, ValueError) as exc:  # pandas' EmptyDataError and pyarrow's ArrowInvalid are ValueErrors
+        run.notes.append(f"{name} cannot be read ({type(exc).__name__}: {shorten(str(exc), 120)}); the figures "
+                         "that need it are left out.")
+        return None
+    if table.empty:
+        run.notes.append(f"{name} has no rows; the figures that need it are left out.")
+        return None
+    return table
+
+
+def _drawn(run: RunFolder, out: list[str], what: str, draw: Callable[[], str | None]) -> str | None:
+    """One figure of a run report, or a note when the folder's files do not have what it needs (a damaged or
+    hand-edited file): a report of what can be shown, never a traceback."""
+    try:
+        return draw()
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError) as exc:  # XML: SyntaxError
+        out.append(note(f"The {what} cannot be drawn from this folder's files ({type(exc).__name__}: "
+                        f"{shorten(str(exc), 120)}); are they damaged?"))
+        return None
 
 
 def load_run(folder: Path) -> RunFolder:
@@ -260,10 +291,9 @@ def load_run(folder: Path) -> RunFolder:
         except sim.ScenarioError as exc:  # e.g. written by another qicsim version
             run.notes.append(f"scenario.yaml does not load in this qicsim ({exc}); the end of the collaborative "
                              "is read from the team table's phases instead.")
-    if (folder / "team_outcomes.csv").is_file():
-        run.team_outcomes = pd.read_csv(folder / "team_outcomes.csv")
-    if (folder / "teams.parquet").is_file():
-        run.teams = pd.read_parquet(folder / "teams.parquet")
+    run.team_outcomes = _optional_table(run, "team_outcomes.csv", pd.read_csv)
+    run.teams = _optional_table(run, "teams.parquet", pd.read_parquet)
+    run.adoption = _optional_table(run, "adoption.csv", pd.read_csv)
     missing = [n for n in RUN_FILES if not (folder / n).is_file()]
     if missing:
         run.notes.append(f"missing from the folder: {', '.join(missing)}; the figures that need them are left out.")
@@ -306,17 +336,23 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
     s = run.scenario
     measure, unit = (s.measure_name, s.measure_unit) if s is not None else ("performance", "")
     if run.teams is not None and end is not None:
-        path = figures.performance_trajectories(run.teams, end, figure_dir / "trajectories.png", measure=measure,
-                                                unit=unit)
-        out.append(image(path, FIGURES["trajectories"],
-                         "Mean (black) and 25–75% / 10–90% bands across teams and replicates; measured values are "
-                         "what the teams' data show (missing when no data), true values what patients get. "
-                         "Dashed: end of the collaborative."))
-        path = figures.ihi_distribution(run.teams, figure_dir / "ihi.png", end)
-        out.append(image(path, FIGURES["ihi"], "Share of teams still taking part at each IHI assessment score "
-                                               "(0.5–5.0) by month, all replicates pooled."))
+        path = _drawn(run, out, "performance trajectories", lambda: figures.performance_trajectories(
+            run.teams, end, figure_dir / "trajectories.png", measure=measure, unit=unit))
+        if path is not None:
+            out.append(image(path, FIGURES["trajectories"],
+                             "Mean (black) and 25–75% / 10–90% bands across teams and replicates; measured values "
+                             "are what the teams' data show (missing when no data), true values what patients get. "
+                             "Dashed: end of the collaborative."))
+        path = _drawn(run, out, "IHI score distribution",
+                      lambda: figures.ihi_distribution(run.teams, figure_dir / "ihi.png", end))
+        if path is not None:
+            out.append(image(path, FIGURES["ihi"], "Share of teams still taking part at each IHI assessment score "
+                                                   "(0.5–5.0) by month, all replicates pooled."))
+    path = None
     if run.team_outcomes is not None and end is not None:
-        path = figures.dropout_curves(run.team_outcomes, end, figure_dir / "dropout.png")
+        path = _drawn(run, out, "drop-out curves",
+                      lambda: figures.dropout_curves(run.team_outcomes, end, figure_dir / "dropout.png"))
+    if path is not None:
         out.append(image(path, FIGURES["dropout"],
                          "Kaplan–Meier estimate of staying in the collaborative; teams that did not drop out are "
                          "censored at the end of the collaborative; all replicates pooled. Teams are grouped by "
@@ -327,26 +363,28 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
         direction = None
         if s is not None:
             direction = 1 if s.measure_direction == "higher_is_better" else -1
-        path = figures.sustain_curve(run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png",
-                                     direction)
-        if path is None:
+        path = _drawn(run, out, "sustain curve", lambda: figures.sustain_curve(
+            run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png", direction) or "")
+        if path == "":
             out.append(note("No months of follow-up after the end: the sustain curve is left out."))
-        else:
+        elif path is not None:
             out.append(image(path, FIGURES["sustain"],
                              f"Top: share of teams at least {threshold:.0%} better than their baseline (true "
                              "measure), among those that were at the end and among all enrolled teams. Bottom: "
                              "change of the true measure since the end, positive = better."))
-    adoption = figures.adoption_curve(figures.load_adoption(run.folder), figure_dir / "adoption.png", end)
+    adoption = _drawn(run, out, "adoption curve",
+                      lambda: figures.adoption_curve(run.adoption, figure_dir / "adoption.png", end))
     if adoption is not None:
         out.append(image(adoption, FIGURES["adoption"], "Cumulative units and organisations beyond the "
                                                         "participants that took up the changes or the QI method."))
-    else:
+    elif run.adoption is None:
         out.append(note("No adoption.csv in this folder: the adoption curve is left out."))
-    network = figures.network_picture(run.folder / "network.graphml", figure_dir / "network.png")
+    network = _drawn(run, out, "network picture",
+                     lambda: figures.network_picture(run.folder / "network.graphml", figure_dir / "network.png"))
     if network is not None:
         out.append(image(network, FIGURES["network"], "The network of units (network.graphml; one replicate). "
                                                       "Layout: networkx spring layout, seed 1."))
-    else:
+    elif not (run.folder / "network.graphml").is_file():
         out.append(note("No network.graphml in this folder (write one with `qicsim run ... --network-out "
                         "DIR/network.graphml`): the network picture is left out."))
     return out

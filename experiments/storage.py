@@ -69,6 +69,11 @@ def _is_temp(name: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+MANIFEST_FIELDS: dict[str, type] = {"spec_hash": str, "spec": dict, "varied": list, "kinds": dict,
+                                    "summary_keys": list, "points": int, "replications": int, "total_runs": int}
+"""What every command that reads a sweep relies on in its manifest, with the type it must have."""
+
+
 def read_manifest(root: str | Path) -> dict[str, Any]:
     """The manifest of the sweep in ``root``; :class:`ExperimentError` if there is none."""
     path = Path(root) / MANIFEST
@@ -81,6 +86,11 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
         raise ExperimentError(f"{path}: cannot read the manifest ({type(exc).__name__})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ExperimentError(f"{path}: not a {FORMAT} manifest")
+    for key, kind in MANIFEST_FIELDS.items():
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest.get(key), bool):
+            raise ExperimentError(f"{path}: a damaged manifest: field '{key}' is missing or not "
+                                  f"{kind.__name__ if isinstance(kind, type) else 'valid'}; the sweep cannot be "
+                                  "resumed or read safely (run it again into a new directory)")
     return manifest
 
 
@@ -230,7 +240,8 @@ class SweepStore:
             "replications": experiment.spec.replications,
             "total_runs": experiment.total_runs,
             "run_id": "point_id * replications + replicate",
-            "seed": f"sim.derive_seed({experiment.spec.seed}, point_id, replicate)",
+            "seed": (f"sim.derive_seed({experiment.spec.seed}, replicate)" if experiment.spec.common_random_numbers
+                     else f"sim.derive_seed({experiment.spec.seed}, point_id, replicate)"),
             "code_version": code,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),  # metadata only; never a seed
         }

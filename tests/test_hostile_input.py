@@ -158,3 +158,51 @@ def test_spec_ranges_must_be_finite(tmp_path: Path):
     with pytest.raises(ExperimentError, match="finite"):
         parse_spec({"vary": {"didactic_share": {"min": 0.0, "max": float("inf")}}, "sampler": "random", "seed": 1},
                    "spec")
+
+
+# ---- damaged result folders --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("run") / "r"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["run", "--reps", "2", "--set", "teams=5", "--set", "follow_up_months=2", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("name, content", [
+    ("adoption.csv", ""), ("team_outcomes.csv", ""), ("team_outcomes.csv", "a,b\n1,2\n"),
+    ("teams.parquet", "garbage"), ("series.csv", "a,b\n"), ("network.graphml", "<graphml><bad"),
+])
+def test_a_report_of_a_damaged_run_folder_leaves_out_what_it_cannot_read(capsys, tmp_path, run_folder, name,
+                                                                          content):
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(run_folder, folder)
+    (folder / name).write_text(content, encoding="utf-8")
+    code, out, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code == 0 and "Traceback" not in err, err
+    assert "report.html" in out
+
+
+@pytest.mark.parametrize("missing", ["summary_keys", "total_runs", "spec"])
+def test_a_sweep_whose_manifest_lost_a_field_is_refused_in_words(capsys, tmp_path, missing):
+    import json
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\nbase: breakthrough\nfixed: {teams: 4, follow_up_months: 0}\n"
+                    "vary: {didactic_share: [0.2, 0.8]}\nsampler: grid\nreplications: 1\nseed: 1\n", encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert run_cli(capsys, "sweep", str(spec), "--out", str(out))[0] == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del manifest[missing]
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for argv in (["sweep", str(spec), "--out", str(out)], ["sensitivity", str(out)],
+                 ["report", str(out), "--no-effects"]):
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and "damaged manifest" in err and missing in err and "Traceback" not in err, (argv, err)
