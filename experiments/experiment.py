@@ -26,8 +26,8 @@ import pandas as pd
 
 import scenarios
 import sim
+from experiments.samplers import check_size, point_overrides
 from experiments.samplers import design as make_design
-from experiments.samplers import point_overrides
 from experiments.spec import (
     ExperimentError,
     ExperimentSpec,
@@ -259,6 +259,7 @@ def prepare(spec: ExperimentSpec, spec_text: str = "", spec_dir: Path | None = N
     kinds = {name: parameter_kind(name) for name in spec.vary}
     _check_sampler_fit(spec, kinds, origin)
     _check_values(spec, scenario, origin)
+    check_size(spec, origin)
     experiment = Experiment(spec, spec_text, scenario, kinds, make_design(spec, kinds),
                             _summary_keys(spec, scenario, origin), origin, _posterior(spec, spec_dir or Path.cwd(),
                                                                                       origin))

@@ -12,6 +12,7 @@ Sobol and Morris keep their unrounded sample in ``raw.<name>`` columns for the a
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from scipy.stats import qmc
 
 import sim
 from experiments.spec import (
+    ExperimentError,
     ExperimentSpec,
     LatinHypercubeSampler,
     MorrisSampler,
@@ -76,6 +78,40 @@ def _from_unit(unit: np.ndarray, vary: Mapping[str, Range | list[Any]], kinds: M
             index = np.minimum((u * len(value)).astype(int), len(value) - 1)
             columns[name] = [cast(kinds[name], value[i]) for i in index]
     return columns
+
+
+MAX_POINTS = 1_000_000
+"""Most points a design may have: a design is built in memory, and each point is at least one run."""
+MAX_RUNS = 10_000_000
+"""Most runs a sweep may make (at about 25 breakthrough-sized runs a second per worker: days on a laptop)."""
+RUNS_PER_SECOND_PER_WORKER = 25.0
+"""A rough speed for the estimate in the refusal (benchmarks/: a 30-team run takes about 40 ms)."""
+
+
+def design_size(spec: ExperimentSpec) -> int:
+    """How many points the spec's design will have, worked out without building it (for a grid: the product
+    of the values' counts, before repeats of an integer range are merged)."""
+    sampler = spec.sampler
+    d = len(spec.vary)
+    if isinstance(sampler, RandomSampler | LatinHypercubeSampler):
+        return sampler.points
+    if isinstance(sampler, SobolSampler):
+        return sampler.samples * (2 * d + 2 if sampler.second_order else d + 2)
+    if isinstance(sampler, MorrisSampler):
+        return sampler.samples * (d + 1)
+    return math.prod(value.num or 0 if isinstance(value, Range) else len(value) for value in spec.vary.values())
+
+
+def check_size(spec: ExperimentSpec, origin: str) -> None:
+    """Refuse, before anything is built, a design too large to hold or a sweep too large to run, saying how
+    large and how long it would take."""
+    points = design_size(spec)
+    runs = points * spec.replications
+    hours = runs / RUNS_PER_SECOND_PER_WORKER / 3600
+    if points > MAX_POINTS or runs > MAX_RUNS:
+        raise ExperimentError(f"{origin}: the design has {points:,} points x {spec.replications:,} replications = "
+                              f"{runs:,} runs (about {hours:,.0f} hours on one worker); allowed: at most "
+                              f"{MAX_POINTS:,} points and {MAX_RUNS:,} runs (fewer values, points or samples)")
 
 
 def design(spec: ExperimentSpec, kinds: Mapping[str, str]) -> pd.DataFrame:

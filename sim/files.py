@@ -18,7 +18,11 @@ from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["atomic_open", "write_csv", "write_parquet", "write_text"]
+__all__ = ["NotARegularFileError", "atomic_open", "write_csv", "write_parquet", "write_text"]
+
+
+class NotARegularFileError(OSError):
+    """An output path that names something other than a regular file: it is not replaced."""
 
 
 @contextlib.contextmanager
@@ -26,11 +30,18 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
     """Open a temporary file beside ``path`` for writing; on success it replaces ``path``.
 
     ``mode`` is ``"w"`` (text; ``kwargs`` go to :func:`open`, e.g. ``encoding``, ``newline``) or
-    ``"wb"``. If the block raises, the temporary file is removed and ``path`` is left untouched.
+    ``"wb"``. If the block raises, the temporary file is removed and ``path`` is left untouched. A ``path``
+    that is a symbolic link, a directory, a device or a pipe is refused (:class:`NotARegularFileError`, an
+    ``OSError``): it is never replaced by a file.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open: mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        # the rename would replace a device, a pipe, a directory or a link (and not what it points to)
+        kind = "a symbolic link" if target.is_symlink() else "a directory" if target.is_dir() else "not a regular file"
+        raise NotARegularFileError(f"{target} is {kind}; qicsim writes only new files or regular files it replaces "
+                                   "whole (choose another path)")
     directory = target.parent
     tmp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

@@ -206,3 +206,40 @@ def test_a_sweep_whose_manifest_lost_a_field_is_refused_in_words(capsys, tmp_pat
                  ["report", str(out), "--no-effects"]):
         code, _, err = run_cli(capsys, *argv)
         assert code == 2 and "damaged manifest" in err and missing in err and "Traceback" not in err, (argv, err)
+
+
+# ---- sizes and output paths ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vary, sampler", [
+    ({"didactic_share": {"min": 0, "max": 1, "num": 10_000}, "informal_time_share": {"min": 0, "max": 0.4,
+                                                                                      "num": 10_000}}, "grid"),
+    ({"didactic_share": {"min": 0, "max": 1}}, {"method": "random", "points": 10_000_000}),
+    ({"didactic_share": {"min": 0, "max": 1}, "teams": {"min": 5, "max": 50}}, {"method": "sobol", "samples": 2**20}),
+])
+def test_a_design_too_large_is_refused_before_it_is_built(capsys, tmp_path, vary, sampler):
+    spec = tmp_path / "big.yaml"
+    spec.write_text(yaml.safe_dump({"name": "big", "vary": vary, "sampler": sampler, "seed": 1}), encoding="utf-8")
+    code, _, err = run_cli(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))
+    assert code == 2 and "runs (about" in err and "allowed: at most" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_outputs_never_replace_a_link_a_pipe_or_a_directory(capsys, tmp_path, run_folder):
+    import os
+
+    from sim.files import NotARegularFileError, write_text
+
+    target = tmp_path / "kept.txt"
+    target.write_text("kept", encoding="utf-8")
+    (tmp_path / "link.html").symlink_to(target)
+    os.mkfifo(tmp_path / "pipe.html")
+    (tmp_path / "folder.html").mkdir()
+    for name in ("link.html", "pipe.html", "folder.html"):
+        with pytest.raises(NotARegularFileError):
+            write_text("x", tmp_path / name)
+        code, _, err = run_cli(capsys, "report", str(run_folder), "--out", str(tmp_path / name), "--no-effects")
+        assert code != 0 and any(w in err for w in ("not a regular file", "symbolic link", "a directory")), err
+        assert "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "kept" and (tmp_path / "link.html").is_symlink()
+    assert (tmp_path / "pipe.html").is_fifo() and (tmp_path / "folder.html").is_dir()
