@@ -18,7 +18,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Generator, Iterable
 from itertools import islice
 from typing import Any, Self
@@ -76,9 +79,22 @@ class SerialBackend(Backend):
             yield fn(task)
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which stores the finished runs and stops the pool."""
+PARENT_CHECK_SECONDS = 1.0
+"""How often a local worker checks that the process that started it is still there."""
+
+
+def _start_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the main process, which stores the finished runs and stops the pool; and a
+    worker whose main process died (``kill -9``: no chance to stop the pool) exits within a second or two
+    instead of living on as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qicsim-parent-watch", daemon=True).start()
 
 
 class ProcessBackend(Backend):
@@ -88,7 +104,7 @@ class ProcessBackend(Backend):
         self.workers = workers
         self.name = f"{workers} local processes"
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_ignore_interrupts)
+                                            initializer=_start_worker, initargs=(os.getpid(),))
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Generator[Any, None, None]:
         todo = iter(tasks)

@@ -306,6 +306,50 @@ def test_resume_after_an_interruption(tmp_path: Path, capsys: pytest.CaptureFixt
     assert outcomes.groupby("run_id").size().tolist() == [6] * 12
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_no_worker_outlives_a_killed_sweep(tmp_path: Path) -> None:
+    """``kill -9`` of ``qicsim sweep --workers 2``: the main process cannot stop its pool, so each worker
+    notices its parent is gone and exits; within 15 s no process the sweep started is left."""
+    spec = write_spec(tmp_path / "kill.yaml", fixed={"teams": 20, "follow_up_months": 6}, replications=50)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "qicsim", "sweep", str(spec), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2:  # the two workers (and multiprocessing's resource tracker)
+        assert proc.poll() is None and time.monotonic() < deadline, "the workers did not start within 60 s"
+        time.sleep(0.05)
+    time.sleep(1.0)  # the workers are running
+    started = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in started if _alive(pid)], "a worker outlived the killed sweep by 15 s"
+
+
 @pytest.mark.slow
 def test_resume_after_kill_9(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``kill -9`` in the middle of a sweep, then the same command: every run exactly once, and the
