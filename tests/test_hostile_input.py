@@ -243,3 +243,16 @@ def test_outputs_never_replace_a_link_a_pipe_or_a_directory(capsys, tmp_path, ru
         assert "Traceback" not in err
     assert target.read_text(encoding="utf-8") == "kept" and (tmp_path / "link.html").is_symlink()
     assert (tmp_path / "pipe.html").is_fifo() and (tmp_path / "folder.html").is_dir()
+
+
+def test_a_network_too_large_for_memory_is_refused_before_it_is_built(monkeypatch, capsys):
+    """Ties within organisations grow with units_per_organisation squared: 100,000 organisations of 50 units
+    are 245 million ties. The estimate is checked against the memory available, before anything is built."""
+    from sim import network
+
+    monkeypatch.setattr(network, "available_memory", lambda: 2 * 10**9)
+    code, _, err = run_cli(capsys, "run", "national", "--set", "other_organisations=100000", "--set",
+                           "units_per_organisation=50", "--reps", "1")
+    assert code == 2 and "245,245,000 ties" in err and "GB available" in err and "Traceback" not in err
+    model = sim.CollaborativeModel(sim.load_scenario("national"), rng=1)  # the built-in one fits in 2 GB
+    assert model.units.size > 10_000
