@@ -48,7 +48,7 @@ LEFT_OUT = "validation (left out of the calibration)"
 
 COLUMNS = ("group", "scenario", "quantity", "set", "definition", "published", "kind", "tolerance", "predicted_mean",
            "predicted_low", "predicted_high", "covered", "model_score", "naive_mean", "naive_low", "naive_high",
-           "naive_covered", "naive_score", "replicates_with_value", "status", "message", "note")
+           "naive_covered", "naive_score", "replicates_with_value", "status", "within_noise", "message", "note")
 """Columns of the validation table (``validation.csv``)."""
 
 
@@ -137,6 +137,11 @@ class Samples:
     def stats(self) -> tuple[float, float, float, int]:
         """Mean, 2.5% and 97.5% percentiles over the replicates with a value, and their number."""
         return replicate_interval(self.values)
+
+    def standard_error(self) -> float:
+        """The standard error of the mean over the replicates with a value (NaN with fewer than two)."""
+        values = self.values[np.isfinite(self.values)]
+        return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
 
 
 def gather(jobs: Sequence[Job], reps: int,
@@ -231,7 +236,7 @@ def judge(group: str, scenario: str, figure_set: str, target: Target, samples: S
         "naive_covered": covers(target, n_low, n_high) if naive_samples.missing is None else False,
         "naive_score": (interval_score(n_low, n_high, target.value) / unit if point and naive_samples.missing is None
                         else math.nan),
-        "replicates_with_value": n, "status": FAIL, "message": "", "note": target.note,
+        "replicates_with_value": n, "status": FAIL, "within_noise": False, "message": "", "note": target.note,
     }
     if samples.missing is not None:
         row.update(status=NOT_AVAILABLE, predicted_mean=math.nan, predicted_low=math.nan, predicted_high=math.nan,
@@ -242,8 +247,15 @@ def judge(group: str, scenario: str, figure_set: str, target: Target, samples: S
         row["message"] = f"no value in any of the {reps} replicates"
         return row
     row["status"] = PASS if target.passes(mean) else FAIL
+    se = samples.standard_error()
+    noise = 2 * se
+    row["within_noise"] = bool(row["status"] == FAIL and math.isfinite(noise) and abs(target.excess(mean)) <= noise)
     if n < reps:
         row["message"] = f"no value in {reps - n} of {reps} replicates; mean and interval use the others"
+    if row["within_noise"]:
+        row["message"] = (row["message"] + "; " if row["message"] else "") + (
+            f"within sampling noise: the figure is within two standard errors ({noise:.3g}) of the mean; more "
+            "--reps would tell")
     if naive_samples.missing is not None:
         row["message"] = (row["message"] + "; " if row["message"] else "") + "the naive model cannot give it"
     return row
@@ -404,7 +416,8 @@ def format_table(table: pd.DataFrame) -> str:
         naive_text = f"{_number(r.naive_mean, d)} ({_number(r.naive_low, d)} to {_number(r.naive_high, d)})"
         which = "reading" if r.definition else r.set.replace(" (left out of the calibration)", ", left out")
         rows.append([r.group, r.quantity, which, describe(r.kind, r.published, r.tolerance, d), model,
-                     r.status if r.status != NOT_AVAILABLE else "n/a", "yes" if r.covered else "no",
+                     "n/a" if r.status == NOT_AVAILABLE else "FAIL~" if r.within_noise else r.status,
+                     "yes" if r.covered else "no",
                      _number(r.model_score, 2), naive_text,
                      "yes" if r.naive_covered else "no", _number(r.naive_score, 2)])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]

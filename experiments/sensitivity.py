@@ -62,6 +62,34 @@ class SensitivityResult:
     indices: list[KeyIndices]
 
 
+IMPRECISE_HALF_WIDTH = 0.1
+"""A Sobol index whose 95% interval is wider than this either way says little (its scale is 0-1)."""
+
+
+def precision_warning(method: str, table: pd.DataFrame, samples: int) -> str | None:
+    """A warning when the indices of one key are too imprecise to read -- first-order indices below 0 or total
+    ones above 1 beyond their intervals, or intervals wider than ±0.1 (Sobol); mu* smaller than its own
+    interval's half-width (Morris) -- with the sample size that caused it; None when they can be read."""
+    if method == "sobol":
+        problems = []
+        if ((table["S1"] + table["S1_conf"]) < 0).any():
+            problems.append("a first-order index below 0")
+        if ((table["ST"] - table["ST_conf"]) > 1).any():
+            problems.append("a total index above 1")
+        widest = float(max(table["S1_conf"].max(), table["ST_conf"].max()))
+        if widest > IMPRECISE_HALF_WIDTH:
+            problems.append(f"95% intervals up to ±{widest:.2f}")
+        if problems:
+            return (f"imprecise: {', '.join(problems)}, from {samples} base samples; Saltelli's scheme usually needs "
+                    "hundreds to thousands (run a sweep with more sampler.samples)")
+        return None
+    unclear = table["mu_star"] < table["mu_star_conf"]
+    if unclear.any():
+        return (f"imprecise: mu* is within its own 95% interval of 0 for {', '.join(table.index[unclear])}, from "
+                f"{samples} trajectories (run a sweep with more sampler.samples)")
+    return None
+
+
 def _default_keys(manifest: dict, spec: ExperimentSpec) -> list[str]:
     stored = list(manifest["summary_keys"])
     if spec.outputs.summary is not None:

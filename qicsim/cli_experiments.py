@@ -93,6 +93,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             print(f"  skipped: {indices.skipped}")
             continue
         print(_format_table(indices.table, columns))
+        warning = sensitivity.precision_warning(result.method, indices.table, result.spec.sampler.samples)
+        if warning:
+            print(f"  note: {warning}")
         if indices.second_order is not None:
             print("second-order indices (S2, pairs of parameters):")
             print(indices.second_order.to_string(float_format=lambda x: f"{x:.3f}"))

@@ -127,7 +127,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"derive_seed({args.seed}, r)); {validation.runs_needed(jobs, args.reps)} runs")
     print(f"inputs: {posterior.describe() if posterior is not None else 'the scenarios own values (no posterior)'}")
     print("each interval is the 2.5th-97.5th percentile of the replicates; a score is the interval score (width plus "
-          "40 x the miss) over the figure's tolerance; lower is better")
+          "40 x the miss) over the figure's tolerance; lower is better; FAIL~: the mean misses the figure by less "
+          "than two standard errors (sampling noise: more --reps would tell)")
     sys.stdout.flush()
     with progress_bar(validation.runs_needed(jobs, args.reps)) as bar:
         report = validation.validate(targets, args.reps, args.seed, args.workers, args.only or None,

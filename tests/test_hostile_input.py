@@ -256,3 +256,19 @@ def test_a_network_too_large_for_memory_is_refused_before_it_is_built(monkeypatc
     assert code == 2 and "245,245,000 ties" in err and "GB available" in err and "Traceback" not in err
     model = sim.CollaborativeModel(sim.load_scenario("national"), rng=1)  # the built-in one fits in 2 GB
     assert model.units.size > 10_000
+
+
+def test_imprecise_sensitivity_indices_are_said_to_be_so():
+    import pandas as pd
+
+    from experiments.sensitivity import precision_warning
+
+    tight = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.04], "ST": [0.7, 0.2], "ST_conf": [0.06, 0.05]},
+                         index=["a", "b"])
+    assert precision_warning("sobol", tight, 1024) is None
+    loose = tight.assign(S1=[0.6, -0.3], S1_conf=[0.05, 0.2], ST=[1.3, 0.2])
+    warning = precision_warning("sobol", loose, 8)
+    assert "below 0" in warning and "above 1" in warning and "±0.20" in warning and "8 base samples" in warning
+    morris = pd.DataFrame({"mu_star": [0.5, 0.01], "mu_star_conf": [0.1, 0.05], "sigma": [0.1, 0.1],
+                           "mu": [0.5, 0.0]}, index=["a", "b"])
+    assert "for b" in precision_warning("morris", morris, 4)

@@ -364,6 +364,20 @@ def test_judge_passes_on_the_mean_and_scores_both_models() -> None:
     assert bound["status"] == validation.PASS and math.isnan(bound["model_score"])  # bounds are not scored
 
 
+def test_a_miss_within_two_standard_errors_is_marked_as_sampling_noise() -> None:
+    """A mean just outside the tolerance from a few noisy replicates still fails, but the table says the miss is
+    within sampling noise (FAIL~); a clear miss is not marked."""
+    target = figure()  # about 0.3 ± 0.05 (the helper's default)
+    noisy = validation.judge("g", "s", CALIBRATION, target, samples(0.1, 0.8, 0.2, 0.5), samples(0.3), 4)
+    assert noisy["status"] == validation.FAIL and noisy["within_noise"] and "sampling noise" in noisy["message"]
+    clear = validation.judge("g", "s", CALIBRATION, target, samples(0.60, 0.61, 0.62, 0.63), samples(0.3), 4)
+    assert clear["status"] == validation.FAIL and not clear["within_noise"]
+    below = validation.judge("g", "s", CALIBRATION, target, samples(0.0, 0.01, 0.02, 0.03), samples(0.3), 4)
+    assert below["status"] == validation.FAIL and not below["within_noise"]
+    table = validation.format_table(pd.DataFrame([noisy, clear], columns=validation.COLUMNS))
+    assert "FAIL~" in table and table.count("FAIL") == 2
+
+
 def test_a_quantity_a_run_cannot_give_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = outcomes(first_result_month=[3.0, 5.0], dropped=[False, False])
     monkeypatch.setattr(validation.sim, "run", lambda scenario, seed: result(frame, {"dropout_rate": 0.0}))
