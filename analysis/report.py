@@ -282,9 +282,13 @@ def load_run(folder: Path) -> RunFolder:
     if summary.empty or "seed" not in summary.columns:
         raise ReportError(f"{folder / 'summary.csv'}: not a qicsim run summary (no rows or no seed column)")
     path = folder / "scenario.yaml"
-    run = RunFolder(folder, summary, path.read_text(encoding="utf-8") if path.is_file() else "")
+    run = RunFolder(folder, summary, "")
+    try:
+        run.scenario_text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        run.notes.append(f"scenario.yaml cannot be read ({type(exc).__name__}); it is left out.")
     if not run.scenario_text:
-        run.notes.append("scenario.yaml is missing: the run cannot be reproduced from this folder alone.")
+        run.notes.append("scenario.yaml is missing or unreadable: the run cannot be reproduced from this folder alone.")
     else:
         try:
             run.scenario = sim.load_scenario(path)

@@ -272,3 +272,32 @@ def test_imprecise_sensitivity_indices_are_said_to_be_so():
     morris = pd.DataFrame({"mu_star": [0.5, 0.01], "mu_star_conf": [0.1, 0.05], "sigma": [0.1, 0.1],
                            "mu": [0.5, 0.0]}, index=["a", "b"])
     assert "for b" in precision_warning("morris", morris, 4)
+
+
+RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.lists(st.tuples(st.sampled_from(RUN_FILES), st.sampled_from(["empty", "truncate", "garble", "delete"]),
+                                 st.integers(0, 5000)), min_size=1, max_size=4))
+def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, run_folder, damage):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("damaged") / "run"
+    shutil.copytree(run_folder, folder)
+    for name, how, at in damage:
+        path = folder / name
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        if how == "delete":
+            path.unlink()
+        elif how == "empty":
+            path.write_bytes(b"")
+        elif how == "truncate":
+            path.write_bytes(data[: at % max(1, len(data))])
+        else:
+            path.write_bytes(data[:at] + bytes(range(256))[at % 256:] + data[at:])
+    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code in (0, 2) and "Traceback" not in err, err
+    assert code == 0 or err.startswith("qicsim: error:")
