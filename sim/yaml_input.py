@@ -10,6 +10,7 @@ allowed; callers add the file's name (their own error class, so the CLI reports 
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import yaml
@@ -81,12 +82,13 @@ def read_yaml(text: str) -> Any:
             loader.dispose()
 
 
+_REPR = reprlib.Repr(maxlevel=3, maxtuple=6, maxlist=6, maxarray=6, maxdict=6, maxset=6, maxfrozenset=6,
+                     maxdeque=6, maxstring=MAX_QUOTED, maxlong=40, maxother=MAX_QUOTED)
+"""The standard library's size-limited repr: a few items of a few levels of any value, never the whole."""
+
+
 def shorten(value: Any, limit: int = MAX_QUOTED) -> str:
-    """``repr(value)``, cut to ``limit`` characters with an ellipsis (never the whole of a huge value)."""
-    if isinstance(value, str):
-        text = repr(value[: limit + 1])
-    elif isinstance(value, list | tuple | dict | set) and len(value) > limit:
-        text = f"<{type(value).__name__} of {len(value):,} items>"
-    else:
-        text = repr(value)
+    """A repr of ``value`` of at most ``limit`` characters (an ellipsis where it is cut): never the whole of a
+    huge value, however deeply nested."""
+    text = _REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
