@@ -89,6 +89,8 @@ class Par:
     kind: str = "behaviour"
     optional: bool = False
     """The parameter may be left unset (``None``): the model then works it out (its doc says how)."""
+    pattern: str | None = None
+    """For text: a regular expression the whole value must match (e.g. a currency code)."""
 
     KINDS: ClassVar[tuple[str, ...]] = ("behaviour", "design", "definition")
 

@@ -24,6 +24,7 @@ import functools
 import importlib
 from typing import Annotated, Any, Literal
 
+from annotated_types import Interval
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, create_model
 
 from sim import calendar
@@ -74,15 +75,23 @@ def declarations(modules: tuple[type[Module], ...] = MODULES) -> dict[str, tuple
     return dict(sorted(found.items(), key=lambda item: order.index(item[1][0].section)))
 
 
+MAX_TEXT = 1_000
+"""Longest text a parameter takes (a measure's name, a currency, a file path)."""
+
+
 def _field(p: Par, owner: str) -> tuple[Any, Any]:
     """The pydantic field of a declared parameter."""
     annotation: Any = Literal[p.choices] if p.choices else float if p.optional else type(p.default)
-    if p.optional:  # a finite number or unset
-        annotation = Annotated[float, AllowInfNan(False)] | None
+    if p.optional:  # a finite number within the bounds, or unset
+        annotation = Annotated[float, AllowInfNan(False), Interval(ge=p.ge, le=p.le)] | None
     extra = {"section": p.section, "unit": p.unit, "source": p.source, "module": owner, "kind": p.kind,
              "prior": list(p.prior) if p.prior else None, "log_prior": p.log_prior}
-    finite = {"allow_inf_nan": False} if annotation is float else {}  # no NaN or infinity for a number
-    return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra, **finite)
+    checks: dict[str, Any] = {}
+    if annotation is float:
+        checks["allow_inf_nan"] = False  # no NaN or infinity for a number
+    if annotation is str and not p.choices:
+        checks.update(max_length=MAX_TEXT, pattern=p.pattern)
+    return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra, **checks)
 
 
 class ScenarioBase(BaseModel):
@@ -200,14 +209,15 @@ def allowed(name: str, schema: type[ScenarioBase] | None = None) -> str:
     lo = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
     hi = next((m.le for m in field.metadata if hasattr(m, "le")), None)
     optional = type(None) in (choices or ())
-    kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(ann, str(ann))
-    if optional:
-        kind = "a number, or unset (null)"
+    pattern = next((m.pattern for m in field.metadata if getattr(m, "pattern", None)), None)
+    kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(ann, "a number")
+    if pattern:
+        kind = f"text matching {pattern}"
     if lo is not None and hi is not None:
-        return f"{kind} from {lo:g} to {hi:g}"
-    if lo is not None:
-        return f"{kind} of at least {lo:g}"
-    return kind
+        kind = f"{kind} from {lo:g} to {hi:g}"
+    elif lo is not None:
+        kind = f"{kind} of at least {lo:g}"
+    return f"{kind}, or unset (null)" if optional else kind
 
 
 PARAMETER_NAMES: tuple[str, ...] = tuple(

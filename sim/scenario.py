@@ -52,7 +52,8 @@ def validate(values: dict[str, Any], origin: str = "scenario", schema: type | No
                              "names")
             else:
                 what = allowed(field, schema) if field in schema.model_fields else err["msg"]
-                lines.append(f"field '{field}' = {shorten(value)}: {err['msg'].lower()} (allowed: {what})")
+                message = err["msg"][:1].lower() + err["msg"][1:]
+                lines.append(f"field '{field}' = {shorten(value)}: {message} (allowed: {what})")
         raise ScenarioError(f"{origin}: " + "; ".join(lines)) from None
 
 
