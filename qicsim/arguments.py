@@ -79,11 +79,27 @@ def output_directory(text: str, option: str = "--out") -> Path | None:
         raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a directory path, e.g. {option} "
                                 "results)")
     path = Path(text)
+    if path.is_symlink() and not path.is_dir() or path.exists() and not path.is_dir():
+        raise sim.ScenarioError(f"{option} {text!r}: exists and is not a directory (allowed: a directory, or a path "
+                                "to create one)")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         error(f"{option} {text!r}: cannot create the directory ({exc.strerror or exc})")
         return None
+    return path
+
+
+def output_file(text: str, option: str) -> Path:
+    """The file an option such as ``--network-out`` names, checked before any work: bad input
+    (:class:`sim.ScenarioError`, exit 2) if it is empty, or names a directory, a link, a device or a pipe
+    (qicsim writes new files, or replaces regular ones whole)."""
+    path = Path(text)
+    if not text.strip():
+        raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a file path)")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        kind = "a symbolic link" if path.is_symlink() else "a directory" if path.is_dir() else "not a regular file"
+        raise sim.ScenarioError(f"{option} {text!r}: {kind} (allowed: a new file, or a regular file to replace)")
     return path
 
 

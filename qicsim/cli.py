@@ -51,6 +51,7 @@ from qicsim.arguments import (
     describe_inputs,
     error,
     output_directory,
+    output_file,
     posterior_argument,
     whole_number,
 )
@@ -260,6 +261,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario, overrides = effective_scenario(args.scenario, args.set)
     posterior = resolve(args.posterior)
+    if args.network_out is not None:
+        output_file(args.network_out, "--network-out")
     out_dir: Path | None = None
     if args.out is not None:
         out_dir = output_directory(args.out)

@@ -11,6 +11,7 @@ from analysis.plots import acceptability_curve, ce_plane
 from qicsim.arguments import (
     add_scenario_argument,
     describe_inputs,
+    error,
     finite_number,
     output_directory,
     posterior_argument,
@@ -73,8 +74,12 @@ def cmd_cea(args: argparse.Namespace) -> int:
               f"{_money(row['incremental_nmb']):>16s} {row['prob_cost_effective']:18.2f}")
         print(f"    {row['verdict']}")
     curve = acceptability(result.replicates, np.linspace(0, 3 * max(wtp, 1.0), 61))
-    plane = ce_plane(result.replicates, wtp, c, out / "ce_plane.png")
-    ceac = acceptability_curve(curve, wtp, c, out / "ceac.png")
-    write_csv(result.replicates, out / "cea_replicates.csv")
+    try:
+        plane = ce_plane(result.replicates, wtp, c, out / "ce_plane.png")
+        ceac = acceptability_curve(curve, wtp, c, out / "ceac.png")
+        write_csv(result.replicates, out / "cea_replicates.csv")
+    except OSError as exc:
+        error(f"--out {args.out!r}: cannot write the results ({exc})")
+        return 1
     print(f"\nwrote {plane}, {ceac} and {out / 'cea_replicates.csv'}")
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
 from analysis.report import ReportError, write_report
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, whole_number
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_file, whole_number
 
 
 def add_commands(subparsers) -> None:
@@ -34,6 +34,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report; exit status 2 when DIR is not a run or sweep folder, 1 when it cannot be written."""
     from qicsim.cli import progress_bar
 
+    output_file(args.out or str(Path(args.folder) / "report.html"), "--out")  # bad input before any work
     effects = not args.no_effects
     total = count_runs(CLAIMS, args.effects_seeds, args.effects_teams) if effects else 0
     try:

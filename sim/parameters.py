@@ -25,7 +25,7 @@ import importlib
 from typing import Annotated, Any, Literal
 
 from annotated_types import Interval
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, create_model
 
 from sim import calendar
 from sim.module import Module, Par
@@ -79,6 +79,11 @@ MAX_TEXT = 1_000
 """Longest text a parameter takes (a measure's name, a currency, a file path)."""
 
 
+def _without_negative_zero(value: float) -> float:
+    """-0.0 as 0.0: it passes 'at least 0', but some of numpy's draws read its sign (a scale of -0.0 is < 0)."""
+    return value + 0.0
+
+
 def _field(p: Par, owner: str) -> tuple[Any, Any]:
     """The pydantic field of a declared parameter."""
     annotation: Any = Literal[p.choices] if p.choices else float if p.optional else type(p.default)
@@ -89,6 +94,7 @@ def _field(p: Par, owner: str) -> tuple[Any, Any]:
     checks: dict[str, Any] = {}
     if annotation is float:
         checks["allow_inf_nan"] = False  # no NaN or infinity for a number
+        annotation = Annotated[float, AfterValidator(_without_negative_zero)]
     if annotation is str and not p.choices:
         checks.update(max_length=MAX_TEXT, pattern=p.pattern)
     return annotation, Field(p.default, ge=p.ge, le=p.le, description=p.doc, json_schema_extra=extra, **checks)

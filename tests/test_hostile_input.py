@@ -301,3 +301,24 @@ def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_
     code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
     assert code in (0, 2) and "Traceback" not in err, err
     assert code == 0 or err.startswith("qicsim: error:")
+
+
+def test_negative_zero_is_zero():
+    """-0.0 passes 'at least 0', but numpy's normal draw reads its sign as a negative scale."""
+    scenario = sim.load_scenario("breakthrough").with_overrides(baseline_sd_relative=-0.0, teams=4,
+                                                                follow_up_months=0.0)
+    assert math.copysign(1.0, scenario.baseline_sd_relative) == 1.0
+    assert sim.run(scenario, seed=1).summary["teams"] == 4
+
+
+def test_output_paths_that_are_not_what_they_should_be_are_bad_input(capsys, tmp_path):
+    import os
+
+    (tmp_path / "file.txt").write_text("kept", encoding="utf-8")
+    os.mkfifo(tmp_path / "net.fifo")
+    for argv, message in ((["run", "--out", str(tmp_path / "file.txt")], "exists and is not a directory"),
+                          (["run", "--network-out", str(tmp_path / "net.fifo")], "not a regular file"),
+                          (["run", "--network-out", str(tmp_path)], "a directory")):
+        code, _, err = run_cli(capsys, *argv, "--reps", "1", "--set", "teams=4")
+        assert code == 2 and message in err and "Traceback" not in err, err
+    assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "kept" and (tmp_path / "net.fifo").is_fifo()
