@@ -110,8 +110,18 @@ def done_run_ids(root: str | Path) -> set[int]:
     """``run_id`` of every run stored in a complete chunk (failed runs included: they are done)."""
     done: set[int] = set()
     for path in _parts(Path(root), RUNS).values():
-        done.update(pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist())
+        done.update(_read(path, lambda p: pq.read_table(p, columns=["run_id"])).column("run_id").to_pylist())
     return done
+
+
+def _read(path: Path, reader: Any) -> Any:
+    """A stored file of a sweep read by ``reader``; a missing, truncated or garbled one is a damaged sweep
+    (:class:`ExperimentError`, said in words) rather than a traceback."""
+    try:
+        return reader(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise ExperimentError(f"{path}: a damaged sweep: the file cannot be read ({type(exc).__name__}); "
+                              "run the sweep again into a new directory") from None
 
 
 def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
@@ -119,7 +129,7 @@ def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
     committed chunks, sorted by ``run_id``; an empty frame when the table has no rows."""
     root = Path(root)
     committed = set(_parts(root, RUNS))
-    frames = [pd.read_parquet(p) for n, p in _parts(root, table).items() if n in committed]
+    frames = [_read(p, pd.read_parquet) for n, p in _parts(root, table).items() if n in committed]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame()
@@ -130,7 +140,7 @@ def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
 
 def load_points(root: str | Path) -> pd.DataFrame:
     """The sweep's design: ``point_id`` and the varied parameters (+ ``raw.*`` for Sobol/Morris)."""
-    return pd.read_parquet(Path(root) / POINTS)
+    return _read(Path(root) / POINTS, pd.read_parquet)
 
 
 # ---------------------------------------------------------------------------------------------

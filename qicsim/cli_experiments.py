@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Any
 
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, error, whole_number
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, whole_number
 
 FAILURES_SHOWN = 5
 
@@ -50,6 +50,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import experiments
     from experiments import storage
 
+    if not str(args.out).strip():  # an empty name would be the current directory
+        error(f"--out {args.out!r}: an empty name (allowed: a directory path, e.g. --out results)")
+        return EXIT_USAGE
     experiment = experiments.load_experiment(args.spec)
     spec = experiment.spec
     print(f"experiment {spec.name}: {experiment.points} points ({spec.sampler.method}) x {spec.replications} "

@@ -322,3 +322,32 @@ def test_output_paths_that_are_not_what_they_should_be_are_bad_input(capsys, tmp
         code, _, err = run_cli(capsys, *argv, "--reps", "1", "--set", "teams=4")
         assert code == 2 and message in err and "Traceback" not in err, err
     assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "kept" and (tmp_path / "net.fifo").is_fifo()
+
+
+@pytest.mark.parametrize("damage", ["points.parquet:delete", "points.parquet:garble", "runs:garble"])
+def test_a_sweep_with_a_damaged_file_is_refused_in_words(capsys, tmp_path, damage):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\nbase: breakthrough\nfixed: {teams: 4, follow_up_months: 0}\n"
+                    "vary: {didactic_share: {min: 0.2, max: 0.8}, informal_time_share: {min: 0.0, max: 0.4}}\n"
+                    "sampler: {method: sobol, samples: 2}\nseed: 1\n", encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert run_cli(capsys, "sweep", str(spec), "--out", str(out))[0] == 0
+    name, how = damage.split(":")
+    path = out / name if name != "runs" else next((out / "runs").glob("part-*.parquet"))
+    if how == "delete":
+        path.unlink()
+    else:
+        path.write_bytes(b"PAR1" + bytes(range(256)) + b"PAR1")
+    code, _, err = run_cli(capsys, "sensitivity", str(out))
+    assert code == 2 and "Traceback" not in err and err.startswith("qicsim: error:"), err
+    code, _, err = run_cli(capsys, "report", str(out), "--no-effects")  # the report reads the runs alone
+    assert code in (0, 2) and "Traceback" not in err, err
+
+
+def test_a_sweep_into_an_empty_name_is_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\nvary: {didactic_share: [0.2]}\nsampler: grid\nseed: 1\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "sweep", str(spec), "--out", "")
+    assert code == 2 and "an empty name" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"], "nothing written"
