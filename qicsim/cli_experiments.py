@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, whole_number
@@ -52,6 +53,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if not str(args.out).strip():  # an empty name would be the current directory
         error(f"--out {args.out!r}: an empty name (allowed: a directory path, e.g. --out results)")
+        return EXIT_USAGE
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        error(f"--out {args.out!r}: exists and is not a directory (allowed: a directory, or a path to create one)")
         return EXIT_USAGE
     experiment = experiments.load_experiment(args.spec)
     spec = experiment.spec

@@ -34,7 +34,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report; exit status 2 when DIR is not a run or sweep folder, 1 when it cannot be written."""
     from qicsim.cli import progress_bar
 
-    output_file(args.out or str(Path(args.folder) / "report.html"), "--out")  # bad input before any work
+    output_file(args.out if args.out is not None else str(Path(args.folder) / "report.html"), "--out")  # bad input
     effects = not args.no_effects
     total = count_runs(CLAIMS, args.effects_seeds, args.effects_teams) if effects else 0
     try:

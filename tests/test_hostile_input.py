@@ -344,10 +344,16 @@ def test_a_sweep_with_a_damaged_file_is_refused_in_words(capsys, tmp_path, damag
     assert code in (0, 2) and "Traceback" not in err, err
 
 
-def test_a_sweep_into_an_empty_name_is_refused(capsys, tmp_path, monkeypatch):
+def test_a_sweep_into_an_empty_name_or_a_file_is_refused(capsys, tmp_path, monkeypatch, run_folder):
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: t\nvary: {didactic_share: [0.2]}\nsampler: grid\nseed: 1\n", encoding="utf-8")
+    (tmp_path / "file.txt").write_text("canary", encoding="utf-8")
     code, _, err = run_cli(capsys, "sweep", str(spec), "--out", "")
     assert code == 2 and "an empty name" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"], "nothing written"
+    code, _, err = run_cli(capsys, "sweep", str(spec), "--out", "file.txt")
+    assert code == 2 and "exists and is not a directory" in err
+    code, _, err = run_cli(capsys, "report", str(run_folder), "--no-effects", "--out", "")
+    assert code == 2 and "an empty name" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "spec.yaml"], "nothing written"
+    assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "canary"
