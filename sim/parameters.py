@@ -24,7 +24,6 @@ import functools
 import importlib
 from typing import Annotated, Any, Literal
 
-from annotated_types import Interval
 from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, create_model
 
 from sim import calendar
@@ -88,7 +87,7 @@ def _field(p: Par, owner: str) -> tuple[Any, Any]:
     """The pydantic field of a declared parameter."""
     annotation: Any = Literal[p.choices] if p.choices else float if p.optional else type(p.default)
     if p.optional:  # a finite number within the bounds, or unset
-        annotation = Annotated[float, AllowInfNan(False), Interval(ge=p.ge, le=p.le)] | None
+        annotation = Annotated[float, AllowInfNan(False), Field(ge=p.ge, le=p.le)] | None
     extra = {"section": p.section, "unit": p.unit, "source": p.source, "module": owner, "kind": p.kind,
              "prior": list(p.prior) if p.prior else None, "log_prior": p.log_prior}
     checks: dict[str, Any] = {}
