@@ -262,9 +262,14 @@ def _optional_table(run: RunFolder, name: str, reader: Callable[[Path], pd.DataF
     return table
 
 
-def _drawn(run: RunFolder, out: list[str], what: str, draw: Callable[[], str | None]) -> str | None:
-    """One figure of a run report, or a note when the folder's files do not have what it needs (a damaged or
-    hand-edited file): a report of what can be shown, never a traceback."""
+NOTHING_TO_DRAW = ""
+"""What a figure function's own None (nothing to draw, e.g. no follow-up) becomes inside :func:`_drawn`, whose
+None means the figure failed."""
+
+
+def _drawn(out: list[str], what: str, draw: Callable[[], Path | str | None]) -> Path | str | None:
+    """One figure of a run report, or (None) a note when the folder's files do not have what it needs (a damaged
+    or hand-edited file): a report of what can be shown, never a traceback."""
     try:
         return draw()
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError) as exc:  # XML: SyntaxError
@@ -340,21 +345,21 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
     s = run.scenario
     measure, unit = (s.measure_name, s.measure_unit) if s is not None else ("performance", "")
     if run.teams is not None and end is not None:
-        path = _drawn(run, out, "performance trajectories", lambda: figures.performance_trajectories(
+        path = _drawn(out, "performance trajectories", lambda: figures.performance_trajectories(
             run.teams, end, figure_dir / "trajectories.png", measure=measure, unit=unit))
         if path is not None:
             out.append(image(path, FIGURES["trajectories"],
                              "Mean (black) and 25–75% / 10–90% bands across teams and replicates; measured values "
                              "are what the teams' data show (missing when no data), true values what patients get. "
                              "Dashed: end of the collaborative."))
-        path = _drawn(run, out, "IHI score distribution",
+        path = _drawn(out, "IHI score distribution",
                       lambda: figures.ihi_distribution(run.teams, figure_dir / "ihi.png", end))
         if path is not None:
             out.append(image(path, FIGURES["ihi"], "Share of teams still taking part at each IHI assessment score "
                                                    "(0.5–5.0) by month, all replicates pooled."))
     path = None
     if run.team_outcomes is not None and end is not None:
-        path = _drawn(run, out, "drop-out curves",
+        path = _drawn(out, "drop-out curves",
                       lambda: figures.dropout_curves(run.team_outcomes, end, figure_dir / "dropout.png"))
     if path is not None:
         out.append(image(path, FIGURES["dropout"],
@@ -367,23 +372,23 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
         direction = None
         if s is not None:
             direction = 1 if s.measure_direction == "higher_is_better" else -1
-        path = _drawn(run, out, "sustain curve", lambda: figures.sustain_curve(
-            run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png", direction) or "")
-        if path == "":
+        path = _drawn(out, "sustain curve", lambda: figures.sustain_curve(
+            run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png", direction) or NOTHING_TO_DRAW)
+        if path == NOTHING_TO_DRAW:
             out.append(note("No months of follow-up after the end: the sustain curve is left out."))
         elif path is not None:
             out.append(image(path, FIGURES["sustain"],
                              f"Top: share of teams at least {threshold:.0%} better than their baseline (true "
                              "measure), among those that were at the end and among all enrolled teams. Bottom: "
                              "change of the true measure since the end, positive = better."))
-    adoption = _drawn(run, out, "adoption curve",
+    adoption = _drawn(out, "adoption curve",
                       lambda: figures.adoption_curve(run.adoption, figure_dir / "adoption.png", end))
     if adoption is not None:
         out.append(image(adoption, FIGURES["adoption"], "Cumulative units and organisations beyond the "
                                                         "participants that took up the changes or the QI method."))
     elif run.adoption is None:
         out.append(note("No adoption.csv in this folder: the adoption curve is left out."))
-    network = _drawn(run, out, "network picture",
+    network = _drawn(out, "network picture",
                      lambda: figures.network_picture(run.folder / "network.graphml", figure_dir / "network.png"))
     if network is not None:
         out.append(image(network, FIGURES["network"], "The network of units (network.graphml; one replicate). "
