@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.module import Module, Par, define_pars, gained
 from sim.modules.measurement import FOR_PROGRESS
+from sim.modules.senior_engagement import renew_engagement
 from sim.modules.support import collaborative_month
 from sim.sources import ASSUMPTION, PAPER
 
@@ -78,7 +79,6 @@ class Benchmarking(Module):
             improvement = better * (first - t.measured_performance[reporting]) / np.abs(first)
             behind = reporting[improvement < np.median(improvement)]
             t.motivation[behind] += gained(p.feedback_motivation_behind, t.motivation[behind])
-            gap = np.maximum(0.0, o.senior_support[reporting] - o.senior_engagement[reporting])
-            o.senior_engagement[reporting] += p.feedback_engagement * gap
+            renew_engagement(o, reporting, p.feedback_engagement)
         hours = p.benchmark_hours_per_report + present.size * p.benchmark_hours_per_team
         model.ledger.add_costs({"benchmarking": hours * p.analyst_cost_per_hour}, model.week)

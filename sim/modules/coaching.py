@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.module import HALF, HOURS_PER_DAY, Module, Par, define_pars, gained
 from sim.modules.costs import hourly_wage
+from sim.modules.senior_engagement import renew_engagement
 from sim.modules.support import collaborative_month, repeated
 from sim.populations import COMPLETED
 from sim.sources import ASSUMPTION, PAPER
@@ -111,8 +112,7 @@ class Coaching(Module):
         present = np.flatnonzero(t.status < COMPLETED)
         t.capability[present] += gained(p.site_visit_capability, t.capability[present])
         t.motivation[present] += gained(p.site_visit_motivation, t.motivation[present])
-        gap = np.maximum(0.0, o.senior_support[present] - o.senior_engagement[present])
-        o.senior_engagement[present] += p.site_visit_engagement * gap
+        renew_engagement(o, present, p.site_visit_engagement)
         model.ledger.add_costs({
             "site_visits": present.size * (p.site_visit_adviser_days * HOURS_PER_DAY * p.adviser_cost_per_hour
                                            + p.site_visit_travel),

@@ -66,10 +66,17 @@ class SeniorEngagement(Module):
     def meeting(self, days: float, teaching: bool) -> None:
         if not teaching:
             return
-        o = self.model.organisation_states
         present = np.flatnonzero(self.model.team_states.status < COMPLETED)
-        gap = np.maximum(0.0, o.senior_support[present] - o.senior_engagement[present])
-        o.senior_engagement[present] += self.p.senior_engagement_plan * self.p.re_engagement_per_session * gap
+        renew_engagement(self.model.organisation_states, present,
+                         self.p.senior_engagement_plan * self.p.re_engagement_per_session)
+
+
+def renew_engagement(o, teams: np.ndarray, share: float) -> None:
+    """The senior leaders of the teams' organisations (``o``: their population; ``teams``: indices) re-engaged:
+    their engagement closes ``share`` of its gap to their support, never beyond it -- at a session, and by the
+    components that meet or report to them (site visits, benchmark reports)."""
+    gap = np.maximum(0.0, o.senior_support[teams] - o.senior_engagement[teams])
+    o.senior_engagement[teams] += share * gap
 
 
 @njit(cache=True)
