@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sim
+from sim.files import not_replaceable
 
 PROG = "qicsim"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -72,16 +73,23 @@ def error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
 
 
-def output_directory(text: str, option: str = "--out") -> Path | None:
-    """The directory an ``--out`` option names, created if needed; None (after saying why) if it cannot be.
-    An empty name is bad input (:class:`sim.ScenarioError`)."""
-    if not text.strip():  # bad input (exit 2), not a directory that could not be made
+def check_output_directory(text: str, option: str = "--out") -> Path:
+    """The directory an ``--out`` option names, checked: bad input (:class:`sim.ScenarioError`, exit 2) if the
+    name is empty (it would be the current directory) or names something that is not a directory."""
+    if not text.strip():
         raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a directory path, e.g. {option} "
                                 "results)")
     path = Path(text)
-    if path.is_symlink() and not path.is_dir() or path.exists() and not path.is_dir():
+    if (path.is_symlink() or path.exists()) and not path.is_dir():
         raise sim.ScenarioError(f"{option} {text!r}: exists and is not a directory (allowed: a directory, or a path "
                                 "to create one)")
+    return path
+
+
+def output_directory(text: str, option: str = "--out") -> Path | None:
+    """The directory an ``--out`` option names (:func:`check_output_directory`), created if needed; None (after
+    saying why) if it cannot be."""
+    path = check_output_directory(text, option)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -97,8 +105,8 @@ def output_file(text: str, option: str) -> Path:
     path = Path(text)
     if not text.strip():
         raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a file path)")
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        kind = "a symbolic link" if path.is_symlink() else "a directory" if path.is_dir() else "not a regular file"
+    kind = not_replaceable(path)
+    if kind:
         raise sim.ScenarioError(f"{option} {text!r}: {kind} (allowed: a new file, or a regular file to replace)")
     return path
 

@@ -172,6 +172,7 @@ def _rows(frame: Any, currency: str, objective: str) -> str:
 
 def add_commands(subparsers: Any) -> None:
     from experiments.design import OPTIONS
+    from qicsim.cli_experiments import add_backend_arguments
 
     parser = subparsers.add_parser(
         "design", help="search combinations of collaborative components for the best within a budget",
@@ -199,12 +200,7 @@ def add_commands(subparsers: Any) -> None:
                         help="replicates per design (default: %(default)s)")
     parser.add_argument("--seed", type=whole_number(0), default=1, metavar="S", help="base seed (default: %(default)s)")
     posterior_argument(parser)
-    parser.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
-                        help="local worker processes (default: %(default)s)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run on Dask: a scheduler address, or 'local' for a LocalCluster of --workers processes")
+    add_backend_arguments(parser)
     parser.add_argument("--top", type=whole_number(1), default=10, metavar="N",
                         help="designs to list (default: %(default)s)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="show a progress bar on stderr (default: when stderr is a terminal)")
     parser.set_defaults(func=cmd_design)

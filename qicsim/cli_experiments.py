@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, whole_number
+from qicsim.arguments import EXIT_FAILURE, EXIT_OK, check_output_directory, error, whole_number
 
 FAILURES_SHOWN = 5
 
@@ -51,12 +50,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import experiments
     from experiments import storage
 
-    if not str(args.out).strip():  # an empty name would be the current directory
-        error(f"--out {args.out!r}: an empty name (allowed: a directory path, e.g. --out results)")
-        return EXIT_USAGE
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        error(f"--out {args.out!r}: exists and is not a directory (allowed: a directory, or a path to create one)")
-        return EXIT_USAGE
+    check_output_directory(args.out)  # the sweep's store makes it
     experiment = experiments.load_experiment(args.spec)
     spec = experiment.spec
     print(f"experiment {spec.name}: {experiment.points} points ({spec.sampler.method}) x {spec.replications} "
@@ -112,6 +106,19 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--scheduler`` and ``--progress``: where and how visibly a command's sweep runs
+    (:func:`run_resumable` reads them)."""
+    parser.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
+                        help="local worker processes (default: %(default)s, in this process); with "
+                             "--scheduler local, the number of Dask workers")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on Dask: a scheduler address such as tcp://10.0.0.5:8786, or 'local' for a "
+                             "LocalCluster of --workers processes on this machine")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show a progress bar on stderr (default: when stderr is a terminal)")
+
+
 def add_commands(subparsers: Any) -> None:
     """Register ``sweep`` and ``sensitivity`` on the ``qicsim`` command's subparsers."""
     sweep = subparsers.add_parser(
@@ -124,16 +131,9 @@ def add_commands(subparsers: Any) -> None:
     )
     sweep.add_argument("spec", metavar="SPEC", help="an experiment spec file (see experiments/*.yaml)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep directory (created if needed)")
-    sweep.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
-                       help="local worker processes (default: %(default)s, in this process); with "
-                            "--scheduler local, the number of Dask workers")
-    sweep.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run on Dask: a scheduler address such as tcp://10.0.0.5:8786, or 'local' for a "
-                            "LocalCluster of --workers processes on this machine")
+    add_backend_arguments(sweep)
     sweep.add_argument("--chunk-size", type=whole_number(1), default=25, metavar="N",
                        help="runs per stored chunk (default: %(default)s; a chunk is also written every minute)")
-    sweep.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="show a progress bar on stderr (default: when stderr is a terminal)")
     sweep.set_defaults(func=cmd_sweep)
 
     sens = subparsers.add_parser(

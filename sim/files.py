@@ -18,7 +18,18 @@ from typing import IO, Any
 
 import pandas as pd
 
-__all__ = ["NotARegularFileError", "atomic_open", "write_csv", "write_parquet", "write_text"]
+__all__ = ["NotARegularFileError", "atomic_open", "not_replaceable", "write_csv", "write_parquet", "write_text"]
+
+
+def not_replaceable(path: Path) -> str:
+    """What ``path`` is, in words, if writing a file there would replace something other than a regular file --
+    a symbolic link (not what it points to), a directory, a device or a pipe; "" for a new path or a regular
+    file."""
+    if path.is_symlink():
+        return "a symbolic link"
+    if path.exists() and not path.is_file():
+        return "a directory" if path.is_dir() else "not a regular file"
+    return ""
 
 
 class NotARegularFileError(OSError):
@@ -37,9 +48,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open: mode must be 'w' or 'wb', got {mode!r}")
     target = Path(path)
-    if target.is_symlink() or (target.exists() and not target.is_file()):
-        # the rename would replace a device, a pipe, a directory or a link (and not what it points to)
-        kind = "a symbolic link" if target.is_symlink() else "a directory" if target.is_dir() else "not a regular file"
+    kind = not_replaceable(target)
+    if kind:
         raise NotARegularFileError(f"{target} is {kind}; qicsim writes only new files or regular files it replaces "
                                    "whole (choose another path)")
     directory = target.parent
