@@ -49,14 +49,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from qicsim.analysis import quantities
+from qicsim.analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
+from qicsim.analysis.validation import GroupPlan, plan
+from qicsim.sim.files import take_lock
+from qicsim.sim.parameters import parameter_info
+from qicsim.sim.posterior import Posterior
 
-import sim
-from analysis import quantities
-from analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
-from analysis.validation import GroupPlan, plan
-from sim.files import take_lock
-from sim.parameters import parameter_info
-from sim.posterior import Posterior
+from qicsim import sim
 
 DEFAULT_POPULATION = 400
 DEFAULT_GENERATIONS = 8
@@ -286,7 +286,7 @@ def make_sampler(workers: int, scheduler: str | None, stack: ExitStack) -> Any:
     from pyabc import sampler
 
     if scheduler:
-        from experiments.backends import DaskBackend
+        from qicsim.experiments.backends import DaskBackend
 
         backend = stack.enter_context(DaskBackend(scheduler, workers))
         return sampler.DaskDistributedSampler(dask_client=backend.client)
@@ -367,7 +367,7 @@ def _calibrate_in(out: Path, settings: Settings, plans: tuple[GroupPlan, ...], f
                                 eps=pyabc.QuantileEpsilon(alpha=EPSILON_QUANTILE), transitions=transition())
 
         if not resuming:
-            from sim.files import write_text
+            from qicsim.sim.files import write_text
 
             write_text(json.dumps(settings.as_dict(), indent=1), settings_file)
             smc().new(database, {f.key: f.target.value for f in figures})
@@ -423,7 +423,7 @@ def generation_row(history: Any, t: int) -> dict[str, Any]:
 def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], settings: Settings, out: Path,
            seconds: float, exclude: Sequence[str]) -> CalibrationRun:
     """Write the posterior, the generations, the identifiability table and the plots."""
-    from experiments.provenance import code_version
+    from qicsim.experiments.provenance import code_version
 
     t = history.max_t
     frame, weights = history.get_distribution(m=0, t=t)
@@ -448,11 +448,11 @@ def finish(history: Any, priors: Sequence[Prior], figures: Sequence[Figure], set
     ident = identifiability(posterior, priors)
     posterior = Posterior(table, {**meta, "identifiability": ident.to_dict("records")}, posterior.origin)
     posterior.write(out / "posterior.parquet")
-    from sim.files import write_csv
+    from qicsim.sim.files import write_csv
 
     write_csv(ident, out / "identifiability.csv")
     write_csv(generations, out / "generations.csv")
-    from analysis.figures import posterior_pairs, prior_posterior
+    from qicsim.analysis.figures import posterior_pairs, prior_posterior
 
     prior_posterior(posterior, priors, out / "prior_posterior.png")
     posterior_pairs(posterior, priors, out / "pairs.png")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import sim
+from qicsim import sim
 
 EFFECTS_SEED = 20021101
 """Base seed of the built-in effects sweep (seed i = ``sim.derive_seed(EFFECTS_SEED, i)``)."""

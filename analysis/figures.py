@@ -24,8 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
-from analysis.plots import COLOURS, STYLE, save  # noqa: E402
+from qicsim.analysis.plots import COLOURS, STYLE, save  # noqa: E402
 
 INK = COLOURS["collaborative"]
 """The main series colour (the collaborative's, as in the cost-effectiveness plots)."""
@@ -412,7 +411,7 @@ def tornado(table: pd.DataFrame, key: str, base: float, path: Path) -> Path:
 def sensitivity_bars(indices, method: str, path: Path) -> Path:
     """Sobol (S1, ST) or Morris (mu*, sigma) bars of one output: the sweep's own chart
     (:func:`experiments.sensitivity.bar_chart`), so the report and ``qicsim sensitivity`` agree."""
-    from experiments.sensitivity import bar_chart
+    from qicsim.experiments.sensitivity import bar_chart
 
     return bar_chart(indices, method, Path(path))
 

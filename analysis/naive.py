@@ -26,10 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from qicsim.analysis.targets import CALIBRATION, TargetsFile
+from qicsim.sim.calendar import Calendar
 from scipy import optimize, stats
-
-from analysis.targets import CALIBRATION, TargetsFile
-from sim.calendar import Calendar
 
 
 @dataclass(frozen=True)

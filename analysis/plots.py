@@ -10,9 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
-from analysis.cea import ARM_LABELS, ARMS  # noqa: E402
-from sim.files import atomic_open  # noqa: E402
+from qicsim.analysis.cea import ARM_LABELS, ARMS  # noqa: E402
+from qicsim.sim.files import atomic_open  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.4), "figure.dpi": 150, "font.size": 10, "axes.spines.top": False,

@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from qicsim.analysis import figures
+from qicsim.analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS, effect_seeds, run_effects
+from qicsim.experiments import provenance
+from qicsim.sim.calendar import Calendar
+from qicsim.sim.files import write_text
+from qicsim.sim.outcomes import replicate_interval
+from qicsim.sim.yaml_input import shorten
 
-import sim
-from analysis import figures
-from analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS, effect_seeds, run_effects
-from experiments import provenance
-from sim.calendar import Calendar
-from sim.files import write_text
-from sim.outcomes import replicate_interval
-from sim.yaml_input import shorten
+from qicsim import sim
 
 __all__ = ["CLAIMS", "ReportError", "build_report", "folder_kind", "write_report"]
 
@@ -335,7 +335,7 @@ def reproduce_command(run: RunFolder) -> str:
                 f"# as first run: {original} --seed {seed} --reps {reps}{posterior}")
     seeds = ", ".join(str(s) for s in run.summary["seed"])
     return (f"# the base seed is not recorded; each replicate runs with its own seed:\n"
-            f"python -c \"import sim; [sim.run('{run.folder / 'scenario.yaml'}', seed=s) for s in [{seeds}]]\"")
+            f"python -c \"import qicsim; [qicsim.run('{run.folder / 'scenario.yaml'}', seed=s) for s in [{seeds}]]\"")
 
 
 def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
@@ -493,8 +493,8 @@ def sweep_keys(manifest: dict, limit: int = 3) -> list[str]:
 
 def sensitivity_html(folder: Path, method: str, keys: list[str], figure_dir: Path) -> list[str]:
     """Sobol or Morris indices with their bar charts; the stored sensitivity.csv when they cannot be computed."""
-    from experiments.sensitivity import analyse
-    from experiments.spec import ExperimentError
+    from qicsim.experiments.sensitivity import analyse
+    from qicsim.experiments.spec import ExperimentError
 
     out = [f'<h2 id="sensitivity">Sensitivity indices ({_esc(method)})</h2>']
     try:
@@ -531,8 +531,8 @@ class SweepFolder:
 
 def load_sweep(folder: Path) -> SweepFolder:
     """Read a sweep folder's manifest and runs; :class:`ReportError` when they cannot be read."""
-    from experiments.spec import ExperimentError
-    from experiments.storage import load_table, read_manifest
+    from qicsim.experiments.spec import ExperimentError
+    from qicsim.experiments.storage import load_table, read_manifest
 
     try:
         return SweepFolder(folder, read_manifest(folder), load_table(folder))

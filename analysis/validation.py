@@ -31,14 +31,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from qicsim.analysis import naive, quantities
+from qicsim.analysis.targets import (
+    CALIBRATION,
+    VALIDATION,
+    Group,
+    Target,
+    TargetsFile,
+    describe,
+    number_decimals,
+    scale,
+)
+from qicsim.experiments.backends import Backend, make_backend
+from qicsim.sim.outcomes import replicate_interval
+from qicsim.sim.parameters import Scenario
+from qicsim.sim.posterior import Posterior
 
-import sim
-from analysis import naive, quantities
-from analysis.targets import CALIBRATION, VALIDATION, Group, Target, TargetsFile, describe, number_decimals, scale
-from experiments.backends import Backend, make_backend
-from sim.outcomes import replicate_interval
-from sim.parameters import Scenario
-from sim.posterior import Posterior
+from qicsim import sim
 
 PASS, FAIL, NOT_AVAILABLE = "PASS", "FAIL", "NOT AVAILABLE"
 DEFAULT_REPS, DEFAULT_SEED = 40, 1

@@ -33,8 +33,9 @@ KEYS = ("dropout_rate", "significant_improvement_rate", "sustained_rate", "mean_
 
 
 def collect(out: Path, seeds: int, scenarios: list[str], overrides: list[str]) -> None:
-    import sim
-    from sim.scenario import parse_assignment
+    from qicsim.sim.scenario import parse_assignment
+
+    from qicsim import sim
 
     settings = dict(parse_assignment(text) for text in overrides)
     rows = []

@@ -13,7 +13,7 @@ import platform
 import statistics
 import time
 
-import sim
+from qicsim import sim
 
 WARM_UP = 2
 """Runs before timing starts (imports, caches)."""

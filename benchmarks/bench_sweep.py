@@ -28,12 +28,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-
-from experiments.backends import Backend, DaskBackend, ProcessBackend, SerialBackend
-from experiments.experiment import Experiment, prepare
-from experiments.runner import run_sweep
-from experiments.spec import parse_spec
-from sim.files import write_csv
+from qicsim.experiments.backends import Backend, DaskBackend, ProcessBackend, SerialBackend
+from qicsim.experiments.experiment import Experiment, prepare
+from qicsim.experiments.runner import run_sweep
+from qicsim.experiments.spec import parse_spec
+from qicsim.sim.files import write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sweep.csv"
 

@@ -2,7 +2,7 @@
 
 ::
 
-    import experiments
+    from qicsim import experiments
     experiment = experiments.load_experiment("experiments/sobol-levers.yaml")   # checked, design built
     report = experiments.run_sweep(experiment, "out/sobol", workers=2)          # or scheduler="tcp://..."
     runs = experiments.load_table("out/sobol")                                  # one row per run
@@ -33,8 +33,8 @@ def __getattr__(name: str) -> Any:
     """Import the public names lazily: a worker process that only needs ``experiments.tasks`` does
     not pay for SALib, scipy's samplers or matplotlib."""
     if name in _EXPORTS:
-        return getattr(importlib.import_module(f"experiments.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'experiments' has no attribute {name!r}")
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def example_specs() -> dict[str, Path]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Generator, Iterable
 from itertools import islice
 from typing import Any, Self
 
-from experiments.spec import ExperimentError
+from qicsim.experiments.spec import ExperimentError
 
 IN_FLIGHT_PER_WORKER = 2
 """Tasks queued per worker: enough to keep it busy, few enough to cancel quickly."""

@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from experiments.spec import ExperimentSpec
+from qicsim.experiments.spec import ExperimentSpec
 
 OPTIONS: dict[str, list[Any]] = {
     "learning_sessions": [2, 3, 4],
@@ -220,7 +219,7 @@ def plot(result: DesignResult, path: Any, currency: str) -> None:
         fig.colorbar(points, ax=ax, label="chance of being best on average within the budget")
     fig.suptitle(f"{len(table)} designs, {result.replications} replicates each on common random numbers; "
                  f"budget {result.budget:,.0f} {currency} (dashed)")
-    from experiments.storage import write_bytes_with
+    from qicsim.experiments.storage import write_bytes_with
 
     write_bytes_with(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
     plt.close(fig)

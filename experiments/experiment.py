@@ -23,12 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-import scenarios
-import sim
-from experiments.samplers import check_size, point_overrides
-from experiments.samplers import design as make_design
-from experiments.spec import (
+from qicsim.experiments.samplers import check_size, point_overrides
+from qicsim.experiments.samplers import design as make_design
+from qicsim.experiments.spec import (
     ExperimentError,
     ExperimentSpec,
     GridSampler,
@@ -37,9 +34,11 @@ from experiments.spec import (
     SobolSampler,
     read_spec,
 )
-from experiments.tasks import RunTask
-from sim.posterior import Posterior, resolve
-from sim.scenario import flatten, validate
+from qicsim.experiments.tasks import RunTask
+from qicsim.sim.posterior import Posterior, resolve
+from qicsim.sim.scenario import flatten, validate
+
+from qicsim import scenarios, sim
 
 
 @dataclass(frozen=True)

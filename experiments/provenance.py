@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import sim
+from qicsim import sim
 
 _PACKAGES = ("qicsim", "mesa", "numpy", "pandas", "scipy", "SALib", "pyarrow")
 

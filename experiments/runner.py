@@ -23,13 +23,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from qicsim.experiments.backends import Backend, make_backend
+from qicsim.experiments.experiment import Experiment
+from qicsim.experiments.provenance import code_version, version_label
+from qicsim.experiments.storage import SweepStore, count_failed, done_run_ids
+from qicsim.experiments.tasks import RunRecord, execute_batch
 from tqdm import tqdm
-
-from experiments.backends import Backend, make_backend
-from experiments.experiment import Experiment
-from experiments.provenance import code_version, version_label
-from experiments.storage import SweepStore, count_failed, done_run_ids
-from experiments.tasks import RunRecord, execute_batch
 
 MAX_RUNS_PER_TASK = 16
 """Most runs sent to a worker at once (see :func:`runs_per_task`)."""

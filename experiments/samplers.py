@@ -18,12 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
-
-import sim
-from experiments.spec import (
+from qicsim.experiments.spec import (
     ExperimentError,
     ExperimentSpec,
     LatinHypercubeSampler,
@@ -32,6 +27,11 @@ from experiments.spec import (
     Range,
     SobolSampler,
 )
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+from scipy.stats import qmc
+
+from qicsim import sim
 
 RAW_PREFIX = "raw."
 """Prefix of the design columns that hold a sampler's unrounded values (Sobol and Morris)."""

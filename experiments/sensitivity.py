@@ -21,13 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-
-import sim
-from experiments.samplers import RAW_PREFIX, problem
-from experiments.spec import ExperimentError, ExperimentSpec, MorrisSampler, SobolSampler
-from experiments.storage import (
+from qicsim.experiments.samplers import RAW_PREFIX, problem
+from qicsim.experiments.spec import ExperimentError, ExperimentSpec, MorrisSampler, SobolSampler
+from qicsim.experiments.storage import (
     RUNS,
     done_run_ids,
     load_points,
@@ -36,7 +32,11 @@ from experiments.storage import (
     read_manifest,
     write_bytes_with,
 )
-from sim.files import write_text
+from qicsim.sim.files import write_text
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+
+from qicsim import sim
 
 SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")

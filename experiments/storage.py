@@ -31,12 +31,11 @@ from typing import IO, Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-
-from experiments.experiment import Experiment, scenario_parameters
-from experiments.samplers import column_dtype
-from experiments.spec import ExperimentError, parse_spec
-from experiments.tasks import RunRecord
-from sim.files import atomic_open, take_lock, write_parquet, write_text
+from qicsim.experiments.experiment import Experiment, scenario_parameters
+from qicsim.experiments.samplers import column_dtype
+from qicsim.experiments.spec import ExperimentError, parse_spec
+from qicsim.experiments.tasks import RunRecord
+from qicsim.sim.files import atomic_open, take_lock, write_parquet, write_text
 
 FORMAT = "qicsim-sweep/1"
 MANIFEST, SPEC_COPY, SCENARIO_COPY = "manifest.json", "spec.yaml", "scenario.yaml"
@@ -250,8 +249,8 @@ class SweepStore:
             "replications": experiment.spec.replications,
             "total_runs": experiment.total_runs,
             "run_id": "point_id * replications + replicate",
-            "seed": (f"sim.derive_seed({experiment.spec.seed}, replicate)" if experiment.spec.common_random_numbers
-                     else f"sim.derive_seed({experiment.spec.seed}, point_id, replicate)"),
+            "seed": (f"qicsim.derive_seed({experiment.spec.seed}, replicate)" if experiment.spec.common_random_numbers
+                     else f"qicsim.derive_seed({experiment.spec.seed}, point_id, replicate)"),
             "code_version": code,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),  # metadata only; never a seed
         }

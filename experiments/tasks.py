@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-import sim
+from qicsim import sim
 
 
 @dataclass(frozen=True)

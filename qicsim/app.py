@@ -30,9 +30,8 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-import scenarios
-import sim
-from sim.parameters import parameter_info
+from qicsim import scenarios, sim
+from qicsim.sim.parameters import parameter_info
 
 DEFAULT_SEED = 1
 PLAY_INTERVAL_MS = 150

@@ -1,4 +1,7 @@
-"""Argument types and messages shared by every ``qicsim`` subcommand."""
+"""Argument types, messages and the table of commands shared by every ``qicsim`` subcommand.
+
+Light on purpose: ``qicsim --help`` imports this module and nothing of the model (see :data:`COMMANDS`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,35 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-import sim
-from sim.files import not_replaceable
+from qicsim.scenarios import DEFAULT as DEFAULT_SCENARIO
 
 PROG = "qicsim"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit statuses of every subcommand: done; done, but something failed (a run, a target); bad input
 (message, no traceback); stopped with Ctrl-C."""
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("qicsim.cli", "run a scenario and print its summary"),
+    "scenarios": ("qicsim.cli", "list the built-in scenarios"),
+    "show": ("qicsim.cli", "show a scenario's parameters"),
+    "sweep": ("qicsim.cli_experiments", "run a parameter sweep from an experiment spec (resumable)"),
+    "sensitivity": ("qicsim.cli_experiments", "Sobol or Morris indices of a finished sweep"),
+    "cea": ("qicsim.cli_cea", "cost-effectiveness against the traditional team and no intervention"),
+    "design": ("qicsim.cli_design", "search combinations of collaborative components for the best within a budget"),
+    "validate": ("qicsim.cli_validate", "predict published figures, calibration and validation, beside a naive model"),
+    "calibrate": ("qicsim.cli_validate", "fit the shared behavioural inputs to every calibration figure (ABC-SMC)"),
+    "report": ("qicsim.cli_report", "write one self-contained HTML report of a run, sweep or cea folder"),
+    "app": ("qicsim.cli_app", "serve the what-if dashboard in a web browser"),
+}
+"""Every subcommand: the module that defines it (its ``add_commands``) and the one line ``qicsim --help`` shows.
+A command's module, and what it imports, is loaded only when that command runs (or shows its help)."""
+
+
+def _scenario_error(message: str) -> Exception:
+    """The model's bad-input error (imported on use, so that building the parser stays light)."""
+    from qicsim.sim.scenario import ScenarioError
+
+    return ScenarioError(message)
 
 
 def whole_number(minimum: int) -> Callable[[str], int]:
@@ -58,7 +83,7 @@ def finite_number(minimum: float, above: bool = False, what: str = "a number") -
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
     """The optional SCENARIO argument and the repeatable ``--set NAME=VALUE``."""
     parser.add_argument(
-        "scenario", nargs="?", default=sim.DEFAULT_SCENARIO, metavar="SCENARIO",
+        "scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
         help=f"a built-in scenario name (see `{PROG} scenarios`) or a path to a scenario YAML file "
              f"(default: %(default)s)",
     )
@@ -77,11 +102,11 @@ def check_output_directory(text: str, option: str = "--out") -> Path:
     """The directory an ``--out`` option names, checked: bad input (:class:`sim.ScenarioError`, exit 2) if the
     name is empty (it would be the current directory) or names something that is not a directory."""
     if not text.strip():
-        raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a directory path, e.g. {option} "
+        raise _scenario_error(f"{option} {text!r}: an empty name (allowed: a directory path, e.g. {option} "
                                 "results)")
     path = Path(text)
     if (path.is_symlink() or path.exists()) and not path.is_dir():
-        raise sim.ScenarioError(f"{option} {text!r}: exists and is not a directory (allowed: a directory, or a path "
+        raise _scenario_error(f"{option} {text!r}: exists and is not a directory (allowed: a directory, or a path "
                                 "to create one)")
     return path
 
@@ -102,12 +127,14 @@ def output_file(text: str, option: str) -> Path:
     """The file an option such as ``--network-out`` names, checked before any work: bad input
     (:class:`sim.ScenarioError`, exit 2) if it is empty, or names a directory, a link, a device or a pipe
     (qicsim writes new files, or replaces regular ones whole)."""
+    from qicsim.sim.files import not_replaceable
+
     path = Path(text)
     if not text.strip():
-        raise sim.ScenarioError(f"{option} {text!r}: an empty name (allowed: a file path)")
+        raise _scenario_error(f"{option} {text!r}: an empty name (allowed: a file path)")
     kind = not_replaceable(path)
     if kind:
-        raise sim.ScenarioError(f"{option} {text!r}: {kind} (allowed: a new file, or a regular file to replace)")
+        raise _scenario_error(f"{option} {text!r}: {kind} (allowed: a new file, or a regular file to replace)")
     return path
 
 

@@ -11,7 +11,7 @@ This module is a thin front end over the ``sim`` package's Python API (``sim.loa
 (see :mod:`sim.files`).
 
 Exit codes: 0 success; 1 the result files could not be written, a built-in scenario failed to load
-(``qicsim scenarios``) or stdout was closed early; 2 bad input (usage, unknown scenario or
+(``qicsim scenarios``: its file could not be read) or stdout was closed early; 2 bad input (usage, unknown scenario or
 parameter, a value out of range, an unreadable file); 130 interrupted. Bad input is reported as
 ``qicsim: error: <message>`` without a traceback; an unexpected failure inside the model keeps its
 traceback (with a note naming the replicate and seed), because that is a bug to report.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import io
 import math
 import os
@@ -30,18 +31,10 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-import pandas as pd
-import yaml
-from tqdm import tqdm
-
-import scenarios
-import sim
-from experiments import provenance
-from qicsim import cli_app, cli_cea, cli_design, cli_experiments, cli_report, cli_validate
 from qicsim.arguments import (
+    COMMANDS,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -55,12 +48,12 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from sim import _cache as sim_cache
-from sim.files import atomic_open, write_csv, write_parquet, write_text
-from sim.network import unit_graph
-from sim.outcomes import replicate_interval
-from sim.parameters import SECTIONS
-from sim.scenario import parse_assignment
+
+if TYPE_CHECKING:  # the model, pandas and tqdm are imported by the commands that use them
+    import pandas as pd
+    from tqdm import tqdm
+
+    from qicsim import sim
 
 MAX_WIDTH = 120
 """Widest line the listings are wrapped to (narrower when the terminal is narrower)."""
@@ -77,6 +70,8 @@ OUTPUT_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv
 
 def package_version() -> str:
     """The installed version of qicsim, or ``"unknown"`` when run from an uninstalled checkout."""
+    from qicsim.experiments import provenance
+
     return provenance.package_version("qicsim") or "unknown"
 
 
@@ -131,6 +126,8 @@ def format_parameter(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
+        import yaml
+
         try:
             plain = value.strip() == value and value != "" and yaml.safe_load(value) == value
         except yaml.YAMLError:
@@ -146,6 +143,8 @@ def format_parameter(value: Any) -> str:
 
 def parse_overrides(assignments: Sequence[str]) -> dict[str, Any]:
     """``--set`` arguments as a dict (a name given twice: the last value wins)."""
+    from qicsim.sim.scenario import parse_assignment
+
     overrides: dict[str, Any] = {}
     for text in assignments:
         name, value = parse_assignment(text)
@@ -155,6 +154,8 @@ def parse_overrides(assignments: Sequence[str]) -> dict[str, Any]:
 
 def effective_scenario(name_or_path: str, assignments: Sequence[str]) -> tuple[sim.Scenario, dict[str, Any]]:
     """The scenario to run and the overrides applied to it; raises :class:`sim.ScenarioError`."""
+    from qicsim import sim
+
     try:
         overrides = parse_overrides(assignments)
         scenario = sim.load_scenario(name_or_path)
@@ -171,7 +172,9 @@ def _describe_overrides(overrides: dict[str, Any]) -> str:
 
 def summary_keys(summaries: Sequence[dict[str, float]]) -> list[str]:
     """``sim.SUMMARY_KEYS`` first, then every other key in the order the runs report them."""
-    keys = list(sim.SUMMARY_KEYS)
+    from qicsim.sim import SUMMARY_KEYS
+
+    keys = list(SUMMARY_KEYS)
     for summary in summaries:
         keys.extend(k for k in summary if k not in keys)
     return keys
@@ -179,6 +182,8 @@ def summary_keys(summaries: Sequence[dict[str, float]]) -> list[str]:
 
 def summary_frame(scenario: sim.Scenario, seeds: Sequence[int], summaries: Sequence[dict[str, float]]) -> pd.DataFrame:
     """One row per replicate: replicate, seed, scenario, then every summary key."""
+    import pandas as pd
+
     keys = summary_keys(summaries)
     rows = [
         {"replicate": r, "seed": seed, "scenario": scenario.name, **{k: s.get(k, math.nan) for k in keys}}
@@ -197,6 +202,9 @@ def _with_replicate(frame: pd.DataFrame, replicate: int, seed: int) -> pd.DataFr
 
 def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
     """The summary table: one row per key; the value (one replicate) or the mean and 95% interval."""
+    from qicsim.sim import SUMMARY_KEYS
+    from qicsim.sim.outcomes import replicate_interval
+
     reps = len(summary)
     headers = ["outcome", "value"] if reps == 1 else ["outcome", "mean", "2.5%", "97.5%"]
     rows: list[list[str]] = []
@@ -218,7 +226,7 @@ def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
         rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
         return "  ".join((first, *rest)).rstrip()
 
-    n_headline = sum(1 for k in keys if k in sim.SUMMARY_KEYS)
+    n_headline = sum(1 for k in keys if k in SUMMARY_KEYS)
     out = [line(headers), line(["-" * w for w in widths])]
     for i, row in enumerate(rows):
         if i == n_headline:
@@ -231,6 +239,8 @@ def format_summary_table(summary: pd.DataFrame, keys: Sequence[str]) -> str:
 def progress_bar(total: int, unit: str = "run") -> tqdm:
     """A tqdm bar on stderr (runs done, rate, time left), shown only to a person at a terminal, so
     that stdout keeps only the results and logs stay clean."""
+    from tqdm import tqdm
+
     return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
                 disable=total < 2 or not sys.stderr.isatty())
 
@@ -257,7 +267,13 @@ def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any]
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``qicsim run``: replicate a scenario, print the summary table, optionally write files."""
-    from sim.posterior import resolve
+    import networkx as nx
+    import pandas as pd
+
+    from qicsim import sim
+    from qicsim.sim.files import atomic_open, write_csv, write_parquet, write_text
+    from qicsim.sim.network import unit_graph
+    from qicsim.sim.posterior import resolve
 
     scenario, overrides = effective_scenario(args.scenario, args.set)
     posterior = resolve(args.posterior)
@@ -344,8 +360,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def scenario_description(name: str) -> str:
+    """A built-in scenario's description, read from its file (or its ``base``'s) without building the model, so
+    that listing the scenarios is quick; raises :class:`~qicsim.sim.yaml_input.YamlInputError` if a file cannot
+    be read. (Whether every built-in scenario loads is the test suite's job: tests/test_scenario.py.)"""
+    from qicsim import scenarios
+    from qicsim.sim.yaml_input import YamlInputError, read_yaml
+
+    seen: set[str] = set()
+    while name not in seen and (resource := scenarios.resource(name)) is not None:
+        seen.add(name)
+        data = read_yaml(resource.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise YamlInputError("not a mapping of parameter names to values")
+        if data.get("description"):
+            return str(data["description"])
+        name = str(data.get("base", ""))
+    return ""
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """``qicsim scenarios``: each built-in scenario with the first sentence of its description."""
+    from qicsim import scenarios
+    from qicsim.sim.yaml_input import YamlInputError
+
     names = scenarios.names()
     if not names:
         print("no built-in scenarios found")
@@ -356,9 +394,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     failed = False
     for name in names:
         try:
-            text = first_sentence(sim.load_scenario(name).description) or "(no description)"
-        except sim.ScenarioError as exc:
-            text, failed = f"[cannot load: {exc}]", True
+            text = first_sentence(scenario_description(name)) or "(no description)"
+        except (OSError, UnicodeDecodeError, YamlInputError) as exc:
+            text, failed = f"[cannot read: {exc}]", True
         print(_wrap(text, width, indent, first_indent=f"  {name.ljust(name_width)}  "))
     print(f"\n`{PROG} show NAME` lists a scenario's parameters; `{PROG} run NAME` runs it.")
     return EXIT_FAILURE if failed else EXIT_OK
@@ -371,6 +409,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def format_parameters(scenario: sim.Scenario, verbose: bool = False, width: int = MAX_WIDTH) -> str:
     """Every parameter grouped by section: name, value, unit, default if changed, then the source."""
+    from qicsim import sim
+    from qicsim.sim.parameters import SECTIONS
+
     values = scenario.parameters()
     infos = {name: sim.parameter_info(name) for name in sim.PARAMETER_NAMES}
     shown = {name: format_parameter(values[name]) for name in sim.PARAMETER_NAMES}
@@ -438,19 +479,22 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.HelpFormatter(prog, max_help_position=28)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``qicsim`` command."""
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        formatter_class=_formatter,
-        description="Agent-based simulation of healthcare quality improvement collaboratives.",
-        epilog=f"Run `{PROG} COMMAND --help` for a command's options.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+class _Version(argparse.Action):
+    """``--version``: looks the version up only when asked (the metadata lookup is not free)."""
 
-    run = commands.add_parser(
-        "run", help="run a scenario and print its summary",
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the program's version and exit", **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(f"{PROG} {package_version()}")
+        parser.exit()
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``run``, ``scenarios`` and ``show`` (the commands this module runs)."""
+    run = subparsers.add_parser(
+        "run", help=COMMANDS["run"][1],
         description="Run a scenario for one or more replicates and print a summary of the outcomes. "
                     "Replicate r (0-based) runs with seed derive_seed(SEED, r) and, unless --posterior none, the "
                     "calibrated inputs of the posterior draw that seed picks (inputs given with --set are kept).",
@@ -469,24 +513,52 @@ def build_parser() -> argparse.ArgumentParser:
     posterior_argument(run)
     run.set_defaults(func=cmd_run)
 
-    listing = commands.add_parser(
-        "scenarios", help="list the built-in scenarios",
+    listing = subparsers.add_parser(
+        "scenarios", help=COMMANDS["scenarios"][1],
         description="List the built-in scenarios with the first sentence of each description.",
     )
     listing.set_defaults(func=cmd_scenarios)
 
-    show = commands.add_parser("show", help="show a scenario's parameters",
-                               description="Show every parameter of a scenario by section, with unit and source; "
-                                           "values that differ from the schema default are marked with *.")
+    show = subparsers.add_parser("show", help=COMMANDS["show"][1],
+                                 description="Show every parameter of a scenario by section, with unit and source; "
+                                             "values that differ from the schema default are marked with *.")
     add_scenario_argument(show)
     show.add_argument("-v", "--verbose", action="store_true", help="also show each parameter's meaning and range")
     show.set_defaults(func=cmd_show)
-    cli_experiments.add_commands(commands)
-    cli_cea.add_commands(commands)
-    cli_design.add_commands(commands)
-    cli_validate.add_commands(commands)
-    cli_report.add_commands(commands)
-    cli_app.add_commands(commands)  # solara itself is imported only when the dashboard runs
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` asks for: its first word that is not an option (the main parser's only options,
+    --help and --version, take no value)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``qicsim`` command.
+
+    With ``argv``, only the command it asks for is built in full (its module imported); every other command is
+    a one-line entry for ``--help``, so that ``qicsim --help`` and ``qicsim scenarios`` start in a fraction of a
+    second. Without ``argv``, every command is built."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        formatter_class=_formatter,
+        description="Agent-based simulation of healthcare quality improvement collaboratives.",
+        epilog=f"Run `{PROG} COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action=_Version)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    if argv is None:
+        wanted = {module for module, _ in COMMANDS.values()}
+    else:
+        chosen = _chosen_command(argv)
+        wanted = {COMMANDS[chosen][0]} if chosen in COMMANDS else set()
+    built: set[str] = set()
+    for name, (module, line) in COMMANDS.items():
+        if module not in wanted:
+            commands.add_parser(name, help=line, add_help=False)
+        elif module not in built:
+            importlib.import_module(module).add_commands(commands)
+            built.add(module)
     return parser
 
 
@@ -503,7 +575,8 @@ SIMULATING = {"run", "sweep", "cea", "validate", "calibrate", "report", "app"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qicsim`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (argparse has printed them)
@@ -511,13 +584,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.command in SIMULATING and not sim_cache.compiled():
-        print("qicsim: compiling the model's kernels for this version (about 10 seconds, once)", file=sys.stderr)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files: no window, whatever the user's default
+    if args.command in SIMULATING:
+        from qicsim.sim import _cache
+
+        if not _cache.compiled():
+            print("qicsim: compiling the model's kernels for this version (about 10 seconds, once)", file=sys.stderr)
     try:
         return int(args.func(args))
-    except sim.ScenarioError as exc:
-        error(str(exc))
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print(file=sys.stderr)
         error("interrupted")
@@ -526,6 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `qicsim show | head`): stop quietly, as other CLI tools do.
         _silence_stdout()
         return EXIT_FAILURE
+    except Exception as exc:
+        scenario_module = sys.modules.get("qicsim.sim.scenario")  # loaded whenever a ScenarioError was raised
+        if scenario_module is None or not isinstance(exc, scenario_module.ScenarioError):
+            raise
+        error(str(exc))
+        return EXIT_USAGE
 
 
 def _silence_stdout() -> None:

@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 
+from qicsim.arguments import COMMANDS
+
 APP = "qicsim.app:page"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -22,7 +24,7 @@ DEFAULT_PORT = 8765
 def add_commands(subparsers) -> None:
     """Register ``app`` on the ``qicsim`` command's subparsers."""
     app = subparsers.add_parser(
-        "app", help="serve the what-if dashboard in a web browser",
+        "app", help=COMMANDS["app"][1],
         description="Serve the what-if dashboard (Mesa SolaraViz): pick a scenario, move the ten challenge "
                     "levers and five success factors, step through a collaborative, compare two designs.",
     )

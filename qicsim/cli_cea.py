@@ -6,9 +6,10 @@ import argparse
 
 import numpy as np
 
-from analysis.cea import acceptability, analyse
-from analysis.plots import acceptability_curve, ce_plane
+from qicsim.analysis.cea import acceptability, analyse
+from qicsim.analysis.plots import acceptability_curve, ce_plane
 from qicsim.arguments import (
+    COMMANDS,
     add_scenario_argument,
     describe_inputs,
     error,
@@ -17,13 +18,13 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from sim.files import write_csv
+from qicsim.sim.files import write_csv
 
 
 def add_commands(subparsers) -> None:
     """Register ``cea`` on the ``qicsim`` command's subparsers."""
     cea = subparsers.add_parser(
-        "cea", help="cost-effectiveness against the traditional team and no intervention",
+        "cea", help=COMMANDS["cea"][1],
         description="Run the collaborative, the traditional QI team and no intervention on the same seeds "
                     "(common random numbers) and compare costs and QALYs: incremental cost and effect, ICER or "
                     "dominance, net monetary benefit, a cost-effectiveness plane and acceptability curves.",
@@ -46,7 +47,7 @@ def _money(x: float) -> str:
 
 def cmd_cea(args: argparse.Namespace) -> int:
     from qicsim.cli import effective_scenario, progress_bar
-    from sim.posterior import resolve
+    from qicsim.sim.posterior import resolve
 
     scenario, overrides = effective_scenario(args.scenario, args.set)
     posterior = resolve(args.posterior)

@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from qicsim.arguments import (
+    COMMANDS,
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
@@ -33,7 +34,7 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from sim.yaml_input import YamlInputError, read_yaml
+from qicsim.sim.yaml_input import YamlInputError, read_yaml
 
 SWEEP = "sweep"
 MAX_DESIGNS = 20_000
@@ -63,10 +64,10 @@ def parse_vary(items: list[str]) -> dict[str, list[Any]]:
 
 
 def cmd_design(args: argparse.Namespace) -> int:
-    from experiments import design, storage
-    from experiments.experiment import prepare
     from qicsim.cli import parse_overrides
     from qicsim.cli_experiments import run_resumable
+    from qicsim.experiments import design, storage
+    from qicsim.experiments.experiment import prepare
 
     try:
         options = {**design.OPTIONS, **parse_vary(args.vary)} if not args.only else parse_vary(args.vary)
@@ -114,8 +115,8 @@ def cmd_design(args: argparse.Namespace) -> int:
 
 
 def write_outputs(result: Any, out: Path, currency: str) -> None:
-    from experiments import design
-    from sim.files import write_text
+    from qicsim.experiments import design
+    from qicsim.sim.files import write_text
 
     table = result.table.reset_index()
     write_text(table.to_csv(index=False), out / "designs.csv")
@@ -171,11 +172,11 @@ def _rows(frame: Any, currency: str, objective: str) -> str:
 
 
 def add_commands(subparsers: Any) -> None:
-    from experiments.design import OPTIONS
     from qicsim.cli_experiments import add_backend_arguments
+    from qicsim.experiments.design import OPTIONS
 
     parser = subparsers.add_parser(
-        "design", help="search combinations of collaborative components for the best within a budget",
+        "design", help=COMMANDS["design"][1],
         description="Run every combination of the collaborative's components (learning sessions and their format, "
                     "coaching calls, site visits, group calls, benchmark reports, an online forum) on the scenario, "
                     "each --reps times on common random numbers (replicate r of every design shares its seed and "

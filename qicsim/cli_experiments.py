@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import Any
 
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, check_output_directory, error, whole_number
+from qicsim.arguments import COMMANDS, EXIT_FAILURE, EXIT_OK, check_output_directory, error, whole_number
 
 FAILURES_SHOWN = 5
 
@@ -26,8 +26,7 @@ def run_resumable(experiment: Any, out: Any, args: argparse.Namespace, chunk_siz
     """Run (or resume) a sweep into ``out`` with the messages every command that runs one gives (``args``:
     workers, scheduler, progress); the :class:`experiments.runner.SweepReport`, or an exit status when it
     could not finish (a worker died, the directory cannot be written: rerun to resume)."""
-    import experiments
-
+    from qicsim import experiments
     sys.stdout.flush()
     try:
         return experiments.run_sweep(
@@ -47,8 +46,8 @@ def run_resumable(experiment: Any, out: Any, args: argparse.Namespace, chunk_siz
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``qicsim sweep``: run (or resume) every run of a spec into DIR."""
-    import experiments
-    from experiments import storage
+    from qicsim import experiments
+    from qicsim.experiments import storage
 
     check_output_directory(args.out)  # the sweep's store makes it
     experiment = experiments.load_experiment(args.spec)
@@ -78,7 +77,7 @@ def _format_table(table: Any, columns: tuple[str, ...]) -> str:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``qicsim sensitivity``: Sobol or Morris indices of a finished sweep, printed and charted."""
-    from experiments import sensitivity
+    from qicsim.experiments import sensitivity
 
     result = sensitivity.analyse(args.dir, args.key or None)
     how = ("first-order S1 and total ST Sobol indices" if result.method == "sobol"
@@ -122,7 +121,7 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 def add_commands(subparsers: Any) -> None:
     """Register ``sweep`` and ``sensitivity`` on the ``qicsim`` command's subparsers."""
     sweep = subparsers.add_parser(
-        "sweep", help="run a parameter sweep from an experiment spec (resumable)",
+        "sweep", help=COMMANDS["sweep"][1],
         description="Run every run of an experiment spec (YAML) and store the results in DIR as a chunked Parquet "
                     "dataset. Run r of point p uses seed derive_seed(spec seed, p, r) (with common_random_numbers: "
                     "true, derive_seed(spec seed, r) for every point), so results do not depend on "
@@ -137,7 +136,7 @@ def add_commands(subparsers: Any) -> None:
     sweep.set_defaults(func=cmd_sweep)
 
     sens = subparsers.add_parser(
-        "sensitivity", help="Sobol or Morris indices of a finished sweep",
+        "sensitivity", help=COMMANDS["sensitivity"][1],
         description="Print the sensitivity indices (Sobol: S1, ST with 95% intervals; Morris: mu*, sigma) of a "
                     "finished sweep sampled with sobol or morris, for each output key, computed with SALib on the "
                     "mean over replicates at each point; write DIR/sensitivity_<key>.png and DIR/sensitivity.csv.",

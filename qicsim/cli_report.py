@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
-from analysis.report import ReportError, write_report
-from qicsim.arguments import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_file, whole_number
+from qicsim.analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
+from qicsim.analysis.report import ReportError, write_report
+from qicsim.arguments import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_file, whole_number
 
 
 def add_commands(subparsers) -> None:
     """Register ``report`` on the ``qicsim`` command's subparsers."""
     report = subparsers.add_parser(
-        "report", help="write one self-contained HTML report of a run or sweep folder",
+        "report", help=COMMANDS["report"][1],
         description="Turn a run folder (qicsim run --out DIR) or a sweep folder (qicsim sweep, with manifest.json) "
                     "into one HTML file that opens offline: summary with 95% intervals, figures embedded as PNG, "
                     "the scenario, seeds, versions and the command to reproduce, and 'What changes when...': the "

@@ -21,9 +21,10 @@ import logging
 import math
 import sys
 
-from analysis import calibration, validation
-from analysis.targets import TargetsError, load_targets
+from qicsim.analysis import calibration, validation
+from qicsim.analysis.targets import TargetsError, load_targets
 from qicsim.arguments import (
+    COMMANDS,
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
@@ -32,14 +33,14 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from sim.files import write_csv
-from sim.scenario import ScenarioError
+from qicsim.sim.files import write_csv
+from qicsim.sim.scenario import ScenarioError
 
 
 def add_commands(subparsers) -> None:
     """Register ``validate`` and ``calibrate`` on the ``qicsim`` command's subparsers."""
     v = subparsers.add_parser(
-        "validate", help="predict published figures, calibration and validation, beside a naive model",
+        "validate", help=COMMANDS["validate"][1],
         description="Run each target group's scenario R times (replicate r with seed derive_seed(SEED, r) and the "
                     "posterior draw that seed picks) and show, for every figure, the prediction's mean and 95% "
                     "interval beside the published value, whether the interval covers it, and the interval score "
@@ -61,7 +62,7 @@ def add_commands(subparsers) -> None:
     v.set_defaults(func=cmd_validate)
 
     c = subparsers.add_parser(
-        "calibrate", help="fit the shared behavioural inputs to every calibration figure (ABC-SMC)",
+        "calibrate", help=COMMANDS["calibrate"][1],
         description="Approximate Bayesian computation (ABC-SMC, pyabc) of the shared behavioural inputs the "
                     "targets file lists under `calibration: free`, on every figure marked `set: calibration` at "
                     "once. Priors: each input's plausible range (`qicsim show -v`). Writes DIR/posterior.parquet "
@@ -107,7 +108,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``qicsim validate``: the validation table; exit 0 when every calibration figure is met, 1 when one is not
     (or the results cannot be written), 2 on bad input. Validation figures missed are findings, not errors."""
     from qicsim.cli import progress_bar
-    from sim.posterior import resolve
+    from qicsim.sim.posterior import resolve
 
     try:
         targets = load_targets(args.targets)

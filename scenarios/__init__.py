@@ -11,6 +11,9 @@ from importlib.resources.abc import Traversable
 
 SUFFIX = ".yaml"
 
+DEFAULT = "breakthrough"
+"""The scenario a command runs when none is named."""
+
 
 def names() -> list[str]:
     """Names of the built-in scenarios, sorted."""

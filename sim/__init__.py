@@ -1,21 +1,32 @@
 """qicsim's model: an agent-based simulation of quality improvement collaboratives on Mesa.
 
-The public API::
+Most users reach it through the top-level package (``import qicsim``; ``qicsim.run``,
+``qicsim.load_scenario``, ...). The same names live here::
 
-    import sim
+    from qicsim import sim
     scenario = sim.load_scenario("breakthrough").with_overrides(didactic_share=0.8)
     result = sim.run(scenario, seed=1)
     result.summary["dropout_rate"], result.teams, result.team_outcomes
 
-``sim.CollaborativeModel(**flat_params, rng=seed)`` is a plain ``mesa.Model`` for ``mesa.batch_run``.
+``sim.CollaborativeModel(scenario_or_none, rng=seed, **flat_params)`` is a plain ``mesa.Model`` for
+``mesa.batch_run``. Public names are imported when first used, so reading a scenario does not pay for
+Mesa and pandas. (numba's cache is keyed to this source by :mod:`qicsim.sim._cache`, which every
+module that compiles a kernel imports first.)
 """
 
-import sim._cache  # noqa: F401 -- first: keys numba's cache to this source before any kernel compiles
-from sim.model import CollaborativeModel
-from sim.parameters import PARAMETER_NAMES, Scenario, parameter_info
-from sim.run import RunResult, as_scenario, results, run, simulate
-from sim.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario
-from sim.seeds import derive_seed
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "CollaborativeModel": "model",
+    "PARAMETER_NAMES": "parameters", "Scenario": "parameters", "parameter_info": "parameters",
+    "RunResult": "simulation", "as_scenario": "simulation", "results": "simulation", "run": "simulation",
+    "simulate": "simulation",
+    "DEFAULT_SCENARIO": "scenario", "ScenarioError": "scenario", "load_scenario": "scenario",
+    "derive_seed": "seeds",
+}
 
 SUMMARY_KEYS = (
     "dropout_rate",
@@ -27,6 +38,20 @@ SUMMARY_KEYS = (
     "total_cost",
 )
 """The outcome keys every run summary carries (others follow them)."""
+
+
+def __getattr__(name: str) -> Any:
+    """The public names, imported on first use (PEP 562)."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "DEFAULT_SCENARIO",

@@ -5,7 +5,8 @@ numba checks a cached kernel against its own file only, but kernels inline helpe
 helper changed would be loaded and run with the old helper. Keying the whole cache to every source
 file of :mod:`sim` (and the numba version) makes any change compile afresh (about 8 s for all
 kernels). Record layouts are part of a kernel's type, so a changed population never reuses a
-kernel compiled for another. Imported by ``sim/__init__.py`` before any compiled module.
+kernel compiled for another. Imported by every module that compiles a kernel (``sim/module.py``, ``model``, ``ideas``,
+``team_table``) before its first ``@njit(cache=True)``.
 
 ``QICSIM_CACHE_DIR`` (or numba's own ``NUMBA_CACHE_DIR``) puts the cache elsewhere, e.g. on a
 cluster's shared disk or beside a read-only installation.

@@ -15,12 +15,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
-
-from sim import calendar as cal
-from sim.populations import COMPLETED, STATUS_NAMES, Population
+from qicsim.sim import calendar as cal
+from qicsim.sim.populations import COMPLETED, STATUS_NAMES, Population
 
 if TYPE_CHECKING:
-    from sim.model import CollaborativeModel
+    from qicsim.sim.model import CollaborativeModel
 
 
 class StateView:

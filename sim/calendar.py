@@ -13,11 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.module import DAYS_PER_WEEK, MONTHS_PER_YEAR, WEEKS_PER_MONTH, WEEKS_PER_YEAR, Par, define_pars
-from sim.sources import IHI_BTS, PAPER
+from qicsim.sim.module import DAYS_PER_WEEK, MONTHS_PER_YEAR, WEEKS_PER_MONTH, WEEKS_PER_YEAR, Par, define_pars
+from qicsim.sim.sources import IHI_BTS, PAPER
 
 if TYPE_CHECKING:
-    from sim.parameters import Scenario
+    from qicsim.sim.parameters import Scenario
 
 __all__ = ["DAYS_PER_WEEK", "MONTHS_PER_YEAR", "WEEKS_PER_MONTH", "WEEKS_PER_YEAR", "Calendar", "month_of", "weeks"]
 

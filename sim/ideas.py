@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
-
-from sim.module import define_states, idea_state
-from sim.populations import Population
+from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
+from qicsim.sim.module import define_states, idea_state
+from qicsim.sim.populations import Population
 
 SOURCES = ("package", "peer", "own")
 """Where a change idea came from: the faculty's change package, a tied peer team, or the team itself."""

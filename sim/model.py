@@ -17,20 +17,20 @@ import mesa
 import numpy as np
 from mesa.time import Priority
 from numba import njit
-
-from sim import calendar as cal
-from sim.agents import Organisation, Team, with_states
-from sim.calendar import Calendar
-from sim.ideas import CATALOGUE_STATES, IDEA_STATES
-from sim.module import Hooks, Module, stream
-from sim.modules import MODULES
-from sim.modules.costs import Ledger
-from sim.modules.measurement import performances, remaining_gaps
-from sim.network import UnitNetwork, organisation_graph
-from sim.parameters import Scenario, schema
-from sim.populations import COMPLETED, DROPPED, ORGANISATION_STATES, TEAM_STATES, Population, parameter_record
-from sim.scenario import ScenarioError, validate
-from sim.team_table import TeamTable
+from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
+from qicsim.sim import calendar as cal
+from qicsim.sim.agents import Organisation, Team, with_states
+from qicsim.sim.calendar import Calendar
+from qicsim.sim.ideas import CATALOGUE_STATES, IDEA_STATES
+from qicsim.sim.module import Hooks, Module, stream
+from qicsim.sim.modules import MODULES
+from qicsim.sim.modules.costs import Ledger
+from qicsim.sim.modules.measurement import performances, remaining_gaps
+from qicsim.sim.network import UnitNetwork, organisation_graph
+from qicsim.sim.parameters import Scenario, schema
+from qicsim.sim.populations import COMPLETED, DROPPED, ORGANISATION_STATES, TEAM_STATES, Population, parameter_record
+from qicsim.sim.scenario import ScenarioError, validate
+from qicsim.sim.team_table import TeamTable
 
 NETWORK_STREAM = "network"
 """The stream the organisation graph is drawn from (no module may take its name)."""

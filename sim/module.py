@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numba.extending import register_jitable
-
-from sim.draws import Draws
+from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
+from qicsim.sim.draws import Draws
 
 if TYPE_CHECKING:
-    from sim.model import CollaborativeModel
+    from qicsim.sim.model import CollaborativeModel
 
 AVERAGE = 0.5
 """The middle of a 0-1 attribute: a team or organisation that is neither weak nor strong in it. A

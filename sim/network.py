@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-
-from sim.scenario import ScenarioError
+from qicsim.sim.scenario import ScenarioError
 
 if TYPE_CHECKING:
-    from sim.modules.peer_exchange import TeamTies
-    from sim.parameters import Scenario
+    from qicsim.sim.modules.peer_exchange import TeamTies
+    from qicsim.sim.parameters import Scenario
 
 MAX_UNITS_PER_ORGANISATION = 50
 """Most units a network file may give one organisation (as ``units_per_organisation`` allows)."""

@@ -32,12 +32,11 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from sim import calendar as cal
-from sim.model import CollaborativeModel
-from sim.modules.costs import HEALTH_SYSTEM, PROGRAMME
-from sim.modules.spread import TOTALS
-from sim.populations import DROPPED
+from qicsim.sim import calendar as cal
+from qicsim.sim.model import CollaborativeModel
+from qicsim.sim.modules.costs import HEALTH_SYSTEM, PROGRAMME
+from qicsim.sim.modules.spread import TOTALS
+from qicsim.sim.populations import DROPPED
 
 
 def team_outcomes(model: CollaborativeModel) -> pd.DataFrame:

@@ -25,11 +25,10 @@ import importlib
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, create_model
-
-from sim import calendar
-from sim.module import Module, Par
-from sim.modules import MODULES
-from sim.sources import IHI_BTS, PAPER
+from qicsim.sim import calendar
+from qicsim.sim.module import Module, Par
+from qicsim.sim.modules import MODULES
+from qicsim.sim.sources import IHI_BTS, PAPER
 
 __all__ = ["IHI_BTS", "PAPER", "PARAMETER_NAMES", "SECTIONS", "Scenario", "allowed", "declarations",
            "parameter_info"]
@@ -116,7 +115,7 @@ class ScenarioBase(BaseModel):
     # ---- helpers ----
     def with_overrides(self, **flat: Any) -> ScenarioBase:
         """A copy with some parameters changed, validated again."""
-        from sim.scenario import validate  # local: scenario.py imports this module
+        from qicsim.sim.scenario import validate  # local: scenario.py imports this module
 
         return validate({**self.model_dump(), **flat}, origin=f"scenario '{self.name}' with overrides",
                         schema=type(self))

@@ -19,8 +19,7 @@ from typing import Any
 
 import numba
 import numpy as np
-
-from sim.module import State, organisation_state, team_state
+from qicsim.sim.module import State, organisation_state, team_state
 
 # Team status codes (``teams.status``); ``Team.status`` gives the name.
 ENROLLED, ACTIVE, COMPLETED, DROPPED = 0, 1, 2, 3

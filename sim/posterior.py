@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.scenario import ScenarioError
+from qicsim.sim.scenario import ScenarioError
 
 METADATA_KEY = b"qicsim"
 """The Parquet metadata key that holds what a posterior came from (JSON)."""
@@ -112,8 +111,7 @@ class Posterior:
         """Write the sample as Parquet with its metadata (atomically)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
-
-        from sim.files import atomic_open
+        from qicsim.sim.files import atomic_open
 
         table = pa.Table.from_pandas(self.table, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
@@ -144,7 +142,7 @@ class Posterior:
         if "weight" not in frame.columns or len(frame.columns) < 2 or frame.empty:
             raise ScenarioError(f"--posterior {origin!r}: not a posterior sample (needs a 'weight' column and at "
                                 f"least one input column, one row or more)")
-        from sim.parameters import PARAMETER_NAMES
+        from qicsim.sim.parameters import PARAMETER_NAMES
 
         unknown = [c for c in frame.columns if c != "weight" and c not in PARAMETER_NAMES]
         if unknown:

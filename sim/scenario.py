@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from qicsim.sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
+from qicsim.sim.yaml_input import YamlInputError, read_yaml, shorten
 
-import scenarios
-from sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
-from sim.yaml_input import YamlInputError, read_yaml, shorten
+from qicsim import scenarios
 
-DEFAULT_SCENARIO = "breakthrough"
+DEFAULT_SCENARIO = scenarios.DEFAULT
 _FILE_KEYS = {"name", "description", "base", "parameters"}
 MAX_BASE_CHAIN = 20
 """Most scenario files a ``base`` chain may pass through (the built-ins use one or two)."""

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numba import njit
-
-from sim import calendar as cal
-from sim.ideas import gap_left, in_use_of
-from sim.modules.measurement import performance
-from sim.populations import STATUS_NAMES
+from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
+from qicsim.sim import calendar as cal
+from qicsim.sim.ideas import gap_left, in_use_of
+from qicsim.sim.modules.measurement import performance
+from qicsim.sim.populations import STATUS_NAMES
 
 if TYPE_CHECKING:
-    from sim.model import CollaborativeModel
+    from qicsim.sim.model import CollaborativeModel
 
 COLUMNS = ("team_id", "month", "phase", "true_performance", "measured_performance", "ihi_score", "motivation",
            "knowledge", "capability", "cohesion", "data_capability", "senior_engagement", "changes_in_use",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
+from qicsim import sim
 
 
 def paired_difference(key: str, base: dict, changed: dict, seeds: int = 64, scenario: str = "breakthrough"):

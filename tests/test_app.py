@@ -6,11 +6,9 @@ import inspect
 import math
 
 import pytest
+from qicsim.sim.parameters import PARAMETER_NAMES
 
-import scenarios
-import sim
-from qicsim import app, cli, cli_app
-from sim.parameters import PARAMETER_NAMES
+from qicsim import app, cli, cli_app, scenarios, sim
 
 
 def test_levers_are_the_ten_challenges_and_five_success_factors():

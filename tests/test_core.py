@@ -14,17 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from qicsim.experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, batches, runs_per_task
+from qicsim.sim import _cache
+from qicsim.sim.draws import Draws, poisson, standard_normal
+from qicsim.sim.ideas import PACKAGE, Ideas
+from qicsim.sim.module import Module, Par, team_state
+from qicsim.sim.modules import MODULES
+from qicsim.sim.modules.pdsa_cycles import most_promising
+from qicsim.sim.parameters import declarations
+from qicsim.sim.populations import TEAM_STATES, Population, record_dtype
 
-import sim
-from experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, batches, runs_per_task
-from sim import _cache
-from sim.draws import Draws, poisson, standard_normal
-from sim.ideas import PACKAGE, Ideas
-from sim.module import Module, Par, team_state
-from sim.modules import MODULES
-from sim.modules.pdsa_cycles import most_promising
-from sim.parameters import declarations
-from sim.populations import TEAM_STATES, Population, record_dtype
+from qicsim import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM = ROOT / "sim"
@@ -406,8 +406,8 @@ def test_compiled_kernels_give_exactly_what_their_plain_python_reference_gives()
 
 
 def test_the_reference_path_is_plain_python_when_the_compiler_is_off():
-    code = ("import numba, sim; m = sim.CollaborativeModel(teams=3, rng=1); "
-            "from sim.modules.dropout import leave; "
+    code = ("import numba, qicsim; m = qicsim.CollaborativeModel(teams=3, rng=1); "
+            "from qicsim.sim.modules.dropout import leave; "
             "print(numba.config.DISABLE_JIT, type(m.team_states.record).__name__, callable(leave), "
             "hasattr(leave, 'py_func'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -433,7 +433,8 @@ def test_the_compiled_kernel_cache_is_keyed_to_every_source_file(tmp_path, monke
 
 
 def test_the_cache_can_live_where_a_cluster_wants_it(tmp_path):
-    code = "import numba, sim; print(numba.config.CACHE_DIR)"
+    """Every kernel's cache, whichever module is imported first (here a mechanism module on its own)."""
+    code = "from qicsim.sim.modules.dropout import leave; print(leave._cache._cache_path)"
     env = {**os.environ, "QICSIM_CACHE_DIR": str(tmp_path / "shared")}
     env.pop("NUMBA_CACHE_DIR", None)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=ROOT)
@@ -492,7 +493,7 @@ def test_tasks_shrink_towards_the_end_of_a_sweep_and_carry_every_run_once(total,
 def test_a_scenario_of_a_model_with_modules_of_its_own_reaches_other_processes():
     import pickle
 
-    from sim.parameters import schema
+    from qicsim.sim.parameters import schema
 
     extended = schema((*MODULES, Bystander))
     scenario = extended(**sim.load_scenario("ihi-ade").model_dump())
@@ -502,7 +503,7 @@ def test_a_scenario_of_a_model_with_modules_of_its_own_reaches_other_processes()
 
 
 def test_leaving_out_a_module_another_needs_is_named_not_crashed():
-    from sim.modules import TraditionalProject
+    from qicsim.sim.modules import TraditionalProject
 
     modules = tuple(m for m in MODULES if m is not TraditionalProject)
     with pytest.raises(ValueError, match="'action_period' uses state.*start_testing_week"):

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from qicsim.experiments import design, storage
 
-from experiments import design, storage
 from qicsim.cli import main
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import paired_difference
 
-import sim
+from qicsim import sim
 
 pytestmark = pytest.mark.slow
 

@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from qicsim.experiments import samplers, sensitivity, storage
+from qicsim.experiments.spec import ExperimentError
+from qicsim.sim.posterior import Posterior
 
-import experiments
-import sim
-from experiments import samplers, sensitivity, storage
-from experiments.spec import ExperimentError
+from qicsim import experiments, sim
 from qicsim.cli import main
-from sim.posterior import Posterior
 
 TINY = {"teams": 6, "follow_up_months": 3}
 
@@ -403,8 +402,7 @@ def test_same_results_with_1_and_2_workers_and_dask(tmp_path: Path, capsys: pyte
 
 def _worker_settings() -> dict[str, object]:
     import dask
-
-    from experiments.backends import LOCAL_CLUSTER_CONFIG
+    from qicsim.experiments.backends import LOCAL_CLUSTER_CONFIG
     return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
 
 
@@ -412,7 +410,7 @@ def test_a_local_dask_cluster_runs_its_workers_without_the_dashboard_profiler() 
     """The statistical profiler and frequent ticks serve a dashboard the local cluster does not have,
     and slowed sweeps; the workers get the local cluster's settings."""
     pytest.importorskip("distributed")
-    from experiments.backends import LOCAL_CLUSTER_CONFIG, DaskBackend
+    from qicsim.experiments.backends import LOCAL_CLUSTER_CONFIG, DaskBackend
 
     backend = DaskBackend("local", 1)
     try:

@@ -12,13 +12,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qicsim.experiments.spec import ExperimentError, parse_spec
+from qicsim.sim.parameters import PARAMETER_NAMES, Scenario
+from qicsim.sim.scenario import parse_assignment
+from qicsim.sim.yaml_input import MAX_BYTES, MAX_DEPTH, YamlInputError, read_yaml, shorten
 
-import sim
-from experiments.spec import ExperimentError, parse_spec
+from qicsim import sim
 from qicsim.cli import main
-from sim.parameters import PARAMETER_NAMES, Scenario
-from sim.scenario import parse_assignment
-from sim.yaml_input import MAX_BYTES, MAX_DEPTH, YamlInputError, read_yaml, shorten
 
 MESSAGE_LIMIT = 2_000
 """Longest error message any single bad value may produce (the value itself is quoted shortened)."""
@@ -228,7 +228,7 @@ def test_a_design_too_large_is_refused_before_it_is_built(capsys, tmp_path, vary
 def test_outputs_never_replace_a_link_a_pipe_or_a_directory(capsys, tmp_path, run_folder):
     import os
 
-    from sim.files import NotARegularFileError, write_text
+    from qicsim.sim.files import NotARegularFileError, write_text
 
     target = tmp_path / "kept.txt"
     target.write_text("kept", encoding="utf-8")
@@ -248,7 +248,7 @@ def test_outputs_never_replace_a_link_a_pipe_or_a_directory(capsys, tmp_path, ru
 def test_a_network_too_large_for_memory_is_refused_before_it_is_built(monkeypatch, capsys):
     """Ties within organisations grow with units_per_organisation squared: 100,000 organisations of 50 units
     are 245 million ties. The estimate is checked against the memory available, before anything is built."""
-    from sim import network
+    from qicsim.sim import network
 
     monkeypatch.setattr(network, "available_memory", lambda: 2 * 10**9)
     code, _, err = run_cli(capsys, "run", "national", "--set", "other_organisations=100000", "--set",
@@ -260,8 +260,7 @@ def test_a_network_too_large_for_memory_is_refused_before_it_is_built(monkeypatc
 
 def test_imprecise_sensitivity_indices_are_said_to_be_so():
     import pandas as pd
-
-    from experiments.sensitivity import precision_warning
+    from qicsim.experiments.sensitivity import precision_warning
 
     tight = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.04], "ST": [0.7, 0.2], "ST_conf": [0.06, 0.05]},
                          index=["a", "b"])

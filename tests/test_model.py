@@ -12,10 +12,10 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from qicsim.sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
+from qicsim.sim.ihi import ihi_score as ihi
 
-import sim
-from sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
-from sim.ihi import ihi_score as ihi
+from qicsim import sim
 
 OUTCOME_COLUMNS = ["team_id", "organisation_id", "sent_by_management", "leader_changed", "dropped",
                    "relative_improvement", "significant_improvement", "sustained", "changes_adopted",
@@ -38,7 +38,7 @@ def test_same_seed_same_results_and_other_seed_differs():
 
 
 def test_same_seed_same_results_in_another_process():
-    code = ("import sys; sys.path.insert(0, 'tests'); import sim; from test_model import fingerprint; "
+    code = ("import sys; sys.path.insert(0, 'tests'); from qicsim import sim; from test_model import fingerprint; "
             "print(fingerprint(sim.run('breakthrough', seed=5)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONHASHSEED": "123", "PATH": ""})

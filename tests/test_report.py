@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from qicsim.analysis import effects, figures, report
+from qicsim.experiments.sensitivity import KeyIndices
+from qicsim.sim.posterior import Posterior
 
-import sim
-from analysis import effects, figures, report
-from experiments.sensitivity import KeyIndices
+from qicsim import sim
 from qicsim.cli import main
-from sim.posterior import Posterior
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 
@@ -63,7 +63,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def tables(run_folder: Path) -> dict:
     scenario = sim.load_scenario(run_folder / "scenario.yaml")
-    from sim.calendar import Calendar
+    from qicsim.sim.calendar import Calendar
 
     return {"teams": pd.read_parquet(run_folder / "teams.parquet"),
             "outcomes": pd.read_csv(run_folder / "team_outcomes.csv"),
@@ -358,7 +358,7 @@ def test_report_of_a_grid_sweep(tmp_path: Path) -> None:
     assert "Outcome means by point" in text and "tiny-report" in text
     images = embedded_images(text)
     assert "One-way sensitivity of dropout_rate" in images
-    assert "sim.derive_seed(5, point_id, replicate)" in text
+    assert "qicsim.derive_seed(5, point_id, replicate)" in text
     assert not EXTERNAL.search(text)
 
 

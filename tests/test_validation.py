@@ -10,12 +10,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import qicsim.sim.posterior as posterior_module
 import yaml
-
-import sim
-import sim.posterior as posterior_module
-from analysis import calibration, naive, quantities, validation
-from analysis.targets import (
+from qicsim.analysis import calibration, naive, quantities, validation
+from qicsim.analysis.targets import (
     CALIBRATION,
     VALIDATION,
     Target,
@@ -30,9 +28,11 @@ from analysis.targets import (
     scale,
     standardised_miss,
 )
+from qicsim.sim.calendar import Calendar
+from qicsim.sim.posterior import Posterior
+
+from qicsim import sim
 from qicsim.cli import main
-from sim.calendar import Calendar
-from sim.posterior import Posterior
 
 SHARED_TARGETS = Path("/work/shared/calibration/targets.yaml")
 

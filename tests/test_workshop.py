@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim
+from qicsim import sim
 from qicsim.app import lever
 
 WORKSHOP = Path(__file__).resolve().parents[1] / "docs" / "workshop.md"

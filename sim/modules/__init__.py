@@ -8,28 +8,28 @@
 
 from __future__ import annotations
 
-from sim.module import Module
-from sim.modules.action_period import ActionPeriod
-from sim.modules.benchmarking import Benchmarking
-from sim.modules.change_package import ChangePackage
-from sim.modules.coaching import Coaching
-from sim.modules.continued_qi import ContinuedQI
-from sim.modules.costs import Costs
-from sim.modules.dropout import Dropout
-from sim.modules.enrolment import Enrolment
-from sim.modules.group_calls import GroupCalls
-from sim.modules.institutionalisation import Institutionalisation
-from sim.modules.leadership_turnover import LeadershipTurnover
-from sim.modules.learning_sessions import LearningSessions
-from sim.modules.measurement import Measurement
-from sim.modules.motivation import Motivation
-from sim.modules.online_forum import OnlineForum
-from sim.modules.pdsa_cycles import PDSACycles
-from sim.modules.peer_exchange import PeerExchange
-from sim.modules.prework import Prework
-from sim.modules.senior_engagement import SeniorEngagement
-from sim.modules.spread import Spread
-from sim.modules.traditional_project import TraditionalProject
+from qicsim.sim.module import Module
+from qicsim.sim.modules.action_period import ActionPeriod
+from qicsim.sim.modules.benchmarking import Benchmarking
+from qicsim.sim.modules.change_package import ChangePackage
+from qicsim.sim.modules.coaching import Coaching
+from qicsim.sim.modules.continued_qi import ContinuedQI
+from qicsim.sim.modules.costs import Costs
+from qicsim.sim.modules.dropout import Dropout
+from qicsim.sim.modules.enrolment import Enrolment
+from qicsim.sim.modules.group_calls import GroupCalls
+from qicsim.sim.modules.institutionalisation import Institutionalisation
+from qicsim.sim.modules.leadership_turnover import LeadershipTurnover
+from qicsim.sim.modules.learning_sessions import LearningSessions
+from qicsim.sim.modules.measurement import Measurement
+from qicsim.sim.modules.motivation import Motivation
+from qicsim.sim.modules.online_forum import OnlineForum
+from qicsim.sim.modules.pdsa_cycles import PDSACycles
+from qicsim.sim.modules.peer_exchange import PeerExchange
+from qicsim.sim.modules.prework import Prework
+from qicsim.sim.modules.senior_engagement import SeniorEngagement
+from qicsim.sim.modules.spread import Spread
+from qicsim.sim.modules.traditional_project import TraditionalProject
 
 MODULES: tuple[type[Module], ...] = (
     Enrolment,             # who takes part (challenge 2; the five success factors)

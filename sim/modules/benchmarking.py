@@ -18,12 +18,11 @@ team without data sees nothing: the feedback works through measurement and the t
 from __future__ import annotations
 
 import numpy as np
-
-from sim.module import Module, Par, define_pars, gained
-from sim.modules.measurement import FOR_PROGRESS
-from sim.modules.senior_engagement import renew_engagement
-from sim.modules.support import collaborative_month
-from sim.sources import ASSUMPTION, PAPER
+from qicsim.sim.module import Module, Par, define_pars, gained
+from qicsim.sim.modules.measurement import FOR_PROGRESS
+from qicsim.sim.modules.senior_engagement import renew_engagement
+from qicsim.sim.modules.support import collaborative_month
+from qicsim.sim.sources import ASSUMPTION, PAPER
 
 IVERS = "Ivers et al. 2012, Cochrane Database Syst Rev (audit and feedback)"
 REPORT_EVERY = {"none": 0, "quarterly": 3, "monthly": 1}

@@ -13,10 +13,18 @@ no package: it finds ideas of its own (:mod:`sim.modules.pdsa_cycles`).
 from __future__ import annotations
 
 import numpy as np
-
-from sim.ideas import MIN_QUALITY, PACKAGE, Ideas
-from sim.module import Module, Par, beta_around, define_pars, define_states, lognormal_around, team_state, with_floor
-from sim.sources import CALIBRATED, KEPT, PAPER
+from qicsim.sim.ideas import MIN_QUALITY, PACKAGE, Ideas
+from qicsim.sim.module import (
+    Module,
+    Par,
+    beta_around,
+    define_pars,
+    define_states,
+    lognormal_around,
+    team_state,
+    with_floor,
+)
+from qicsim.sim.sources import CALIBRATED, KEPT, PAPER
 
 
 class ChangePackage(Module):

@@ -20,13 +20,12 @@ time on calls and visits in ``meeting_staff_time``.
 from __future__ import annotations
 
 import numpy as np
-
-from sim.module import HALF, HOURS_PER_DAY, Module, Par, define_pars, gained
-from sim.modules.costs import hourly_wage
-from sim.modules.senior_engagement import renew_engagement
-from sim.modules.support import collaborative_month, repeated
-from sim.populations import COMPLETED
-from sim.sources import ASSUMPTION, PAPER
+from qicsim.sim.module import HALF, HOURS_PER_DAY, Module, Par, define_pars, gained
+from qicsim.sim.modules.costs import hourly_wage
+from qicsim.sim.modules.senior_engagement import renew_engagement
+from qicsim.sim.modules.support import collaborative_month, repeated
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import ASSUMPTION, PAPER
 
 NIATX = "Gustafson et al. 2013, Addiction (NIATx 200)"
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 
 from numba import njit
-
-from sim.module import AVERAGE, Module, Par, define_pars, weekly_chance
-from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.module import AVERAGE, Module, Par, define_pars, weekly_chance
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import KEPT, PAPER
 
 
 class ContinuedQI(Module):

@@ -26,8 +26,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import njit
-
-from sim.module import (
+from qicsim.sim.module import (
     HOURS_PER_DAY,
     MONTHS_PER_YEAR,
     WEEKS_PER_YEAR,
@@ -37,9 +36,9 @@ from sim.module import (
     define_states,
     team_state,
 )
-from sim.modules.measurement import improvements
-from sim.populations import COMPLETED, record_dtype
-from sim.sources import IHI_BTS, PAPER
+from qicsim.sim.modules.measurement import improvements
+from qicsim.sim.populations import COMPLETED, record_dtype
+from qicsim.sim.sources import IHI_BTS, PAPER
 
 PROGRAMME = ("organisers", "faculty", "venue_and_travel", "local_funding", "coaching", "site_visits", "group_calls",
              "benchmarking", "forum")

@@ -15,10 +15,9 @@ import math
 
 import numpy as np
 from numba import njit
-
-from sim.module import AVERAGE, Module, Par, define_pars, define_states, team_state, weekly_chance
-from sim.populations import COMPLETED, DROPPED
-from sim.sources import CALIBRATED, KEPT, PAPER
+from qicsim.sim.module import AVERAGE, Module, Par, define_pars, define_states, team_state, weekly_chance
+from qicsim.sim.populations import COMPLETED, DROPPED
+from qicsim.sim.sources import CALIBRATED, KEPT, PAPER
 
 
 class Dropout(Module):

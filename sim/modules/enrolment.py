@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from sim.module import Module, Par, beta_around, define_pars, lognormal_around
-from sim.sources import ASSUMPTION, KEPT, PAPER
+from qicsim.sim.module import Module, Par, beta_around, define_pars, lognormal_around
+from qicsim.sim.sources import ASSUMPTION, KEPT, PAPER
 
 ATTRIBUTES = ("qi_culture", "senior_support", "strategic_importance", "staff_time_hours", "data_infrastructure",
               "motivation", "cohesion", "knowledge", "capability", "learning_ability", "data_capability",

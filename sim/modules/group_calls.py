@@ -15,13 +15,12 @@ team members' time on the call (``meeting_staff_time``).
 from __future__ import annotations
 
 import numpy as np
-
-from sim.module import HOURS_PER_DAY, Module, Par, define_pars, gained
-from sim.modules.coaching import NIATX
-from sim.modules.costs import hourly_wage
-from sim.modules.peer_exchange import informal_exchange, pairs
-from sim.modules.support import collaborative_month, repeated
-from sim.sources import ASSUMPTION, PAPER
+from qicsim.sim.module import HOURS_PER_DAY, Module, Par, define_pars, gained
+from qicsim.sim.modules.coaching import NIATX
+from qicsim.sim.modules.costs import hourly_wage
+from qicsim.sim.modules.peer_exchange import informal_exchange, pairs
+from qicsim.sim.modules.support import collaborative_month, repeated
+from qicsim.sim.sources import ASSUMPTION, PAPER
 
 
 class GroupCalls(Module):

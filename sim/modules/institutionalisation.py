@@ -14,10 +14,9 @@ one that dropped out gives none.
 from __future__ import annotations
 
 from numba import njit
-
-from sim.module import WEEKS_PER_YEAR, Module, Par, around_average, define_pars, gained, with_floor
-from sim.populations import COMPLETED, DROPPED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.module import WEEKS_PER_YEAR, Module, Par, around_average, define_pars, gained, with_floor
+from qicsim.sim.populations import COMPLETED, DROPPED
+from qicsim.sim.sources import KEPT, PAPER
 
 
 class Institutionalisation(Module):

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-from sim.module import (
+from qicsim.sim.module import (
     BetaAround,
     Module,
     Par,
@@ -25,8 +24,8 @@ from sim.module import (
     team_state,
     weekly_chance,
 )
-from sim.populations import DROPPED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.populations import DROPPED
+from qicsim.sim.sources import KEPT, PAPER
 
 ACHE = "ACHE: US hospital CEO turnover 14-18% a year"
 DRAWS_PER_TEAM = 2

@@ -23,13 +23,12 @@ import math
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
-
-from sim import ihi
-from sim.draws import standard_normal
-from sim.ideas import gap_left
-from sim.module import Module, Par, define_pars, define_states, gained, team_state, with_floor
-from sim.populations import COMPLETED, DROPPED
-from sim.sources import CALIBRATED, KEPT, PAPER
+from qicsim.sim import ihi
+from qicsim.sim.draws import standard_normal
+from qicsim.sim.ideas import gap_left
+from qicsim.sim.module import Module, Par, define_pars, define_states, gained, team_state, with_floor
+from qicsim.sim.populations import COMPLETED, DROPPED
+from qicsim.sim.sources import CALIBRATED, KEPT, PAPER
 
 NO_MONTH = -1_000_000
 """The month of a measurement not yet taken (far before any real one)."""

@@ -13,10 +13,9 @@ engaged senior leaders, lower without them (challenge 4).
 from __future__ import annotations
 
 from numba import njit
-
-from sim.module import Module, Par, around_average, define_pars, define_states, team_state
-from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.module import Module, Par, around_average, define_pars, define_states, team_state
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import KEPT, PAPER
 
 
 class Motivation(Module):

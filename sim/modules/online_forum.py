@@ -16,11 +16,10 @@ each month the collaborative runs (``forum``).
 from __future__ import annotations
 
 import numpy as np
-
-from sim.module import Module, Par, define_pars
-from sim.modules.peer_exchange import learn
-from sim.modules.support import collaborative_month
-from sim.sources import ASSUMPTION, PAPER
+from qicsim.sim.module import Module, Par, define_pars
+from qicsim.sim.modules.peer_exchange import learn
+from qicsim.sim.modules.support import collaborative_month
+from qicsim.sim.sources import ASSUMPTION, PAPER
 
 DRAWS_PER_TEAM = 2
 """Each month: whether the team reads the forum, and whose post it takes up."""

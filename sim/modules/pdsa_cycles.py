@@ -22,10 +22,9 @@ import math
 
 import numpy as np
 from numba import njit
-
-from sim.draws import poisson, standard_normal
-from sim.ideas import OWN, gap_left
-from sim.module import (
+from qicsim.sim.draws import poisson, standard_normal
+from qicsim.sim.ideas import OWN, gap_left
+from qicsim.sim.module import (
     WEEKS_PER_MONTH,
     Module,
     Par,
@@ -38,8 +37,8 @@ from sim.module import (
     team_state,
     with_floor,
 )
-from sim.populations import ACTIVE
-from sim.sources import KEPT, PAPER
+from qicsim.sim.populations import ACTIVE
+from qicsim.sim.sources import KEPT, PAPER
 
 DRAWS_PER_TEST = 3
 """Uniforms a test needs: whether it works, and two (a normal) for the effect of an idea of the team's own."""

@@ -20,9 +20,8 @@ import math
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
-
-from sim.ideas import PEER
-from sim.module import (
+from qicsim.sim.ideas import PEER
+from qicsim.sim.module import (
     MONTHS_PER_YEAR,
     Module,
     Par,
@@ -32,8 +31,8 @@ from sim.module import (
     gained,
     team_state,
 )
-from sim.populations import COMPLETED
-from sim.sources import ASSUMPTION, KEPT, PAPER
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import ASSUMPTION, KEPT, PAPER
 
 PAIR = 2
 """Teams in a pair."""

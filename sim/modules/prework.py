@@ -9,11 +9,10 @@ data capability, more so the better the pre-work.
 from __future__ import annotations
 
 import numpy as np
-
-from sim.calendar import PREWORK
-from sim.module import Module, Par, define_pars, gained
-from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.calendar import PREWORK
+from qicsim.sim.module import Module, Par, define_pars, gained
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import KEPT, PAPER
 
 
 class Prework(Module):

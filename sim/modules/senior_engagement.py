@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-from sim.module import WEEKS_PER_YEAR, Module, Par, define_pars, define_states, organisation_state, with_floor
-from sim.populations import COMPLETED
-from sim.sources import KEPT, PAPER
+from qicsim.sim.module import WEEKS_PER_YEAR, Module, Par, define_pars, define_states, organisation_state, with_floor
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import KEPT, PAPER
 
 
 class SeniorEngagement(Module):

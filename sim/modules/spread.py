@@ -29,13 +29,12 @@ national network of tens of thousands of units is a handful of vector operations
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numba import njit
-
-from sim.ideas import gap_left, in_use_of
-from sim.module import (
+from qicsim.sim.ideas import gap_left, in_use_of
+from qicsim.sim.module import (
     HOURS_PER_DAY,
     MONTHS_PER_YEAR,
     Module,
@@ -47,9 +46,12 @@ from sim.module import (
     organisation_state,
     unit_state,
 )
-from sim.modules.measurement import improvement_units
-from sim.populations import COMPLETED
-from sim.sources import ASSUMPTION, CALIBRATED, KEPT, PAPER
+from qicsim.sim.modules.measurement import improvement_units
+from qicsim.sim.populations import COMPLETED
+from qicsim.sim.sources import ASSUMPTION, CALIBRATED, KEPT, PAPER
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 BASS = "Mahajan, Muller & Bass 1995"
 TOTALS = ("spread_units", "method_spread_units", "exposed_units", "spread_organisations")
@@ -260,6 +262,8 @@ class Spread(Module):
 
     def adoption_curve(self) -> pd.DataFrame:
         """Cumulative adoption beyond the participants, one row per month recorded (month 0 = enrolment)."""
+        import pandas as pd  # here: reading a scenario (qicsim scenarios, show) does not pay for pandas
+
         frame = pd.DataFrame(self.curve[: self.months_recorded + 1], columns=CURVE)
         frame.insert(0, "month", np.arange(len(frame)))
         return frame

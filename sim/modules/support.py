@@ -14,12 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from sim.module import WEEKS_PER_MONTH
-from sim.populations import COMPLETED
+from qicsim.sim.module import WEEKS_PER_MONTH
+from qicsim.sim.populations import COMPLETED
 
 if TYPE_CHECKING:
-    from sim.model import CollaborativeModel
+    from qicsim.sim.model import CollaborativeModel
 
 
 def collaborative_month(model: CollaborativeModel, month: int) -> tuple[np.ndarray, float]:

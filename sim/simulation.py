@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from sim.model import CollaborativeModel
-from sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
-from sim.parameters import Scenario
-from sim.scenario import ScenarioError, load_scenario
+from qicsim.sim.model import CollaborativeModel
+from qicsim.sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
+from qicsim.sim.parameters import Scenario
+from qicsim.sim.scenario import ScenarioError, load_scenario
 
 
 @dataclass(frozen=True)
