@@ -263,8 +263,10 @@ def _as_param(name: str, value: Any) -> Any:
 
 
 def monthly(model: sim.CollaborativeModel) -> pd.DataFrame:
-    """The model's monthly series (month 0 = enrolment)."""
-    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    """The model's monthly series (month 0 = enrolment), without the summary the last month adds."""
+    from qicsim.sim.model import SERIES
+
+    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)[list(SERIES)]
 
 
 def _figure(title: str) -> tuple[Figure, Any]:

@@ -10,10 +10,12 @@ event calls the modules' hook of that name in the same order. The mechanisms are
 
 from __future__ import annotations
 
+import math
 import zlib
 from typing import Any
 
 import mesa
+import mesa.experimental.scenarios
 import numpy as np
 from mesa.time import Priority
 from numba import njit
@@ -93,17 +95,42 @@ class CollaborativeModel(mesa.Model):
     Teams, organisations and their units are populations of declared states (``team_states``,
     ``organisation_states``, ``unit_states``) with Mesa agents as views of their rows (``teams``,
     ``organisations``); ideas are team x idea matrices (``ideas``).
+
+    Mesa's conventions hold: ``scenario=`` is Mesa's own ``Scenario`` (its values are qicsim parameters, its
+    ``rng`` the seed; ``CollaborativeModel(scenario=Scenario(rng=5, teams=20))``); when the run ends, its summary
+    outcomes (:attr:`summary`: ``dropout_rate``, ``sustained_rate``, ...) and its ``seed`` join the data
+    collector's last row, which is what ``mesa.batch_run`` returns. Seeding: ``rng`` is an int seed (what qicsim's
+    own commands pass: ``derive_seed(base, replicate)``) or a numpy Generator (one seed is drawn from it); left
+    out, as in Mesa, a fresh seed is drawn from the operating system's entropy -- never from the clock -- and
+    kept as :attr:`seed`, so any run can be repeated with ``rng=model.seed``.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, rng: int | None = None,
+    def __init__(self, collaborative: Scenario | None = None, *, rng: Any = None, scenario: Any = None,
                  modules: tuple[type[Module], ...] | None = None, **params: Any) -> None:
-        if rng is None:
-            raise ValueError("rng: a seed (int) is required; qicsim never seeds from the clock")
-        super().__init__(rng=rng)
-        self.seed = int(rng)
+        if isinstance(scenario, Scenario):  # a qicsim scenario passed by keyword, as before Mesa had scenario=
+            if collaborative is not None:
+                raise ValueError("give the qicsim scenario once (as the first argument)")
+            collaborative, scenario = scenario, None
+        if scenario is not None:  # Mesa's Scenario: parameter values and the seed
+            if not isinstance(scenario, mesa.experimental.scenarios.Scenario):
+                raise TypeError(f"scenario: a mesa Scenario or a qicsim Scenario, not {type(scenario).__name__}")
+            values = {k: v for k, v in scenario if k != "rng" and not k.startswith("_")}
+            params = {**values, **params}
+            if rng is not None and scenario.rng is not None and rng != scenario.rng:
+                raise ValueError("rng and scenario.rng differ; give the seed once")
+            rng = scenario.rng if rng is None else rng
+        self.seed = seed_of(rng)
+        if scenario is not None:
+            scenario.rng = self.seed
+        super().__init__(rng=self.seed, scenario=scenario)
+        self.summary: dict[str, Any] = {}
+        """The run's summary outcomes (:func:`sim.outcomes.summarise`), filled in when its last month is
+        recorded."""
+        self.outcomes: Any = None
+        """One row per team at the end (:func:`sim.outcomes.team_outcomes`), filled in with :attr:`summary`."""
         modules = MODULES if modules is None else tuple(modules)
         kind = schema(modules)
-        base = scenario if scenario is not None else kind()
+        base = collaborative if collaborative is not None else kind()
         if params or type(base) is not kind:  # overrides, or parameters of modules the scenario did not know
             known = {k: v for k, v in base.model_dump().items() if k in kind.model_fields}
             base = validate({**known, **params}, origin=f"scenario '{base.name}'", schema=kind)
@@ -277,12 +304,39 @@ class CollaborativeModel(mesa.Model):
         self.mean_ihi_score = ihi_total / self.team_states.size
         self.cost_so_far = self.ledger.total()
         self.datacollector.collect(self)
+        if month == self.calendar.months:
+            self._summarise()
+
+    def _summarise(self) -> None:
+        """The run's outcomes, worked out once when its last month is recorded: kept for the result tables
+        (:func:`sim.simulation.results`) and put on the data collector's last row -- with the seed -- so that
+        ``mesa.batch_run`` returns them with the run (earlier rows hold NaN)."""
+        from qicsim.sim.outcomes import summarise, team_outcomes
+
+        self.outcomes = team_outcomes(self)
+        self.summary = summarise(self.outcomes, self)
+        rows = len(self.datacollector.model_vars[SERIES[0]])
+        for key, value in {"seed": self.seed, **self.summary}.items():
+            self.datacollector.model_vars[key] = [math.nan] * (rows - 1) + [value]
 
     # ---- model-level state ----
     @property
     def total_cost(self) -> float:
         """Costs so far in the scenario's perspective and currency, undiscounted."""
         return self.ledger.total()
+
+
+def seed_of(rng: Any) -> int:
+    """The run's seed from what Mesa's ``rng`` may be: an int seed as it is; a numpy Generator gives one draw;
+    None (left out) a fresh 32-bit seed from the operating system's entropy (numpy's SeedSequence), never the
+    clock."""
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**32))
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ValueError(f"rng = {rng!r}: a seed is a non-negative whole number (or a numpy Generator, or None)")
+    return int(rng)
 
 
 @njit(cache=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from qicsim.sim.model import CollaborativeModel
+from qicsim.sim.model import SERIES, CollaborativeModel
 from qicsim.sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
 from qicsim.sim.parameters import Scenario
 from qicsim.sim.scenario import ScenarioError, load_scenario
@@ -54,7 +54,9 @@ def simulate(scenario_or_name: Scenario | str | Path = "breakthrough", seed: int
 
 def results(model: CollaborativeModel, seed: int) -> RunResult:
     """The result tables of a finished model."""
-    outcomes = team_outcomes(model)
-    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return RunResult(model.params, seed, summarise(outcomes, model), monthly_teams(model), outcomes, series,
+    if model.outcomes is None:  # a model stopped before its last month (the summary is made then)
+        outcomes = team_outcomes(model)
+        model.outcomes, model.summary = outcomes, summarise(outcomes, model)
+    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)[list(SERIES)]
+    return RunResult(model.params, seed, model.summary, monthly_teams(model), model.outcomes, series,
                      adoption_curve(model))

@@ -176,11 +176,52 @@ def test_model_is_a_mesa_model_for_batch_run():
     assert len({r["RunId"] for r in results}) == 4
     assert len(results) == 4, "one row per run: the model-level series (team tables come from sim.run)"
     assert {"active_teams", "dropped_teams", "mean_ihi_score", "didactic_share"} <= set(results[0])
+    # the run's summary outcomes and seed come with its last row, equal to what sim.run reports
+    for row in results:
+        expected = sim.run("breakthrough", seed=row["rng"], teams=6, didactic_share=row["didactic_share"],
+                           follow_up_months=3.0).summary
+        assert row["seed"] == row["rng"]
+        for key in sim.SUMMARY_KEYS:
+            assert row[key] == pytest.approx(expected[key], nan_ok=True), key
 
 
-def test_model_requires_a_seed():
+def test_batch_run_monthly_rows_carry_the_summary_only_at_the_end():
+    rows = mesa.batch_run(sim.CollaborativeModel, parameters={"teams": 5, "follow_up_months": 2.0}, rng=[3],
+                          data_collection_period=1, max_steps=500, display_progress=False)
+    assert len(rows) > 3
+    assert all(math.isnan(r["dropout_rate"]) for r in rows[:-1])
+    assert not math.isnan(rows[-1]["dropout_rate"])
+
+
+def test_a_mesa_scenario_sets_parameters_and_seed():
+    """Mesa 3.5's own ``scenario=`` (a mesa Scenario) is taken as Mesa means it: values and seed."""
+    from mesa.experimental.scenarios import Scenario
+
+    model = sim.CollaborativeModel(scenario=Scenario(rng=5, teams=7, didactic_share=0.6, follow_up_months=1.0))
+    assert model.seed == 5 and model.params.teams == 7 and model.params.didactic_share == 0.6
+    assert model.scenario.rng == 5
+    model.run_model()
+    same = sim.run("breakthrough", seed=5, teams=7, didactic_share=0.6, follow_up_months=1.0)
+    assert model.summary == pytest.approx(same.summary, nan_ok=True)
+    with pytest.raises(ValueError, match="differ"):
+        sim.CollaborativeModel(scenario=Scenario(rng=5, teams=7), rng=6)
+    # a qicsim scenario passed by keyword still works, as it did before Mesa had scenario=
+    assert sim.CollaborativeModel(scenario=sim.load_scenario("ihi-ade"), rng=1).params.name == "ihi-ade"
+
+
+def test_seeding_as_mesa_users_expect():
+    """Left out, the seed comes from the operating system's entropy (as in Mesa), is kept, and repeats the run."""
+    a = sim.CollaborativeModel(teams=5, follow_up_months=1.0)
+    b = sim.CollaborativeModel(teams=5, follow_up_months=1.0)
+    assert a.seed != b.seed, "two unseeded models draw different seeds (a 1 in 4 billion chance of a tie)"
+    a.run_model()
+    again = sim.CollaborativeModel(teams=5, follow_up_months=1.0, rng=a.seed)
+    again.run_model()
+    assert a.summary == pytest.approx(again.summary, nan_ok=True)
+    generator = sim.CollaborativeModel(teams=5, rng=np.random.default_rng(7)).seed
+    assert generator == sim.CollaborativeModel(teams=5, rng=np.random.default_rng(7)).seed
     with pytest.raises(ValueError, match="seed"):
-        sim.CollaborativeModel(teams=5)
+        sim.CollaborativeModel(teams=5, rng=-1)
 
 
 def test_bad_seed_refused():
