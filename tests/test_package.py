@@ -1,0 +1,101 @@
+"""The installed package: one top-level name, an API on ``import qicsim``, and a light start.
+
+Start-up *time* is measured in benchmarks/bench_startup.py; these tests check what makes it short (which
+modules a command imports), which does not depend on how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import qicsim
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("numba", "mesa", "pandas", "matplotlib", "networkx", "scipy", "pydantic", "dask", "pyabc")
+"""Libraries a quick command must not import."""
+
+
+def imported_after(code: str, cwd: Path | None = None) -> set[str]:
+    """The heavy libraries imported by running ``code`` in a fresh interpreter."""
+    probe = (f"import sys\n{code}\n"
+             f"import json; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=cwd or ROOT)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_the_everyday_api_is_on_the_package():
+    assert qicsim.__version__ == importlib.metadata.version("qicsim")
+    for name in ("run", "load_scenario", "CollaborativeModel", "run_sweep", "load_table", "load_experiment",
+                 "analyse", "derive_seed", "figures", "scenario_names", "SUMMARY_KEYS"):
+        assert name in dir(qicsim) and getattr(qicsim, name) is not None, name
+    from qicsim import sim
+
+    assert qicsim.run is sim.run and callable(qicsim.run), "qicsim.sim.run is the function, never its module"
+    result = qicsim.run("breakthrough", seed=3, teams=5, follow_up_months=1.0)
+    assert set(sim.SUMMARY_KEYS) <= set(result.summary)
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        qicsim.nonsense  # noqa: B018
+
+
+def test_import_qicsim_and_the_quick_commands_import_nothing_heavy():
+    assert imported_after("import qicsim") == set()
+    assert imported_after("from qicsim.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass") \
+        == set()
+    assert imported_after("from qicsim.cli import main\nmain(['scenarios'])") == set()
+    assert imported_after("from qicsim.cli import main\nmain(['run', '--help'])") == set(), \
+        "a command's help builds its parser without the model"
+
+
+def test_folders_named_like_the_subpackages_do_not_hide_them(tmp_path):
+    """A researcher's own analysis.py, experiments/ or sim.py beside a notebook are theirs; qicsim's are
+    qicsim.analysis, qicsim.experiments, qicsim.sim."""
+    (tmp_path / "analysis.py").write_text("MINE = 'analysis'\n")
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "__init__.py").write_text("MINE = 'experiments'\n")
+    (tmp_path / "sim.py").write_text("MINE = 'sim'\n")
+    (tmp_path / "scenarios").mkdir()
+    code = ("import qicsim, qicsim.analysis.figures, qicsim.sim.model\n"
+            "from qicsim import load_table, run_sweep\n"
+            "import analysis, experiments, sim, scenarios\n"
+            "print(analysis.MINE, experiments.MINE, sim.MINE, hasattr(scenarios, 'names'), "
+            "len(qicsim.scenario_names()) > 20)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.split() == ["analysis", "experiments", "sim", "False", "True"]
+
+
+def test_the_wheel_installs_only_qicsim(tmp_path):
+    """``pip show -f qicsim`` lists one top-level package: the wheel holds qicsim/ and its metadata only, with
+    the subpackages' data files (scenarios, the shipped posterior, targets, example specs)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is needed to list the project's files")
+    source = tmp_path / "source"
+    files = subprocess.run(["git", "ls-files", "pyproject.toml", "README.md", "qicsim", "sim", "analysis",
+                            "experiments", "scenarios"], capture_output=True, text=True, check=True, cwd=ROOT)
+    for name in files.stdout.split():
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"),
+                            str(source)], capture_output=True, text=True)
+    if build.returncode != 0 and "No matching distribution found for setuptools" in build.stderr:
+        pytest.skip("no index to fetch the build backend from")  # offline machine
+    assert build.returncode == 0, build.stderr
+    wheel = next((tmp_path / "dist").glob("qicsim-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {name.split("/")[0] for name in names} == {"qicsim", wheel.name.split("-py")[0] + ".dist-info"}
+    for expected in ("qicsim/sim/model.py", "qicsim/sim/modules/dropout.py", "qicsim/analysis/targets.yaml",
+                     "qicsim/scenarios/breakthrough.yaml", "qicsim/scenarios/posterior.parquet",
+                     "qicsim/experiments/sobol-levers.yaml", "qicsim/cli.py"):
+        assert expected in names, expected
+    top_level = [n for n in names if n.endswith("top_level.txt")]
+    if top_level:
+        assert zipfile.ZipFile(wheel).read(top_level[0]).decode().split() == ["qicsim"]
