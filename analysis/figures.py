@@ -2,13 +2,23 @@
 
 Working from tables means a figure can be redrawn from a run folder years later, or from a sweep's
 stored tables, without running the model again, and that every figure traces back to files that
-carry their seeds. Every figure uses :data:`analysis.plots.STYLE` and is written atomically by
-:func:`analysis.plots.save`. Series are told apart by line style and marker as well as colour, and
-colour scales are sequential (monotone in lightness), so the figures survive grey-scale printing.
+carry their seeds. Every figure uses :data:`analysis.plots.STYLE`. Series are told apart by line
+style and marker as well as colour, and colour scales are sequential (monotone in lightness), so the
+figures survive grey-scale printing.
 
-Functions return the path written, or ``None`` when their input is absent (a run without a spread
-network has no ``adoption.csv`` or ``network.graphml``): a report skips such a figure instead of
-failing.
+The functions work in a notebook as well as in a report (the contract is in :mod:`analysis.plots`):
+each returns the matplotlib Figure and writes a file (atomically) only when given a ``path``;
+single-panel figures draw into a given ``ax=``, figures of several panels into a given ``fig=`` (a
+Figure or a SubFigure); nothing here chooses a matplotlib backend. They return ``None`` when their
+input is absent (a run without a spread network has no ``adoption.csv`` or ``network.graphml``): a
+report skips such a figure instead of failing::
+
+    import qicsim
+    from qicsim.analysis import figures
+
+    result = qicsim.run("breakthrough", seed=1)
+    fig = figures.dropout_curves(result.team_outcomes, 12)        # shown inline in a notebook
+    figures.ihi_distribution(result.teams, "ihi.png")              # written (and closed), still returned
 """
 
 from __future__ import annotations
@@ -17,14 +27,15 @@ import numbers
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from qicsim.analysis.plots import COLOURS, STYLE, axes_for, figure_for, finish
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from qicsim.analysis.plots import COLOURS, STYLE, save  # noqa: E402
+PathLike = str | Path
 
 INK = COLOURS["collaborative"]
 """The main series colour (the collaborative's, as in the cost-effectiveness plots)."""
@@ -66,14 +77,16 @@ def _run_keys(*frames: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def performance_trajectories(teams: pd.DataFrame, end_month: int | Sequence[int], path: Path, *,
-                             measure: str = "performance", unit: str = "") -> Path:
+def performance_trajectories(teams: pd.DataFrame, end_month: int | Sequence[int], path: PathLike | None = None, *,
+                             measure: str = "performance", unit: str = "",
+                             fig: Figure | SubFigure | None = None) -> Figure:
     """Mean measured and true performance by month with 10-90% and 25-75% bands across teams (and
     replicates): the measured panel is what teams see, the true panel what patients get, and the
-    gap between them is measurement noise and missing data."""
+    gap between them is measurement noise and missing data. Two panels: ``fig=`` (not ``ax=``)."""
     unit_text = f" ({unit})" if unit and f"({unit})" not in measure else ""
     with plt.style.context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+        fig, created = figure_for(fig, (10, 4.2))
+        axes = fig.subplots(1, 2, sharey=True)
         for ax, column, title in zip(axes, ("measured_performance", "true_performance"),
                                      ("measured (as the teams report it)", "true"), strict=True):
             by_month = teams.groupby("month")[column]
@@ -89,10 +102,11 @@ def performance_trajectories(teams: pd.DataFrame, end_month: int | Sequence[int]
         axes[0].legend(loc="best", fontsize="small")
         n_runs = teams[_run_keys(teams)].drop_duplicates().shape[0] if _run_keys(teams) else 1
         fig.suptitle(f"Performance by month ({teams['team_id'].nunique()} teams x {n_runs} run(s))")
-        return save(fig, path)
+        return finish(fig, path, created)
 
 
-def ihi_distribution(teams: pd.DataFrame, path: Path, end_month: int | Sequence[int] | None = None) -> Path:
+def ihi_distribution(teams: pd.DataFrame, path: PathLike | None = None, end_month: int | Sequence[int] | None = None,
+                     *, ax: Axes | None = None) -> Figure:
     """Stacked shares of teams at each IHI score (0.5-5.0) by month, among teams not dropped out:
     where the collaborative's self-assessed progress stands, month by month."""
     present = teams[teams["status"] != "dropped"]
@@ -100,7 +114,7 @@ def ihi_distribution(teams: pd.DataFrame, path: Path, end_month: int | Sequence[
     share = pd.crosstab(present["month"], scores, normalize="index").reindex(columns=list(IHI_SCORES), fill_value=0)
     colours = plt.get_cmap(SEQUENTIAL)(np.linspace(0.0, 1.0, len(IHI_SCORES)))
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(8, 4.4))
+        ax, created = axes_for(ax, (8, 4.4))
         ax.stackplot(share.index, share.T.to_numpy(), colors=colours, labels=[f"{s:.1f}" for s in IHI_SCORES],
                      lw=0.3, edgecolor="white")
         _end_lines(ax, end_month, label=False)
@@ -114,7 +128,7 @@ def ihi_distribution(teams: pd.DataFrame, path: Path, end_month: int | Sequence[
         ax.legend(handles[::-1], labels[::-1], title="IHI score", loc="center left", bbox_to_anchor=(1.01, 0.5),
                   fontsize="small")
         ax.grid(False)
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,16 +163,18 @@ def at_risk(durations: np.ndarray, times: Sequence[float]) -> list[int]:
     return [int((durations >= t).sum()) for t in times]
 
 
-def dropout_curves(team_outcomes: pd.DataFrame, end_month: int, path: Path) -> Path:
+def dropout_curves(team_outcomes: pd.DataFrame, end_month: int, path: PathLike | None = None, *,
+                   fig: Figure | SubFigure | None = None) -> Figure:
     """Kaplan-Meier curves of staying in the collaborative, for teams whose leader changed and those
-    whose leader did not, with the number at risk under the axis: the paper's 'strong predictor'."""
+    whose leader did not, with the number at risk under the axis: the paper's 'strong predictor'. Two panels
+    (the curves and the table at risk): ``fig=`` (not ``ax=``)."""
     groups = [("leader changed", team_outcomes["leader_changed"].astype(bool)),
               ("leader unchanged", ~team_outcomes["leader_changed"].astype(bool))]
     step = max(1, int(np.ceil(end_month / 6)))
     ticks = list(range(0, int(end_month) + 1, step))
     with plt.style.context(STYLE):
-        fig, (ax, table) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True,
-                                        gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.3})
+        fig, created = figure_for(fig, (7, 5.2))
+        ax, table = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.3})
         risk_rows = []
         for (label, mask), style in zip(groups, SERIES, strict=False):
             durations, events = dropout_durations(team_outcomes[mask], end_month)
@@ -188,7 +204,7 @@ def dropout_curves(team_outcomes: pd.DataFrame, end_month: int, path: Path) -> P
         table.set_xticks(ticks)
         table.set_xlabel("month since enrolment")
         ax.set_xlim(-0.3, end_month + 0.3)
-        return save(fig, path)
+        return finish(fig, path, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,16 +252,18 @@ def sustain_table(teams: pd.DataFrame, team_outcomes: pd.DataFrame, end_month: i
     }).reset_index()
 
 
-def sustain_curve(teams: pd.DataFrame, team_outcomes: pd.DataFrame, end_month: int, threshold: float, path: Path,
-                  direction: int | None = None) -> Path | None:
+def sustain_curve(teams: pd.DataFrame, team_outcomes: pd.DataFrame, end_month: int, threshold: float,
+                  path: PathLike | None = None, direction: int | None = None, *,
+                  fig: Figure | SubFigure | None = None) -> Figure | None:
     """The sustain curve: how many significant improvements last after the collaborative ends
     (challenge 9), and how far the measure moves from where it stood at the end; None without
-    follow-up months (nothing to draw)."""
+    follow-up months (nothing to draw). Two panels: ``fig=`` (not ``ax=``)."""
     table = sustain_table(teams, team_outcomes, end_month, threshold, direction)
     if len(table) < 2:
         return None
     with plt.style.context(STYLE):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.4), sharex=True)
+        fig, created = figure_for(fig, (7, 6.4))
+        top, bottom = fig.subplots(2, 1, sharex=True)
         x = table["months_after_end"]
         top.plot(x, table["still_improved"], color=SERIES[0]["color"], ls="-", lw=2,
                  label="of teams significantly improved at the end")
@@ -261,7 +279,7 @@ def sustain_curve(teams: pd.DataFrame, team_outcomes: pd.DataFrame, end_month: i
         bottom.set_ylabel("true measure since the end\n(% of end value, + = better)")
         bottom.set_xlabel("months after the end of the collaborative")
         bottom.legend(loc="best", fontsize="small")
-        return save(fig, path)
+        return finish(fig, path, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,8 +301,8 @@ def load_adoption(folder: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
 
-def adoption_curve(adoption: pd.DataFrame | None, path: Path, end_month: int | Sequence[int] | None = None
-                   ) -> Path | None:
+def adoption_curve(adoption: pd.DataFrame | None, path: PathLike | None = None,
+                   end_month: int | Sequence[int] | None = None, *, ax: Axes | None = None) -> Figure | None:
     """Cumulative spread beyond the participants by month (mean, and 10-90% over replicates when
     there are several): challenge 10, spread is rare unless planned for."""
     if adoption is None or adoption.empty:
@@ -293,7 +311,7 @@ def adoption_curve(adoption: pd.DataFrame | None, path: Path, end_month: int | S
     if not columns:
         return None
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 4.4))
+        ax, created = axes_for(ax, (7, 4.4))
         grouped = adoption.groupby("month")
         for column, style in zip(columns, SERIES, strict=False):
             mean = grouped[column].mean()
@@ -309,7 +327,7 @@ def adoption_curve(adoption: pd.DataFrame | None, path: Path, end_month: int | S
         reps = adoption["replicate"].nunique() if "replicate" in adoption.columns else 1
         ax.set_title(f"Spread beyond the participants (mean of {reps} run(s); band: 10-90%)")
         ax.legend(loc="upper left", fontsize="small")
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)
 
 
 def _as_bool(value: object) -> bool:
@@ -338,7 +356,8 @@ def network_sample(graph, limit: int = LARGE_NETWORK):
     return graph.subgraph(keep).copy()
 
 
-def network_picture(graphml: Path, path: Path, seed: int = 1) -> Path | None:
+def network_picture(graphml: PathLike, path: PathLike | None = None, seed: int = 1, *,
+                    ax: Axes | None = None) -> Figure | None:
     """The spread network, one node per unit: participating units as squares, other units as circles
     filled by the month they adopted (hollow: never); None when there is no ``network.graphml``."""
     graphml = Path(graphml)
@@ -354,19 +373,20 @@ def network_picture(graphml: Path, path: Path, seed: int = 1) -> Path | None:
     nodes = list(graph.nodes)
     xy = np.array([layout[n] for n in nodes])
     part = np.array([_as_bool(graph.nodes[n].get("participating", False)) for n in nodes])
-    adopted = np.array([float(graph.nodes[n].get("adopted_month", -1)) for n in nodes])
+    # never adopted: no adopted_month (NaN here), or -1 in a file from before qicsim wrote missing values
+    adopted = np.array([float(graph.nodes[n].get("adopted_month", np.nan)) for n in nodes])
     reached = ~part & (adopted >= 0)
     never = ~part & ~reached
     size = 8 if len(nodes) > 500 else 24
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, 6.5))
+        ax, created = axes_for(ax, (7.5, 6.5))
         nx.draw_networkx_edges(graph, layout, ax=ax, edge_color="#9e9e9e", width=0.4, alpha=0.35)
         ax.scatter(xy[never, 0], xy[never, 1], s=size, facecolors="white", edgecolors="#616161", linewidths=0.6,
                    label=f"not reached ({int(never.sum())})", zorder=2)
         if reached.any():
             points = ax.scatter(xy[reached, 0], xy[reached, 1], s=size * 1.3, c=adopted[reached], cmap=SEQUENTIAL,
                                 edgecolors="black", linewidths=0.3, label=f"adopted ({int(reached.sum())})", zorder=3)
-            fig.colorbar(points, ax=ax, shrink=0.7, label="month adopted")
+            ax.get_figure().colorbar(points, ax=ax, shrink=0.7, label="month adopted")
         ax.scatter(xy[part, 0], xy[part, 1], s=size * 2, marker="s", color="black",
                    label=f"participating ({int(part.sum())})", zorder=4)
         ax.set_axis_off()
@@ -374,7 +394,7 @@ def network_picture(graphml: Path, path: Path, seed: int = 1) -> Path | None:
         shown = "" if graph is full else f" (sample: {len(nodes):,} of {full.number_of_nodes():,} units)"
         ax.set_title(f"Spread network: {len(nodes):,} units in {organisations:,} organisations{shown}")
         ax.legend(loc="lower left", fontsize="small", bbox_to_anchor=(0, -0.08), ncol=3)
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,14 +402,15 @@ def network_picture(graphml: Path, path: Path, seed: int = 1) -> Path | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def tornado(table: pd.DataFrame, key: str, base: float, path: Path) -> Path:
+def tornado(table: pd.DataFrame, key: str, base: float, path: PathLike | None = None, *,
+            ax: Axes | None = None) -> Figure:
     """One-way sensitivity: for each parameter, the outcome at its low and high value as bars from
     the base, largest swing on top. ``table``: parameter, low, high, and optionally low_value and
     high_value (the parameter values, shown at the bar ends)."""
     table = table.assign(swing=(table["high"] - table["low"]).abs()).sort_values("swing")
     y = np.arange(len(table))
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots(figsize=(7.5, 1.4 + 0.45 * len(table)))
+        ax, created = axes_for(ax, (7.5, 1.4 + 0.45 * len(table)))
         ax.barh(y, table["low"] - base, left=base, color="#bdbdbd", edgecolor="black", hatch="//",
                 label="parameter at its low value")
         ax.barh(y, table["high"] - base, left=base, color=INK, edgecolor="black", label="parameter at its high value")
@@ -405,29 +426,55 @@ def tornado(table: pd.DataFrame, key: str, base: float, path: Path) -> Path:
         ax.set_title(f"One-way sensitivity of {key}", pad=24)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small")
         ax.margins(x=0.15)
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)
 
 
-def sensitivity_bars(indices, method: str, path: Path) -> Path:
-    """Sobol (S1, ST) or Morris (mu*, sigma) bars of one output: the sweep's own chart
-    (:func:`experiments.sensitivity.bar_chart`), so the report and ``qicsim sensitivity`` agree."""
-    from qicsim.experiments.sensitivity import bar_chart
+def sensitivity_bars(indices, method: str, path: PathLike | None = None, *, ax: Axes | None = None) -> Figure:
+    """Sobol (S1, ST) or Morris (mu*, sigma) bars of one output (:class:`experiments.sensitivity.KeyIndices`)
+    with their 95% intervals: the chart ``qicsim sensitivity`` writes (:func:`experiments.sensitivity.bar_chart`,
+    which draws on a bare Figure for its worker processes), drawn here so that it can go into an Axes."""
+    table = indices.table
+    if table is None:
+        raise ValueError(f"no indices of {indices.key} to draw ({indices.skipped})")
+    names = list(table.index)
+    y = np.arange(len(names))
+    height = 0.4
+    with plt.style.context(STYLE):
+        ax, created = axes_for(ax, (7.5, 1.2 + 0.38 * len(names)))
+        if method == "sobol":
+            ax.barh(y - height / 2, table["S1"], height, xerr=table["S1_conf"], label="first order (S1)", capsize=2,
+                    color=INK)
+            ax.barh(y + height / 2, table["ST"], height, xerr=table["ST_conf"], label="total (ST)", capsize=2,
+                    color=COLOURS["traditional"], hatch="//", edgecolor="black", linewidth=0.4)
+            ax.set_xlabel("Sobol index (share of output variance), 95% interval")
+        else:
+            ax.barh(y - height / 2, table["mu_star"], height, xerr=table["mu_star_conf"], label="mu*", capsize=2,
+                    color=INK)
+            ax.barh(y + height / 2, table["sigma"], height, label="sigma", color=COLOURS["traditional"], hatch="//",
+                    edgecolor="black", linewidth=0.4)
+            ax.set_xlabel(f"elementary effect on {indices.key} (Morris), 95% interval for mu*")
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", linewidth=0.6)
+        ax.set_title(f"{method.capitalize()} sensitivity of {indices.key}")
+        ax.legend(loc="best", fontsize="small")
+        return finish(ax.get_figure(), path, created)
 
-    return bar_chart(indices, method, Path(path))
 
-
-def effects_chart(effects: pd.DataFrame, path: Path) -> Path | None:
+def effects_chart(effects: pd.DataFrame, path: PathLike | None = None, *,
+                  fig: Figure | SubFigure | None = None) -> Figure | None:
     """Dot-and-whisker chart of paired differences (changed - base, mean +- 2 SE), one panel per
     unit so that shares and months are not read on one scale; filled dots: direction as expected.
-    ``effects``: label, unit, mean, se, expected (+1/-1); rows with NaN mean are left out."""
+    ``effects``: label, unit, mean, se, expected (+1/-1); rows with NaN mean are left out. One panel per unit:
+    ``fig=`` (not ``ax=``)."""
     shown = effects[np.isfinite(effects["mean"].astype(float))]
     if shown.empty:
         return None
     units = list(dict.fromkeys(shown["unit"]))
     heights = [len(shown[shown["unit"] == u]) + 1 for u in units]
     with plt.style.context(STYLE):
-        fig, axes = plt.subplots(len(units), 1, figsize=(8, 1.2 + 0.42 * sum(heights)),
-                                 gridspec_kw={"height_ratios": heights}, squeeze=False)
+        fig, created = figure_for(fig, (8, 1.2 + 0.42 * sum(heights)))
+        axes = fig.subplots(len(units), 1, gridspec_kw={"height_ratios": heights}, squeeze=False)
         for ax, unit in zip(axes[:, 0], units, strict=True):
             rows = shown[shown["unit"] == unit].reset_index(drop=True)
             y = np.arange(len(rows))[::-1]
@@ -443,19 +490,23 @@ def effects_chart(effects: pd.DataFrame, path: Path) -> Path | None:
             ax.set_xlabel(f"changed - base ({unit}); whiskers: +-2 SE")
         axes[0, 0].set_title("What changes when...: paired-seed effects of the paper's levers")
         axes[0, 0].legend(loc="best", fontsize="small")
-        fig.tight_layout()
-        return save(fig, path)
+        if created:
+            fig.tight_layout()
+        return finish(fig, path, created)
 
 
-def prior_posterior(posterior, priors, path: Path) -> Path:
+def prior_posterior(posterior, priors, path: PathLike | None = None, *,
+                    fig: Figure | SubFigure | None = None) -> Figure:
     """For each calibrated input: its prior (flat, on its plausible range, or log-uniform) and its weighted
-    posterior (histogram), on the prior's range: where the figures narrow an input, and where not."""
+    posterior (histogram), on the prior's range: where the figures narrow an input, and where not. One panel per
+    input: ``fig=`` (not ``ax=``)."""
     n = len(priors)
     cols = min(4, n)
     rows = -(-n // cols)
     w = posterior.weights
     with plt.style.context(STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+        fig, created = figure_for(fig, (3.2 * cols, 2.3 * rows))
+        axes = fig.subplots(rows, cols, squeeze=False)
         for ax, p in zip(axes.flat, priors, strict=False):
             x = posterior.table[p.name].to_numpy(dtype=float)
             # densities on the prior's own scale (per log unit for a log-uniform input), so that a prior is flat
@@ -475,8 +526,9 @@ def prior_posterior(posterior, priors, path: Path) -> Path:
             ax.axis("off")
         axes.flat[0].legend(fontsize="x-small")
         fig.suptitle("Calibrated inputs: prior (dashed) and posterior", fontsize="medium")
-        fig.tight_layout()
-        return save(fig, path)
+        if created:
+            fig.tight_layout()
+        return finish(fig, path, created)
 
 
 def _weighted_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -486,17 +538,19 @@ def _weighted_correlation(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(cov / (sx * sy)) if sx > 0 and sy > 0 else float("nan")
 
 
-def posterior_pairs(posterior, priors, path: Path) -> Path:
+def posterior_pairs(posterior, priors, path: PathLike | None = None, *,
+                    fig: Figure | SubFigure | None = None) -> Figure:
     """Pairwise scatter of the posterior particles (darker = more weight) on the priors' ranges, and above the
     diagonal their weighted correlation (on the prior's scale): inputs the figures trade off against each other
-    are identified only together."""
+    are identified only together. A grid of panels: ``fig=`` (not ``ax=``)."""
     n = len(priors)
     w = posterior.weights
     alpha = 0.15 + 0.85 * w / w.max()
     scaled = {p.name: (np.log(posterior.table[p.name].to_numpy(dtype=float)) if p.log
                        else posterior.table[p.name].to_numpy(dtype=float)) for p in priors}
     with plt.style.context(STYLE):
-        fig, axes = plt.subplots(n, n, figsize=(1.1 * n + 1.6, 1.1 * n + 1.2), squeeze=False)
+        fig, created = figure_for(fig, (1.1 * n + 1.6, 1.1 * n + 1.2))
+        axes = fig.subplots(n, n, squeeze=False)
         for i, pi in enumerate(priors):
             for j, pj in enumerate(priors):
                 ax = axes[i, j]
@@ -528,4 +582,4 @@ def posterior_pairs(posterior, priors, path: Path) -> Path:
         fig.suptitle("Posterior of the calibrated inputs, pairwise (above the diagonal: weighted correlation; "
                      "red where |r| >= 0.3)", fontsize="small")
         fig.subplots_adjust(left=0.2, bottom=0.16, right=0.98, top=0.95, wspace=0.08, hspace=0.08)
-        return save(fig, path)
+        return finish(fig, path, created)

@@ -1,17 +1,31 @@
-"""Plots in one consistent style, readable in print (matplotlib, no screen needed)."""
+"""Plots in one consistent style, readable in print, and the shared plumbing of every figure function.
+
+Library code never chooses a matplotlib backend: in a notebook the figures show inline (or with
+``plt.show()``), and the command line sets ``MPLBACKEND=Agg`` itself (:func:`qicsim.cli.main`).
+
+Every figure function here and in :mod:`analysis.figures` follows one contract:
+
+- it returns the matplotlib :class:`~matplotlib.figure.Figure` it drew on (or ``None`` when there is
+  nothing to draw);
+- it writes a file (atomically) only when given a ``path``;
+- a single-panel figure takes ``ax=`` (an Axes to draw into); a figure of several panels takes ``fig=``
+  (an empty Figure or SubFigure, e.g. one of ``fig.subfigures(...)``, whose panels it creates), because
+  its panels (and their shared axes) cannot be drawn into one Axes;
+- when it made the figure itself and wrote it to a path, it closes it in pyplot (a report draws dozens)
+  but still returns it; a figure drawn into a given ``ax`` or ``fig`` is never closed.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from qicsim.analysis.cea import ARM_LABELS, ARMS  # noqa: E402
-from qicsim.sim.files import atomic_open  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from qicsim.analysis.cea import ARM_LABELS, ARMS
+from qicsim.sim.files import atomic_open
 
 STYLE = {
     "figure.figsize": (6.4, 4.4), "figure.dpi": 150, "font.size": 10, "axes.spines.top": False,
@@ -20,23 +34,52 @@ STYLE = {
 COLOURS = {"collaborative": "#1b6ca8", "traditional": "#d1495b", "none": "#6c757d"}
 
 
-def save(fig: plt.Figure, path: Path) -> Path:
-    """Write a figure atomically (temporary file, then rename) and close it."""
+def save(fig: Figure | SubFigure, path: str | Path) -> Path:
+    """Write a figure (the whole figure, for a SubFigure) atomically (temporary file, then rename); it
+    stays open."""
     path = Path(path)
-    try:
-        with atomic_open(path, "wb") as handle:
-            fig.savefig(handle, format=path.suffix.lstrip(".") or "png", bbox_inches="tight")
-    finally:
-        plt.close(fig)
+    root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    with atomic_open(path, "wb") as handle:
+        root.savefig(handle, format=path.suffix.lstrip(".") or "png", bbox_inches="tight")
     return path
 
 
-def ce_plane(replicates: pd.DataFrame, wtp: float, currency: str, path: Path) -> Path:
+def axes_for(ax: Axes | None, figsize: tuple[float, float] | None = None) -> tuple[Axes, bool]:
+    """The Axes to draw into: ``ax``, or one on a new pyplot figure; and whether the figure is new."""
+    if ax is not None:
+        return ax, False
+    _, ax = plt.subplots(figsize=figsize)
+    return ax, True
+
+
+def figure_for(fig: Figure | SubFigure | None, figsize: tuple[float, float] | None = None
+               ) -> tuple[Figure | SubFigure, bool]:
+    """The (Sub)Figure to lay panels out in: ``fig``, or a new pyplot figure; and whether it is new."""
+    if fig is not None:
+        return fig, False
+    return plt.figure(figsize=figsize), True
+
+
+def finish(fig: Figure | SubFigure, path: str | Path | None, created: bool) -> Figure:
+    """The end of every figure function: write to ``path`` if given; close a figure the function made
+    itself once it is written; return the (root) Figure."""
+    root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    try:
+        if path is not None:
+            save(root, path)
+    finally:
+        if created and path is not None:
+            plt.close(root)
+    return root
+
+
+def ce_plane(replicates: pd.DataFrame, wtp: float, currency: str, path: str | Path | None = None, *,
+             ax: Axes | None = None) -> Figure:
     """Incremental cost against incremental QALYs of the collaborative, one point per replicate
     and comparator, with the willingness-to-pay line (points below it are cost-effective)."""
     wide = replicates.pivot(index="replicate", columns="arm")
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots()
+        ax, created = axes_for(ax)
         xs = []
         for comparator in ARMS[1:]:
             dq = wide["qalys"]["collaborative"] - wide["qalys"][comparator]
@@ -53,13 +96,14 @@ def ce_plane(replicates: pd.DataFrame, wtp: float, currency: str, path: Path) ->
         ax.set_ylabel(f"incremental net cost ({currency}, discounted)")
         ax.set_title("Cost-effectiveness plane: collaborative against comparators")
         ax.legend(loc="best")
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)
 
 
-def acceptability_curve(curve: pd.DataFrame, wtp: float, currency: str, path: Path) -> Path:
+def acceptability_curve(curve: pd.DataFrame, wtp: float, currency: str, path: str | Path | None = None, *,
+                        ax: Axes | None = None) -> Figure:
     """Share of replicates in which each design has the highest net monetary benefit, by WTP."""
     with plt.style.context(STYLE):
-        fig, ax = plt.subplots()
+        ax, created = axes_for(ax)
         for arm in ARMS:
             ax.plot(curve["wtp"], curve[ARM_LABELS[arm]], color=COLOURS[arm], lw=2, label=ARM_LABELS[arm])
         ax.axvline(wtp, color="black", lw=1, ls="--")
@@ -68,4 +112,4 @@ def acceptability_curve(curve: pd.DataFrame, wtp: float, currency: str, path: Pa
         ax.set_ylabel("probability most cost-effective")
         ax.set_title("Cost-effectiveness acceptability curves")
         ax.legend(loc="best")
-        return save(fig, path)
+        return finish(ax.get_figure(), path, created)

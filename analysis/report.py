@@ -212,8 +212,8 @@ def effects_section(effects: pd.DataFrame | None, figure_dir: Path, seeds: int, 
         expected=effects["expected"].map({1: "increase", -1: "decrease"}),
     )[["claim", "lever", "key", "unit", "expected", "effect", "n", "verdict"]]
     out.append(html_table(table, text_columns=["claim", "lever", "key", "unit", "expected", "verdict"]))
-    chart = figures.effects_chart(effects, figure_dir / "effects.png")
-    if chart is not None:
+    chart = figure_dir / "effects.png"
+    if figures.effects_chart(effects, chart) is not None:
         out.append(image(chart, FIGURES["effects"], "Paired differences (changed − base), mean ± 2 SE; filled: "
                                                     "in the paper's direction, hollow: not. One panel per unit."))
     return "\n".join(out)
@@ -267,11 +267,12 @@ NOTHING_TO_DRAW = ""
 None means the figure failed."""
 
 
-def _drawn(out: list[str], what: str, draw: Callable[[], Path | str | None]) -> Path | str | None:
-    """One figure of a run report, or (None) a note when the folder's files do not have what it needs (a damaged
-    or hand-edited file): a report of what can be shown, never a traceback."""
+def _drawn(out: list[str], what: str, path: Path, draw: Callable[[Path], object]) -> Path | str | None:
+    """One figure of a run report written to ``path`` by ``draw(path)``: the path, :data:`NOTHING_TO_DRAW` when
+    the figure function has nothing to draw (returns None), or (None) a note when the folder's files do not have
+    what it needs (a damaged or hand-edited file): a report of what can be shown, never a traceback."""
     try:
-        return draw()
+        return NOTHING_TO_DRAW if draw(path) is None else path
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, SyntaxError) as exc:  # XML: SyntaxError
         out.append(note(f"The {what} cannot be drawn from this folder's files ({type(exc).__name__}: "
                         f"{shorten(str(exc), 120)}); are they damaged?"))
@@ -345,23 +346,23 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
     s = run.scenario
     measure, unit = (s.measure_name, s.measure_unit) if s is not None else ("performance", "")
     if run.teams is not None and end is not None:
-        path = _drawn(out, "performance trajectories", lambda: figures.performance_trajectories(
-            run.teams, end, figure_dir / "trajectories.png", measure=measure, unit=unit))
-        if path is not None:
+        path = _drawn(out, "performance trajectories", figure_dir / "trajectories.png",
+                      lambda p: figures.performance_trajectories(run.teams, end, p, measure=measure, unit=unit))
+        if path:
             out.append(image(path, FIGURES["trajectories"],
                              "Mean (black) and 25–75% / 10–90% bands across teams and replicates; measured values "
                              "are what the teams' data show (missing when no data), true values what patients get. "
                              "Dashed: end of the collaborative."))
-        path = _drawn(out, "IHI score distribution",
-                      lambda: figures.ihi_distribution(run.teams, figure_dir / "ihi.png", end))
-        if path is not None:
+        path = _drawn(out, "IHI score distribution", figure_dir / "ihi.png",
+                      lambda p: figures.ihi_distribution(run.teams, p, end))
+        if path:
             out.append(image(path, FIGURES["ihi"], "Share of teams still taking part at each IHI assessment score "
                                                    "(0.5–5.0) by month, all replicates pooled."))
     path = None
     if run.team_outcomes is not None and end is not None:
-        path = _drawn(out, "drop-out curves",
-                      lambda: figures.dropout_curves(run.team_outcomes, end, figure_dir / "dropout.png"))
-    if path is not None:
+        path = _drawn(out, "drop-out curves", figure_dir / "dropout.png",
+                      lambda p: figures.dropout_curves(run.team_outcomes, end, p))
+    if path:
         out.append(image(path, FIGURES["dropout"],
                          "Kaplan–Meier estimate of staying in the collaborative; teams that did not drop out are "
                          "censored at the end of the collaborative; all replicates pooled. Teams are grouped by "
@@ -372,8 +373,8 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
         direction = None
         if s is not None:
             direction = 1 if s.measure_direction == "higher_is_better" else -1
-        path = _drawn(out, "sustain curve", lambda: figures.sustain_curve(
-            run.teams, run.team_outcomes, end, threshold, figure_dir / "sustain.png", direction) or NOTHING_TO_DRAW)
+        path = _drawn(out, "sustain curve", figure_dir / "sustain.png", lambda p: figures.sustain_curve(
+            run.teams, run.team_outcomes, end, threshold, p, direction))
         if path == NOTHING_TO_DRAW:
             out.append(note("No months of follow-up after the end: the sustain curve is left out."))
         elif path is not None:
@@ -381,16 +382,16 @@ def run_figures(run: RunFolder, figure_dir: Path) -> list[str]:
                              f"Top: share of teams at least {threshold:.0%} better than their baseline (true "
                              "measure), among those that were at the end and among all enrolled teams. Bottom: "
                              "change of the true measure since the end, positive = better."))
-    adoption = _drawn(out, "adoption curve",
-                      lambda: figures.adoption_curve(run.adoption, figure_dir / "adoption.png", end))
-    if adoption is not None:
+    adoption = _drawn(out, "adoption curve", figure_dir / "adoption.png",
+                      lambda p: figures.adoption_curve(run.adoption, p, end))
+    if adoption:
         out.append(image(adoption, FIGURES["adoption"], "Cumulative units and organisations beyond the "
                                                         "participants that took up the changes or the QI method."))
     elif run.adoption is None:
         out.append(note("No adoption.csv in this folder: the adoption curve is left out."))
-    network = _drawn(out, "network picture",
-                     lambda: figures.network_picture(run.folder / "network.graphml", figure_dir / "network.png"))
-    if network is not None:
+    network = _drawn(out, "network picture", figure_dir / "network.png",
+                     lambda p: figures.network_picture(run.folder / "network.graphml", p))
+    if network:
         out.append(image(network, FIGURES["network"], "The network of units (network.graphml; one replicate). "
                                                       "Layout: networkx spring layout, seed 1."))
     elif not (run.folder / "network.graphml").is_file():
@@ -514,7 +515,8 @@ def sensitivity_html(folder: Path, method: str, keys: list[str], figure_dir: Pat
             continue
         out.append(f"<h3>{_esc(indices.key)}</h3>")
         out.append(html_table(indices.table.reset_index().round(4), text_columns=["parameter"]))
-        path = figures.sensitivity_bars(indices, method, figure_dir / f"sensitivity_{indices.key}.png")
+        path = figure_dir / f"sensitivity_{indices.key}.png"
+        figures.sensitivity_bars(indices, method, path)
         out.append(image(path, f"Sensitivity indices of {indices.key}",
                          f"{method.capitalize()} indices of {indices.key} with 95% intervals."))
     return out
@@ -584,7 +586,8 @@ def sweep_report(sweep: SweepFolder, effects: pd.DataFrame | None, figure_dir: P
             if table.empty or table[["low", "high"]].isna().all().all():
                 sections.append(note(f"{key}: no numeric parameter varies, no one-way chart."))
                 continue
-            path = figures.tornado(table, key, float(ok[key].mean()), figure_dir / f"tornado_{key}.png")
+            path = figure_dir / f"tornado_{key}.png"
+            figures.tornado(table, key, float(ok[key].mean()), path)
             sections.append(image(path, f"One-way sensitivity of {key}",
                                   f"Tornado chart of {key}: bars from the mean over all runs to the mean at each "
                                   "parameter's low (hatched) and high (solid) values."))

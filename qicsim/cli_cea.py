@@ -75,9 +75,10 @@ def cmd_cea(args: argparse.Namespace) -> int:
               f"{_money(row['incremental_nmb']):>16s} {row['prob_cost_effective']:18.2f}")
         print(f"    {row['verdict']}")
     curve = acceptability(result.replicates, np.linspace(0, 3 * max(wtp, 1.0), 61))
+    plane, ceac = out / "ce_plane.png", out / "ceac.png"
     try:
-        plane = ce_plane(result.replicates, wtp, c, out / "ce_plane.png")
-        ceac = acceptability_curve(curve, wtp, c, out / "ceac.png")
+        ce_plane(result.replicates, wtp, c, plane)
+        acceptability_curve(curve, wtp, c, ceac)
         write_csv(result.replicates, out / "cea_replicates.csv")
     except OSError as exc:
         error(f"--out {args.out!r}: cannot write the results ({exc})")

@@ -15,11 +15,13 @@ import re
 from pathlib import Path
 
 import matplotlib.image
+import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from matplotlib.figure import Figure
 from qicsim.analysis import effects, figures, report
 from qicsim.experiments.sensitivity import KeyIndices
 from qicsim.sim.posterior import Posterior
@@ -52,6 +54,13 @@ def assert_png(path: Path | None, min_side: int = 200) -> tuple[int, int]:
     return pixels.shape[0], pixels.shape[1]
 
 
+def assert_written(fig: Figure | None, path: Path, min_side: int = 200) -> tuple[int, int]:
+    """A figure function given a path returns its Figure, closed in pyplot, and wrote a readable PNG there."""
+    assert isinstance(fig, Figure), fig
+    assert fig.number not in plt.get_fignums()  # closed: a report draws dozens
+    return assert_png(path, min_side)
+
+
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``qicsim run --reps 2 --out DIR`` once, shared by the figure and report tests."""
@@ -71,13 +80,16 @@ def tables(run_folder: Path) -> dict:
 
 
 def small_network(path: Path, units: int = 60, participating: int = 6, seed: int = 2) -> Path:
-    """A hand-made spread network in the GraphML contract: organisation, participating, adopted_month."""
+    """A hand-made spread network in the GraphML contract: organisation, participating, adopted_month (absent for
+    a unit that never adopted)."""
     rng = np.random.default_rng(seed)
     graph = nx.connected_watts_strogatz_graph(units, 4, 0.2, seed=seed)
     for n in graph.nodes:
-        graph.nodes[n]["organisation"] = int(n // 5)
+        graph.nodes[n]["organisation"] = int(n // 5) + 1
         graph.nodes[n]["participating"] = bool(n % 5 == 0 and n // 5 < participating)
-        graph.nodes[n]["adopted_month"] = float(rng.choice([-1, -1, 3, 7, 12]))
+        month = float(rng.choice([np.nan, np.nan, 3, 7, 12]))
+        if not np.isnan(month):
+            graph.nodes[n]["adopted_month"] = month
     nx.write_graphml(graph, path)
     return path
 
@@ -86,24 +98,25 @@ def small_network(path: Path, units: int = 60, participating: int = 6, seed: int
 
 
 def test_performance_trajectories(tables: dict, tmp_path: Path) -> None:
-    path = figures.performance_trajectories(tables["teams"], tables["end"], tmp_path / "t.png", measure="index",
-                                            unit="units")
-    height, width = assert_png(path)
+    fig = figures.performance_trajectories(tables["teams"], tables["end"], tmp_path / "t.png", measure="index",
+                                           unit="units")
+    height, width = assert_written(fig, tmp_path / "t.png")
     assert width > height  # two panels side by side
 
 
 def test_ihi_distribution(tables: dict, tmp_path: Path) -> None:
-    assert_png(figures.ihi_distribution(tables["teams"], tmp_path / "ihi.png", tables["end"]))
+    assert_written(figures.ihi_distribution(tables["teams"], tmp_path / "ihi.png", tables["end"]), tmp_path / "ihi.png")
 
 
 def test_dropout_curves(tables: dict, tmp_path: Path) -> None:
-    assert_png(figures.dropout_curves(tables["outcomes"], tables["end"], tmp_path / "km.png"))
+    assert_written(figures.dropout_curves(tables["outcomes"], tables["end"], tmp_path / "km.png"), tmp_path / "km.png")
 
 
 def test_sustain_curve(tables: dict, tmp_path: Path) -> None:
     s = tables["scenario"]
-    assert_png(figures.sustain_curve(tables["teams"], tables["outcomes"], tables["end"],
-                                     s.significant_improvement_threshold, tmp_path / "sustain.png"))
+    assert_written(figures.sustain_curve(tables["teams"], tables["outcomes"], tables["end"],
+                                         s.significant_improvement_threshold, tmp_path / "sustain.png"),
+                   tmp_path / "sustain.png")
 
 
 def test_adoption_curve_from_a_hand_made_frame(tmp_path: Path) -> None:
@@ -111,7 +124,7 @@ def test_adoption_curve_from_a_hand_made_frame(tmp_path: Path) -> None:
     frame = pd.concat([pd.DataFrame({"month": months, "spread_units": np.cumsum(months % 3 == 0) * (r + 1),
                                      "spread_organisations": months // 6, "method_spread_units": months // 4,
                                      "replicate": r, "seed": 100 + r}) for r in range(3)], ignore_index=True)
-    assert_png(figures.adoption_curve(frame, tmp_path / "adoption.png", end_month=12))
+    assert_written(figures.adoption_curve(frame, tmp_path / "adoption.png", end_month=12), tmp_path / "adoption.png")
 
 
 def test_adoption_and_network_are_skipped_when_absent(tmp_path: Path) -> None:
@@ -123,10 +136,11 @@ def test_adoption_and_network_are_skipped_when_absent(tmp_path: Path) -> None:
 
 def test_network_picture(tmp_path: Path) -> None:
     graphml = small_network(tmp_path / "network.graphml")
-    assert_png(figures.network_picture(graphml, tmp_path / "network.png"))
+    assert_written(figures.network_picture(graphml, tmp_path / "network.png"), tmp_path / "network.png")
 
 
 def test_a_large_network_is_sampled_around_the_participants(tmp_path: Path) -> None:
+    """(In the older contract: -1 for a unit that never adopted; still drawn as never reached.)"""
     graph = nx.Graph()
     units = 2500
     for n in range(units):
@@ -138,19 +152,23 @@ def test_a_large_network_is_sampled_around_the_participants(tmp_path: Path) -> N
     assert sample.number_of_nodes() == 16
     path = tmp_path / "large.graphml"
     nx.write_graphml(graph, path)
-    assert_png(figures.network_picture(path, tmp_path / "large.png"))
+    assert_written(figures.network_picture(path, tmp_path / "large.png"), tmp_path / "large.png")
 
 
 def test_tornado(tmp_path: Path) -> None:
     table = pd.DataFrame({"parameter": ["a", "b", "c"], "low": [0.1, 0.25, 0.3], "high": [0.5, 0.2, 0.35],
                           "low_value": [0.0, 1.0, 0.2], "high_value": [1.0, 5.0, 0.8]})
-    assert_png(figures.tornado(table, "dropout_rate", 0.3, tmp_path / "tornado.png"))
+    assert_written(figures.tornado(table, "dropout_rate", 0.3, tmp_path / "tornado.png"), tmp_path / "tornado.png")
 
 
 def test_sensitivity_bars_reuse_the_sweep_chart(tmp_path: Path) -> None:
     table = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.1, 0.05], "ST": [0.7, 0.2], "ST_conf": [0.1, 0.05]},
                          index=pd.Index(["x", "y"], name="parameter"))
-    assert_png(figures.sensitivity_bars(KeyIndices("dropout_rate", table), "sobol", tmp_path / "s.png"))
+    fig = figures.sensitivity_bars(KeyIndices("dropout_rate", table), "sobol", tmp_path / "s.png")
+    assert_written(fig, tmp_path / "s.png")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "y"]
+    assert ax.get_title() == "Sobol sensitivity of dropout_rate"
 
 
 def test_effects_chart(tmp_path: Path) -> None:
@@ -158,7 +176,7 @@ def test_effects_chart(tmp_path: Path) -> None:
     frame = pd.DataFrame({"label": ["a", "b", "c", "d"], "unit": units,
                           "mean": [0.1, -0.05, -3.0, np.nan], "se": [0.02, 0.03, 0.5, np.nan],
                           "expected": [1, 1, -1, 1]})
-    assert_png(figures.effects_chart(frame, tmp_path / "effects.png"))
+    assert_written(figures.effects_chart(frame, tmp_path / "effects.png"), tmp_path / "effects.png")
     assert figures.effects_chart(frame.iloc[3:], tmp_path / "none.png") is None
 
 
@@ -391,3 +409,66 @@ def test_report_with_the_effects_sweep(run_folder: Path, tmp_path: Path) -> None
     for i in range(3):
         assert str(sim.derive_seed(effects.EFFECTS_SEED, i)) in text
     assert text.count("as expected") + text.count(effects.NOT_MODELLED) >= len(effects.CLAIMS)
+
+
+# ---- notebook use: ax=/fig=, no file without a path, no backend switch ----------------------------------
+
+
+def test_figures_draw_into_a_given_ax_or_fig_and_write_nothing_without_a_path(
+        tables: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    outer = plt.figure(figsize=(12, 8))
+    try:
+        ihi_ax, plane_ax = outer.add_subplot(2, 2, 1), outer.add_subplot(2, 2, 2)
+        bottom = outer.subfigures(2, 1)[1]
+        assert figures.ihi_distribution(tables["teams"], end_month=tables["end"], ax=ihi_ax) is outer
+        assert ihi_ax.collections  # the stacked areas landed on the given axes
+        assert ihi_ax.get_title().startswith("IHI assessment score by month")
+        replicates = pd.DataFrame({"replicate": np.repeat([0, 1], 3), "arm": ["collaborative", "traditional",
+                                                                              "none"] * 2,
+                                   "qalys": [3.0, 2.0, 1.0, 4.0, 2.5, 1.0], "net_cost": [10.0, 5, 0, 12, 6, 0]})
+        from qicsim.analysis.plots import ce_plane
+
+        assert ce_plane(replicates, 5.0, "GBP", ax=plane_ax) is outer
+        assert plane_ax.get_title().startswith("Cost-effectiveness plane")
+        # a figure of several panels draws into a given (sub)figure
+        assert figures.dropout_curves(tables["outcomes"], tables["end"], fig=bottom) is outer
+        assert len(bottom.axes) == 2 and bottom.axes[0].get_title().startswith("Drop-out by team-leader change")
+        assert len(outer.axes) == 4
+        assert outer.number in plt.get_fignums()  # never closed: it is the caller's
+    finally:
+        plt.close(outer)
+    before = set(plt.get_fignums())
+    fig = figures.tornado(pd.DataFrame({"parameter": ["a"], "low": [0.1], "high": [0.5]}), "dropout_rate", 0.3)
+    try:
+        assert isinstance(fig, Figure) and fig.number in plt.get_fignums()  # open, for plt.show() in a notebook
+        assert set(plt.get_fignums()) - before == {fig.number}
+    finally:
+        plt.close(fig)
+    assert list(tmp_path.iterdir()) == []  # no path: no file
+
+
+BACKEND_PROBE = """
+import matplotlib
+calls = []
+matplotlib.use = lambda *args, **kwargs: calls.append(args)
+before = matplotlib.get_backend()
+import qicsim.analysis.figures, qicsim.analysis.plots, qicsim.analysis.report
+from qicsim.sim.simulation import RunResult
+after = matplotlib.get_backend()
+print(repr(calls), before, after)
+"""
+
+
+def test_importing_the_figures_does_not_choose_a_backend() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    done = subprocess.run([sys.executable, "-c", BACKEND_PROBE], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    calls, before, after = done.stdout.split()
+    assert calls == "[]"  # matplotlib.use never called
+    assert before == after
