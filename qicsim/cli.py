@@ -343,6 +343,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         print(f"\nwrote {', '.join(OUTPUT_FILES)} to {out_dir}")
     if network is not None:
+        # Graph-level provenance: what made this network (the description of the attributes is unit_graph's).
+        choice = args.posterior if posterior is not None else "none"
+        if posterior is not None and choice not in ("default", "none"):
+            choice = str(Path(choice).resolve())
+        network.graph.update({"scenario": scenario.name, "overrides": _describe_overrides(overrides),
+                              "replicate": 0, "seed": seeds[0], "base_seed": base_seed,
+                              "seed_rule": f"seed = derive_seed(base_seed, replicate) = derive_seed({base_seed}, 0)",
+                              "posterior": choice, "qicsim_version": package_version()})
         try:
             with atomic_open(Path(args.network_out), "wb") as handle:
                 nx.write_graphml(network, handle)
@@ -350,7 +358,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             error(f"--network-out {args.network_out!r}: cannot write the network ({exc})")
             return EXIT_FAILURE
         print(f"wrote the network of replicate 0 ({network.number_of_nodes():,} units, "
-              f"{network.number_of_edges():,} ties; adoption months as node attributes, -1 = never) "
+              f"{network.number_of_edges():,} ties; adoption months as node attributes, absent = never) "
               f"to {args.network_out}")
     return EXIT_OK
 
@@ -508,8 +516,9 @@ def add_commands(subparsers: Any) -> None:
                      help="write summary.csv, team_outcomes.csv, teams.parquet, series.csv, adoption.csv and "
                           "scenario.yaml to DIR (created if needed; each file is replaced atomically)")
     run.add_argument("--network-out", metavar="FILE",
-                     help="write replicate 0's network of units as GraphML to FILE: organisation, team, and the "
-                          "months each unit was exposed and adopted (-1 = never)")
+                     help="write replicate 0's network of units as GraphML to FILE: organisation and team_id (the "
+                          "ids of team_outcomes.csv), and the months each unit was exposed and adopted (left out "
+                          "when never); graph attributes: scenario, seeds, posterior, qicsim version")
     posterior_argument(run)
     run.set_defaults(func=cmd_run)
 

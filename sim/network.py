@@ -292,42 +292,60 @@ def _complete_blocks(starts: np.ndarray, counts: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
 
 
-NEVER = -1.0
-"""Month written to GraphML for a unit that never adopted or was never exposed."""
+GRAPHML_DESCRIPTION = (
+    "One node per unit (node id u<number>). Node attributes: organisation (integer, the organisation_id of "
+    "team_outcomes.csv: the participating organisations are 1..teams in enrolment order, the others follow), "
+    "organisation_label (the organisation's node id in the scenario's network_file; only for a network read from a "
+    "file), unit (number within the organisation, 0 = the lead unit, which sends the team), participating (boolean), "
+    "team_id (integer, the team_id of team_outcomes.csv and teams.parquet; absent for a unit without a team), "
+    "exposed_month, adopted_month, method_month (month since enrolment when the unit was first exposed, adopted the "
+    "change, took up QI methods; absent = never), reached_through_team (team_id of the team through which a "
+    "non-participating unit was reached; absent = none). Edge attributes: weight (tie weight between the two units; "
+    "0 for a tie between teams only), team_tie (strength of the tie between two participating teams at the end; "
+    "absent = no such tie). A missing value is a missing attribute, never a code such as -1."
+)
+"""What a network of units written as GraphML holds (its graph-level ``description``)."""
 
 
 def unit_graph(units: UnitNetwork, adoption: Any, org_labels: list[str], team_ids: list[int],
                team_ties: TeamTies | None = None) -> nx.Graph:
-    """All units as a networkx graph with adoption months as node attributes (-1 = never), for GraphML.
+    """All units as a networkx graph with their organisation, team and adoption months as node attributes,
+    for GraphML (:data:`GRAPHML_DESCRIPTION` says what each attribute holds).
 
-    ``adoption``: the units' states (:mod:`sim.modules.spread`). Node attributes: organisation (the
-    organisation's id), unit (its number within the organisation, 0 = the lead unit), participating,
-    team_id (0 if none), exposed_month, adopted_month, method_month, reached_through_team (team_id or 0).
-    Edge attributes: weight (the tie weight between units) and team_tie (strength of the tie between
-    two participating teams at the end, 0 if none).
+    ``adoption``: the units' states (:mod:`sim.modules.spread`); ``org_labels``: the organisations' names in
+    order (:attr:`OrganisationGraph.labels`); ``team_ids``: the id of each team (``Team.team_id``).
+    Organisation ids are ``Organisation.organisation_id`` (index + 1), as in the team tables; a label is
+    written as ``organisation_label`` only when the labels are not those numbers (a user's network file).
+    A value that does not exist (never adopted, no team, no tie between teams) is left out, not coded.
     """
-    g = nx.Graph()
+    g = nx.Graph(description=GRAPHML_DESCRIPTION)
     first = units.lead[units.org]
+    labelled = list(org_labels) != [str(i + 1) for i in range(len(org_labels))]
     for j in range(units.size):
+        org = int(units.org[j])
         team = int(units.team_of_unit[j])
         origin = int(adoption.origin[j])
-        g.add_node(f"u{j}", organisation=org_labels[int(units.org[j])], unit=int(j - first[j]),
-                   participating=bool(units.participant[j]), team_id=team_ids[team] if team >= 0 else 0,
-                   exposed_month=_month(adoption.exposed_month[j]), adopted_month=_month(adoption.adopted_month[j]),
-                   method_month=_month(adoption.method_month[j]),
-                   reached_through_team=team_ids[origin] if origin >= 0 and not units.participant[j] else 0)
+        data: dict[str, Any] = {"organisation": org + 1}
+        if labelled:
+            data["organisation_label"] = str(org_labels[org])
+        data.update(unit=int(j - first[j]), participating=bool(units.participant[j]))
+        if team >= 0:
+            data["team_id"] = int(team_ids[team])
+        for name in ("exposed_month", "adopted_month", "method_month"):
+            month = float(getattr(adoption, name)[j])
+            if not math.isnan(month):
+                data[name] = month
+        if origin >= 0 and not units.participant[j]:
+            data["reached_through_team"] = int(team_ids[origin])
+        g.add_node(f"u{j}", **data)
     coo = sp.triu(units.ties, k=1).tocoo()
-    g.add_edges_from((f"u{a}", f"u{b}", {"weight": float(w), "team_tie": 0.0})
+    g.add_edges_from((f"u{a}", f"u{b}", {"weight": float(w)})
                      for a, b, w in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True))
     if team_ties is not None:
         for a, b, strength in team_ties.pairs():
             ua, ub = f"u{units.lead[a]}", f"u{units.lead[b]}"
             if g.has_edge(ua, ub):
-                g.edges[ua, ub]["team_tie"] = strength
+                g.edges[ua, ub]["team_tie"] = float(strength)
             else:
-                g.add_edge(ua, ub, weight=0.0, team_tie=strength)
+                g.add_edge(ua, ub, weight=0.0, team_tie=float(strength))
     return g
-
-
-def _month(value: float) -> float:
-    return NEVER if math.isnan(value) else float(value)

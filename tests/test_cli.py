@@ -160,6 +160,87 @@ def test_progress_stays_out_of_stdout(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 0 and "run 1/2" not in out and "\r" not in out
 
 
+# ---- --network-out ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def network_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``qicsim run --out DIR --network-out FILE`` once: the team tables and the GraphML of replicate 0."""
+    folder = tmp_path_factory.mktemp("network")
+    out, graphml = folder / "results", folder / "network.graphml"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["run", "breakthrough", "--seed", "3", *FAST, "--set", "spread_planning=1",
+                     "--out", str(out), "--network-out", str(graphml)])
+    assert code == 0
+    return out, graphml
+
+
+def test_network_out_round_trips_with_provenance_and_the_team_tables_ids(network_run: tuple[Path, Path]) -> None:
+    import networkx as nx
+
+    from qicsim.cli import package_version
+
+    out, graphml = network_run
+    g = nx.read_graphml(graphml)
+    meta = g.graph
+    assert meta["scenario"] == "breakthrough" and meta["replicate"] == 0 and meta["base_seed"] == 3
+    assert meta["seed"] == sim.derive_seed(3, 0) and meta["posterior"] == "default"
+    assert meta["qicsim_version"] == package_version() and "teams=8" in meta["overrides"]
+    assert "team_id" in meta["description"] and "\n" not in meta["description"]
+
+    outcomes = pd.read_csv(out / "team_outcomes.csv")
+    teams = pd.read_parquet(out / "teams.parquet")
+    nodes = [d for _, d in g.nodes(data=True)]
+    assert all(type(d["organisation"]) is int for d in nodes)
+    assert all(type(d["team_id"]) is int for d in nodes if "team_id" in d)
+    home = {d["team_id"]: d["organisation"] for d in nodes if "team_id" in d}
+    assert home == {int(t): int(o) for t, o in zip(outcomes["team_id"], outcomes["organisation_id"], strict=True)}
+    assert set(home) == set(teams["team_id"].astype(int))
+    assert all(("team_id" in d) == d["participating"] for d in nodes), "only the units that send a team have one"
+    assert not any("organisation_label" in d for d in nodes), "a generated network's labels are its ids"
+    assert set(d["organisation"] for d in nodes) == set(range(1, 8 + 30 + 1))  # 8 teams + 30 other organisations
+
+    never = [d for d in nodes if not d["participating"] and "adopted_month" not in d]
+    adopted = [d for d in nodes if not d["participating"] and "adopted_month" in d]
+    assert never and adopted, "some units adopt, some never do (and then carry no adoption month)"
+    assert all(d["adopted_month"] >= 0 for d in adopted)
+    assert all(d["reached_through_team"] in home for d in nodes if "reached_through_team" in d)
+    values = [*meta.values(), *(v for d in nodes for v in d.values()), *(v for *_, d in g.edges(data=True)
+                                                                           for v in d.values())]
+    assert -1 not in values and "-1" not in values, "no sentinel codes"
+    assert all("team_tie" not in d or d["team_tie"] > 0 for *_, d in g.edges(data=True))
+
+
+def test_network_out_is_drawn_by_the_reports_figure(network_run: tuple[Path, Path], tmp_path: Path) -> None:
+    from qicsim.analysis import figures
+
+    assert figures.network_picture(network_run[1], tmp_path / "network.png") is not None
+    assert (tmp_path / "network.png").stat().st_size > 0
+
+
+def test_network_out_opens_in_igraph(network_run: tuple[Path, Path]) -> None:
+    igraph = pytest.importorskip("igraph")
+    graph = igraph.Graph.Read_GraphML(str(network_run[1]))
+    assert graph.vcount() == (8 + 30) * 5
+    assert "organisation" in graph.vs.attributes() and "scenario" in graph.attributes()
+
+
+def test_network_out_keeps_a_network_files_names_as_labels(capsys: pytest.CaptureFixture[str],
+                                                           tmp_path: Path) -> None:
+    import networkx as nx
+
+    region = tmp_path / "region.txt"
+    region.write_text("".join(f"h{i} h{i + 1}\n" for i in range(19)), encoding="utf-8")
+    graphml = tmp_path / "net.graphml"
+    code, _, _ = run_cli(capsys, "run", *FAST, "--set", "network=file", "--set", f"network_file={region}",
+                         "--posterior", "none", "--network-out", str(graphml))
+    assert code == 0
+    g = nx.read_graphml(graphml)
+    assert g.graph["posterior"] == "none"
+    labels = {d["organisation"]: d["organisation_label"] for _, d in g.nodes(data=True)}
+    assert sorted(labels) == list(range(1, 21)) and sorted(labels.values()) == sorted(f"h{i}" for i in range(20))
+
+
 # ---- bad input ---------------------------------------------------------------------------------
 
 
