@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from qicsim.sim.model import SERIES, CollaborativeModel
 from qicsim.sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
 from qicsim.sim.parameters import Scenario
 from qicsim.sim.scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,41 @@ class RunResult:
     team_outcomes: pd.DataFrame
     series: pd.DataFrame
     adoption: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def plot(self, path: str | Path | None = None) -> Figure:
+        """The common views of this run in one matplotlib Figure: performance trajectories (measured and
+        true), the IHI score distribution and the drop-out curves by leader change, then the sustain curve
+        when there are months of follow-up and the spread beyond the participants when there was any; drawn
+        by :mod:`qicsim.analysis.figures`. In a notebook it shows inline; with ``path`` the figure is written
+        there (atomically) and closed in pyplot, and still returned."""
+        import matplotlib.pyplot as plt  # here, not at the top: the model does not need matplotlib
+        from qicsim.analysis import figures
+        from qicsim.analysis.plots import finish
+        from qicsim.sim.calendar import Calendar
+
+        s = self.scenario
+        end = Calendar.for_scenario(s).end_month
+        columns = [c for c in figures.ADOPTION_COLUMNS if c in self.adoption.columns]
+        spread = bool(columns) and bool((self.adoption[columns].to_numpy() > 0).any())
+        follow_up = bool(len(self.teams)) and int(self.teams["month"].max()) > end
+        rows = 3 if spread or follow_up else 2
+        fig = plt.figure(figsize=(14, 4.8 * rows))
+        top, middle, *bottom = fig.subfigures(rows, 1)
+        figures.performance_trajectories(self.teams, end, measure=s.measure_name, unit=s.measure_unit, fig=top)
+        left, right = middle.subfigures(1, 2, width_ratios=[1.15, 1])
+        figures.ihi_distribution(self.teams, end_month=end, ax=left.subplots())
+        figures.dropout_curves(self.team_outcomes, end, fig=right)
+        if bottom:
+            left, right = bottom[0].subfigures(1, 2, width_ratios=[1, 1.15])
+            if follow_up:
+                direction = 1 if s.measure_direction == "higher_is_better" else -1
+                figures.sustain_curve(self.teams, self.team_outcomes, end, s.significant_improvement_threshold,
+                                      direction=direction, fig=left)
+            if spread:
+                figures.adoption_curve(self.adoption, end_month=end, ax=right.subplots())
+        fig.suptitle(f"qicsim run: scenario {s.name}, seed {self.seed}, {len(self.team_outcomes)} teams",
+                     fontweight="bold", y=1.0, va="bottom")
+        return finish(fig, path, created=True)
 
 
 def as_scenario(scenario_or_name: Scenario | str | Path, **overrides: Any) -> Scenario:

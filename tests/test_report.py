@@ -472,3 +472,52 @@ def test_importing_the_figures_does_not_choose_a_backend() -> None:
     calls, before, after = done.stdout.split()
     assert calls == "[]"  # matplotlib.use never called
     assert before == after
+
+
+# ---- RunResult.plot ------------------------------------------------------------------------------
+
+
+def titles(fig: Figure) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+def test_a_run_result_plots_its_common_views(tmp_path: Path) -> None:
+    result = sim.run("breakthrough", seed=3, teams=8, follow_up_months=6)
+    before = set(plt.get_fignums())
+    fig = result.plot()
+    try:
+        assert isinstance(fig, Figure) and fig.number in plt.get_fignums()  # open: a notebook shows it
+        shown = titles(fig)
+        measure = result.scenario.measure_name
+        assert any(t.startswith(f"{measure}: measured") for t in shown)
+        assert any(t.startswith(f"{measure}: true") for t in shown)
+        assert any(t.startswith("IHI assessment score by month") for t in shown)
+        assert any(t.startswith("Drop-out by team-leader change") for t in shown)
+        assert any(t.startswith("Sustainment after the end") for t in shown)  # 6 months of follow-up
+        spread = result.adoption[list(figures.ADOPTION_COLUMNS)].to_numpy().any()
+        assert any(t.startswith("Spread beyond the participants") for t in shown) == bool(spread)
+        assert f"seed {result.seed}" in fig.get_suptitle()
+    finally:
+        plt.close(fig)
+    assert set(plt.get_fignums()) == before
+    assert list(tmp_path.iterdir()) == []
+
+    path = tmp_path / "run.png"
+    fig = result.plot(path)
+    assert_written(fig, path, min_side=1000)
+
+
+def test_a_run_without_follow_up_or_spread_plots_fewer_panels() -> None:
+    import dataclasses
+
+    result = sim.run("breakthrough", seed=3, teams=6, follow_up_months=0)
+    result = dataclasses.replace(result, adoption=result.adoption.assign(
+        **{c: 0 for c in figures.ADOPTION_COLUMNS}))  # no spread
+    fig = result.plot()
+    try:
+        shown = titles(fig)
+        assert not any(t.startswith(("Sustainment", "Spread")) for t in shown)
+        assert sum(t.startswith("IHI assessment") for t in shown) == 1
+        assert len(shown) == 5  # trajectories (2), IHI, drop-out and its table at risk
+    finally:
+        plt.close(fig)
