@@ -348,7 +348,7 @@ def is_builtin(text: str) -> bool:
 def load_targets(path: str | Path | None = None) -> TargetsFile:
     """Read and validate a targets file (default: the project's ``analysis/targets.yaml``)."""
     if path is None:
-        resource = files("analysis").joinpath(DEFAULT_TARGETS)
+        resource = files("qicsim.analysis").joinpath(DEFAULT_TARGETS)
         origin, directory = f"targets file 'analysis/{DEFAULT_TARGETS}' (built in)", None
         reader = resource.read_text
     else:

@@ -161,7 +161,7 @@ class Posterior:
 
 def default() -> Posterior | None:
     """The built-in posterior (fitted to the built-in calibration figures), or None if none is shipped."""
-    resource = files("scenarios").joinpath(DEFAULT_FILE)
+    resource = files("qicsim.scenarios").joinpath(DEFAULT_FILE)
     if not resource.is_file():
         return None
     posterior = Posterior.load(str(resource))

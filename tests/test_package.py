@@ -57,7 +57,8 @@ def test_import_qicsim_and_the_quick_commands_import_nothing_heavy():
 
 def test_folders_named_like_the_subpackages_do_not_hide_them(tmp_path):
     """A researcher's own analysis.py, experiments/ or sim.py beside a notebook are theirs; qicsim's are
-    qicsim.analysis, qicsim.experiments, qicsim.sim."""
+    qicsim.analysis, qicsim.experiments, qicsim.sim -- and so are its data files (the shipped posterior, the
+    targets, the example specs)."""
     (tmp_path / "analysis.py").write_text("MINE = 'analysis'\n")
     (tmp_path / "experiments").mkdir()
     (tmp_path / "experiments" / "__init__.py").write_text("MINE = 'experiments'\n")
@@ -65,6 +66,10 @@ def test_folders_named_like_the_subpackages_do_not_hide_them(tmp_path):
     (tmp_path / "scenarios").mkdir()
     code = ("import qicsim, qicsim.analysis.figures, qicsim.sim.model\n"
             "from qicsim import load_table, run_sweep\n"
+            "from qicsim.sim.posterior import default\n"
+            "from qicsim.analysis.targets import load_targets\n"
+            "from qicsim.experiments import example_specs\n"
+            "assert default() is not None and load_targets() and 'sobol-levers' in example_specs()\n"
             "import analysis, experiments, sim, scenarios\n"
             "print(analysis.MINE, experiments.MINE, sim.MINE, hasattr(scenarios, 'names'), "
             "len(qicsim.scenario_names()) > 20)")
