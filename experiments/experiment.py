@@ -213,7 +213,8 @@ def _check_points(experiment: Experiment, origin: str) -> None:
             raise ExperimentError(str(exc)) from None
 
 
-RESERVED_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "code_version")
+RESERVED_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "code_version", "experiment",
+                    "spec_fingerprint")
 """Columns a sweep adds to every stored row; no output may have these names."""
 
 

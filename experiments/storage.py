@@ -7,9 +7,16 @@ Layout of ``DIR``::
     spec.yaml              the spec file as given            scenario.yaml   the effective base scenario
     points.parquet         the design: point_id and the varied parameters (+ raw.* for Sobol/Morris)
     runs/part-NNNNN.parquet           one row per run: run_id, point_id, replicate, seed, the varied
-                                      parameters, status (ok/failed), summary keys, error, code_version
+                                      parameters, status (ok/failed), summary keys, error, code_version,
+                                      experiment, spec_fingerprint
     failures/part-NNNNN.parquet       failed runs with their error and traceback
     team_outcomes/, series/, teams/   optional per-run tables, same chunk numbers, same id columns
+
+Every row of the run tables names its sweep (``experiment``: the spec's name, ``spec_fingerprint``: the
+manifest's ``spec_hash``, which also decides whether a sweep may be resumed), so that the tables of several
+sweeps read together (pandas, DuckDB, ``pyarrow.dataset``) can be told apart; every Parquet file also carries
+them as key-value metadata of its schema (key ``qicsim``: JSON, see :func:`read_file_metadata`). Folders
+written before these columns existed still load: :func:`load_table` fills them from the manifest.
 
 Why it survives ``kill -9``: every file is written under a hidden temporary name and then renamed
 into place (``os.replace``), so a file either exists whole or not at all, and a leftover temporary
@@ -30,12 +37,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from qicsim.experiments.experiment import Experiment, scenario_parameters
+from qicsim.experiments.provenance import package_version, version_label
 from qicsim.experiments.samplers import column_dtype
 from qicsim.experiments.spec import ExperimentError, parse_spec
 from qicsim.experiments.tasks import RunRecord
-from qicsim.sim.files import atomic_open, take_lock, write_parquet, write_text
+from qicsim.sim.files import atomic_open, take_lock, write_text
 
 FORMAT = "qicsim-sweep/1"
 MANIFEST, SPEC_COPY, SCENARIO_COPY = "manifest.json", "spec.yaml", "scenario.yaml"
@@ -44,6 +53,10 @@ RUNS, FAILURES = "runs", "failures"
 OPTIONAL_TABLES = ("team_outcomes", "series", "teams")
 TABLES = (RUNS, FAILURES, *OPTIONAL_TABLES)
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
+SWEEP_COLUMNS = ("experiment", "spec_fingerprint")
+"""The last columns of every run table: which sweep a row belongs to (the same on every row of a folder)."""
+METADATA_KEY = b"qicsim"
+"""The key of a sweep's JSON in the schema metadata of each of its Parquet files."""
 _PART = re.compile(r"^part-(\d{5,})\.parquet$")
 _OURS = {MANIFEST, SPEC_COPY, SCENARIO_COPY, POINTS, LOCK, "sensitivity.csv", *TABLES}
 
@@ -57,6 +70,23 @@ def write_bytes_with(path: Path, writer: Any) -> None:
     """Write ``path`` atomically with ``writer(handle)`` (e.g. a figure's ``savefig``)."""
     with atomic_open(path, "wb") as handle:
         writer(handle)
+
+
+def write_table(frame: pd.DataFrame, path: Path, metadata: dict[str, Any]) -> None:
+    """Write ``frame`` atomically as Parquet (pyarrow, no index, as :func:`sim.files.write_parquet`) with
+    ``metadata`` as JSON under :data:`METADATA_KEY` in the schema's key-value metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           METADATA_KEY: json.dumps(metadata, sort_keys=True).encode()})
+    with atomic_open(path, "wb") as handle:
+        pq.write_table(table, handle)
+
+
+def read_file_metadata(path: str | Path) -> dict[str, Any] | None:
+    """The sweep metadata of one of a sweep's Parquet files (``experiment``, ``spec_fingerprint``, ``seed``,
+    ``qicsim_version``, ``code_version``, ``table``); None for a file written before sweeps stored it."""
+    raw = (_read(Path(path), pq.read_schema).metadata or {}).get(METADATA_KEY)
+    return None if raw is None else json.loads(raw)
 
 
 def _is_temp(name: str) -> bool:
@@ -132,9 +162,30 @@ def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame()
-    frame = pd.concat(frames, ignore_index=True)
+    frame = _with_sweep_columns(pd.concat(frames, ignore_index=True), root)
     order = ["run_id", *(["team_id"] if "team_id" in frame else []), *(["month"] if "month" in frame else [])]
     return frame.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _with_sweep_columns(frame: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """``frame`` with :data:`SWEEP_COLUMNS` filled from the manifest where chunks written before they
+    existed lack them; left as it is when the folder has no readable manifest."""
+    if all(c in frame and not frame[c].isna().any() for c in SWEEP_COLUMNS):
+        return frame
+    try:
+        values = dict(zip(SWEEP_COLUMNS, _sweep_identity(read_manifest(root)), strict=True))
+    except ExperimentError:
+        return frame
+    for column, value in values.items():
+        frame[column] = (frame[column] if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")) \
+            .astype("string").fillna(value)
+    return frame
+
+
+def _sweep_identity(manifest: dict[str, Any]) -> tuple[str, str]:
+    """The sweep's ``experiment`` (its spec's name) and ``spec_fingerprint`` (the manifest's ``spec_hash``)."""
+    name = manifest.get("name") or manifest.get("spec", {}).get("name") or ""
+    return str(name), str(manifest["spec_hash"])
 
 
 def load_points(root: str | Path) -> pd.DataFrame:
@@ -172,6 +223,8 @@ class SweepStore:
         self.root, self.experiment, self.manifest, self.resumed = root, experiment, manifest, resumed
         self._lock = lock
         self._next = max(_parts(root, RUNS), default=0) + 1
+        self._name, self._fingerprint = _sweep_identity(manifest)
+        self._version = package_version("qicsim") or "unknown"
 
     # ---- opening -----------------------------------------------------------------------------
 
@@ -234,7 +287,6 @@ class SweepStore:
         SweepStore._clean(root)
         write_text(experiment.spec_text or experiment.spec.model_dump_json(indent=2), root / SPEC_COPY)
         write_text(experiment.scenario.to_yaml(), root / SCENARIO_COPY)
-        write_parquet(experiment.design, root / POINTS)
         manifest = {
             "format": FORMAT,
             "spec_hash": experiment.spec_hash(),
@@ -254,6 +306,9 @@ class SweepStore:
             "code_version": code,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),  # metadata only; never a seed
         }
+        write_table(experiment.design, root / POINTS,
+                    _file_metadata(manifest, POINTS.removesuffix(".parquet"), str(code.get("qicsim", "unknown")),
+                                   version_label(code)))
         write_text(json.dumps(manifest, indent=2) + "\n", root / MANIFEST)
         return manifest
 
@@ -295,6 +350,15 @@ class SweepStore:
                                       dtype=column_dtype(self.experiment.kinds[name]))
         return pd.DataFrame({**columns, **more})
 
+    def _sweep_columns(self, rows: int) -> dict[str, pd.Series]:
+        return {"experiment": pd.Series([self._name] * rows, dtype="string"),
+                "spec_fingerprint": pd.Series([self._fingerprint] * rows, dtype="string")}
+
+    def _write(self, frame: pd.DataFrame, table: str, name: str, code_label: str) -> None:
+        """One chunk file of ``table``, its rows and its schema naming this sweep."""
+        frame = pd.concat([frame.reset_index(drop=True), pd.DataFrame(self._sweep_columns(len(frame)))], axis=1)
+        write_table(frame, self.root / table / name, _file_metadata(self.manifest, table, self._version, code_label))
+
     def write_chunk(self, records: Sequence[RunRecord], code_label: str) -> None:
         """Store ``records`` as the next chunk: optional tables and failures first, ``runs`` last."""
         if not records:
@@ -304,25 +368,33 @@ class SweepStore:
         for table in self.experiment.spec.outputs.tables():
             frames = [self._with_ids(r, r.tables[table]) for r in records if r.ok and len(r.tables.get(table, ()))]
             if frames:
-                write_parquet(pd.concat(frames, ignore_index=True), self.root / table / name)
+                self._write(pd.concat(frames, ignore_index=True), table, name, code_label)
         failed = [r for r in records if not r.ok]
         if failed:
             failures = self._ids(failed, error=pd.Series([r.error for r in failed], dtype="string"),
                                  traceback=pd.Series([r.traceback for r in failed], dtype="string"),
                                  code_version=pd.Series([code_label] * len(failed), dtype="string"))
-            write_parquet(failures, self.root / FAILURES / name)
+            self._write(failures, FAILURES, name, code_label)
         summaries = {key: pd.Series([r.summary[key] if r.ok else float("nan") for r in records], dtype="float64")
                      for key in self.experiment.summary_keys}
         runs = self._ids(records, status=pd.Series(["ok" if r.ok else "failed" for r in records], dtype="string"),
                          **summaries, error=pd.Series([r.error for r in records], dtype="string"),
                          code_version=pd.Series([code_label] * len(records), dtype="string"))
-        write_parquet(runs, self.root / RUNS / name)  # the commit: these runs are now done
+        self._write(runs, RUNS, name, code_label)  # the commit: these runs are now done
         self._next += 1
 
     def _with_ids(self, record: RunRecord, table: pd.DataFrame) -> pd.DataFrame:
         ids = self._ids([record])
         repeated = ids.loc[ids.index.repeat(len(table))].reset_index(drop=True)
         return pd.concat([repeated, table.reset_index(drop=True)], axis=1)
+
+
+def _file_metadata(manifest: dict[str, Any], table: str, version: str, code_label: str) -> dict[str, Any]:
+    """What every Parquet file of a sweep says about itself (:func:`read_file_metadata`)."""
+    name, fingerprint = _sweep_identity(manifest)
+    return {"format": FORMAT, "experiment": name, "spec_fingerprint": fingerprint,
+            "seed": manifest.get("spec", {}).get("seed"), "table": table, "qicsim_version": version,
+            "code_version": code_label}
 
 
 def count_failed(root: str | Path) -> int:

@@ -197,6 +197,65 @@ def test_sweep_directory_layout(reference: tuple[Path, pd.DataFrame]) -> None:
     assert len(experiments.load_points(out)) == 4
 
 
+def test_every_parquet_file_names_its_sweep(reference: tuple[Path, pd.DataFrame]) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    out = reference[0].parent / "out"
+    manifest = experiments.read_manifest(out)
+    files = sorted(out.glob("*.parquet")) + sorted(out.glob("*/part-*.parquet"))
+    assert {f.parent.name for f in files} >= {"out", "runs", "team_outcomes"}
+    for path in files:
+        meta = json.loads(pq.read_schema(path).metadata[b"qicsim"])
+        assert meta == storage.read_file_metadata(path)
+        assert meta["experiment"] == "tiny" and meta["spec_fingerprint"] == manifest["spec_hash"]
+        assert meta["seed"] == 5 and meta["qicsim_version"] == manifest["code_version"]["qicsim"]
+        assert meta["table"] == (path.parent.name if path.parent != out else "points")
+        assert meta["code_version"]
+    for table in ("runs", "team_outcomes"):
+        rows = experiments.load_table(out, table)
+        assert list(rows.columns[-2:]) == ["experiment", "spec_fingerprint"]
+        assert set(rows["experiment"]) == {"tiny"} and set(rows["spec_fingerprint"]) == {manifest["spec_hash"]}
+    assert not {"experiment", "spec_fingerprint"} & {*manifest["varied"], *manifest["summary_keys"]}
+    assert "experiment" not in experiments.load_points(out), "the design holds the varied parameters only"
+
+
+def test_two_sweeps_read_together_can_be_told_apart(tmp_path: Path, reference: tuple[Path, pd.DataFrame]) -> None:
+    first = reference[0].parent / "out"
+    spec = write_spec(tmp_path / "other.yaml", name="other", seed=6)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 0
+    # straight from the files, as DuckDB or pandas would read runs/*.parquet of several sweeps
+    rows = pd.concat([pd.read_parquet(f) for folder in (first, tmp_path / "out")
+                      for f in sorted((folder / "runs").glob("part-*.parquet"))], ignore_index=True)
+    assert rows.groupby("experiment").size().to_dict() == {"other": 12, "tiny": 12}
+    fingerprints = rows.groupby("experiment")["spec_fingerprint"].unique()
+    assert all(len(f) == 1 for f in fingerprints) and fingerprints["tiny"][0] != fingerprints["other"][0]
+    assert fingerprints["other"][0] == experiments.read_manifest(tmp_path / "out")["spec_hash"]
+    assert rows[["experiment", "run_id"]].duplicated().sum() == 0  # run ids repeat across sweeps, not within one
+
+
+def test_a_sweep_folder_from_before_the_sweep_columns_still_loads(tmp_path: Path,
+                                                                   reference: tuple[Path, pd.DataFrame]) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(reference[0].parent / "out", old)
+    for path in [*old.glob("*/part-*.parquet"), old / "points.parquet"]:  # as written before: no columns, no metadata
+        frame = pd.read_parquet(path).drop(columns=["experiment", "spec_fingerprint"], errors="ignore")
+        frame.to_parquet(path, index=False)
+        assert storage.read_file_metadata(path) is None
+    manifest = experiments.read_manifest(old)
+    runs = experiments.load_table(old)
+    pd.testing.assert_frame_equal(runs.drop(columns=["code_version", "experiment", "spec_fingerprint"]),
+                                  reference[1].drop(columns=["experiment", "spec_fingerprint"]))
+    assert set(runs["experiment"]) == {"tiny"} and set(runs["spec_fingerprint"]) == {manifest["spec_hash"]}
+    assert len(experiments.load_table(old, "team_outcomes")) == 12 * 6
+    (old / "manifest.json").unlink()  # without a manifest there is nothing to fill them from: still loads
+    bare = experiments.load_table(old)
+    assert len(bare) == 12 and "experiment" not in bare
+
+
 def test_completed_sweep_is_not_run_again(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                           reference: tuple[Path, pd.DataFrame]) -> None:
     spec = write_spec(tmp_path / "tiny.yaml")
