@@ -16,6 +16,7 @@ run), ``backends``, ``storage``, ``runner``, ``sensitivity``. This package impor
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ _EXPORTS = {
     "SweepReport": "runner", "WorkerLost": "runner", "run_sweep": "runner",
     "analyse": "sensitivity",
     "ExperimentError": "spec", "ExperimentSpec": "spec", "read_spec": "spec",
-    "load_points": "storage", "load_table": "storage", "read_manifest": "storage",
+    "load_points": "storage", "load_table": "storage", "read_manifest": "storage", "read_file_metadata": "storage",
 }
 
 
@@ -34,6 +35,8 @@ def __getattr__(name: str) -> Any:
     not pay for SALib, scipy's samplers or matplotlib."""
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule, e.g. experiments.storage
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -56,6 +59,7 @@ __all__ = [
     "load_points",
     "load_table",
     "prepare",
+    "read_file_metadata",
     "read_manifest",
     "read_spec",
     "run_sweep",
