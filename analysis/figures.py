@@ -583,3 +583,37 @@ def posterior_pairs(posterior, priors, path: PathLike | None = None, *,
                      "red where |r| >= 0.3)", fontsize="small")
         fig.subplots_adjust(left=0.2, bottom=0.16, right=0.98, top=0.95, wspace=0.08, hspace=0.08)
         return finish(fig, path, created)
+
+
+# ---------------------------------------------------------------------------------------------
+# one outcome across replicates
+# ---------------------------------------------------------------------------------------------
+
+
+def outcome_strip(values: Sequence[float] | np.ndarray | pd.Series, path: PathLike | None = None, *,
+                  ax: Axes | None = None) -> Figure | None:
+    """One outcome's values across replicates (or a sweep's runs) as a small strip sized for a table row: a
+    dot per value (jittered up and down so that equal values stay visible), the 2.5-97.5% interval as a grey
+    bar and the mean as a black tick; None when no value is finite."""
+    x = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return None
+    low, high = np.percentile(x, [2.5, 97.5])
+    with plt.style.context(STYLE):
+        ax, created = axes_for(ax, (2.4, 0.55))
+        jitter = np.random.default_rng(0).uniform(-0.28, 0.28, x.size)
+        ax.hlines(0, low, high, color="#bdbdbd", lw=5, zorder=1)
+        ax.scatter(x, jitter, s=7, color=INK, alpha=0.55 if x.size > 60 else 0.9, linewidths=0, zorder=2)
+        ax.vlines(x.mean(), -0.45, 0.45, color="black", lw=1.6, zorder=3)
+        if x.min() == x.max():
+            pad = abs(x.min()) * 0.1 or 0.5
+            ax.set_xlim(x.min() - pad, x.max() + pad)
+        ax.set_ylim(-0.5, 0.5)
+        ax.set_yticks([])
+        ax.grid(False)
+        for side in ("left", "top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        ax.tick_params(axis="x", labelsize=6, length=2, pad=1)
+        return finish(ax.get_figure(), path, created)

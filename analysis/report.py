@@ -1,4 +1,5 @@
-"""One self-contained HTML report of a run folder (``qicsim run --out``) or a sweep (``qicsim sweep``).
+"""One self-contained HTML report of a run folder (``qicsim run --out``), a sweep (``qicsim sweep``) or a
+cost-effectiveness folder (``qicsim cea --out``).
 
 The report is a single file that opens offline and can be mailed or archived with a paper: the
 figures are embedded as base64 PNG, there are no scripts, web fonts or external links, and it
@@ -21,10 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from qicsim.analysis import figures
+from qicsim.analysis.cea import ARM_LABELS, ARMS, acceptability, compare
 from qicsim.analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS, effect_seeds, run_effects
+from qicsim.analysis.labels import label
+from qicsim.analysis.plots import acceptability_curve, ce_plane
 from qicsim.experiments import provenance
 from qicsim.sim.calendar import Calendar
 from qicsim.sim.files import write_text
@@ -39,6 +44,9 @@ RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "scenario.yaml
 """What ``qicsim run --out DIR`` writes (and a run report reads); optional: adoption.csv, network.graphml."""
 
 SWEEP_MARKER = "manifest.json"
+CEA_MARKER = "cea_replicates.csv"
+"""What ``qicsim cea --out DIR`` writes (with ce_plane.png, ceac.png and the provenance file :data:`CEA_PROVENANCE`)."""
+CEA_PROVENANCE = "cea.yaml"
 VERSION_PACKAGES = ("qicsim", "mesa", "numpy", "pandas", "networkx", "matplotlib")
 MAX_POINT_ROWS = 60
 """Longest table of outcome means by point shown in a sweep report (the rest: the runs table)."""
@@ -51,6 +59,8 @@ FIGURES = {
     "adoption": "Adoption curve: spread beyond the participants by month",
     "network": "Spread network: units coloured by the month they adopted",
     "effects": "What changes when: paired-seed effects of the paper's levers",
+    "ce_plane": "Cost-effectiveness plane: incremental cost against incremental QALYs, one point per replicate",
+    "ceac": "Cost-effectiveness acceptability curves: probability each design is most cost-effective by WTP",
 }
 """Figure name -> the ``alt`` text of its ``<img>`` (tests look for these)."""
 
@@ -65,17 +75,21 @@ class ReportError(ValueError):
 
 
 def folder_kind(folder: str | Path) -> str:
-    """``"sweep"`` (a ``manifest.json``) or ``"run"`` (a ``summary.csv``); :class:`ReportError` otherwise."""
+    """``"sweep"`` (a ``manifest.json``), ``"run"`` (a ``summary.csv``) or ``"cea"`` (a ``cea_replicates.csv``);
+    :class:`ReportError` otherwise."""
     folder = Path(folder)
-    expected = (f"expected a run folder (with {', '.join(RUN_FILES)}, as written by `qicsim run --out DIR`) or a "
-                f"sweep folder (with {SWEEP_MARKER}, as written by `qicsim sweep SPEC --out DIR`)")
+    expected = (f"expected a run folder (with {', '.join(RUN_FILES)}, as written by `qicsim run --out DIR`), a "
+                f"sweep folder (with {SWEEP_MARKER}, as written by `qicsim sweep SPEC --out DIR`) or a "
+                f"cost-effectiveness folder (with {CEA_MARKER}, as written by `qicsim cea --out DIR`)")
     if not folder.is_dir():
         raise ReportError(f"{str(folder)!r} is not a folder; {expected}")
     if (folder / SWEEP_MARKER).is_file():
         return "sweep"
     if (folder / "summary.csv").is_file():
         return "run"
-    raise ReportError(f"{str(folder)!r} is neither a run folder nor a sweep folder; {expected}")
+    if (folder / CEA_MARKER).is_file():
+        return "cea"
+    raise ReportError(f"{str(folder)!r} is not a run, sweep or cost-effectiveness folder; {expected}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,6 +111,8 @@ figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9rem; color: #333; }
 .note { color: #444; font-style: italic; }
 code { font-size: .9em; }
+code.key { font-size: .72rem; color: #555; }
+td.dist img { width: 11rem; height: auto; border: none; }
 .wide { overflow-x: auto; }
 """
 
@@ -124,28 +140,43 @@ def number(key: str, value: object) -> str:
     return f"{x:,.3f}"
 
 
+def label_html(key: str) -> str:
+    """An outcome's human label as HTML, with the raw key under it (and as its tooltip) so that readers can find
+    the column in the files."""
+    return f'<span title="{_esc(key)}">{_esc(label(key))}</span><br><code class="key">{_esc(key)}</code>'
+
+
 def html_table(frame: pd.DataFrame, formatters: dict[str, Callable[[object], str]] | None = None,
-               text_columns: Sequence[str] = ()) -> str:
-    """A plain HTML table (escaped); text columns are left-aligned."""
+               text_columns: Sequence[str] = (), headers: dict[str, str] | None = None,
+               html_columns: Sequence[str] = ()) -> str:
+    """A plain HTML table, escaped except the cells of ``html_columns`` and the ``headers`` (column -> header),
+    which are HTML already; text columns are left-aligned."""
     formatters = formatters or {}
-    head = "".join(f'<th class="text">{_esc(c)}</th>' if c in text_columns else f"<th>{_esc(c)}</th>"
+    headers = headers or {}
+    head = "".join(f'<th{" class=\"text\"" if c in text_columns else ""}>{headers.get(c, _esc(c))}</th>'
                    for c in frame.columns)
     body = []
     for values in frame.itertuples(index=False, name=None):  # keeps each column's type (ints stay ints)
         cells = []
         for c, value in zip(frame.columns, values, strict=True):
-            text = formatters[c](value) if c in formatters else str(value)
             cls = ' class="text"' if c in text_columns else ""
+            if c in html_columns:
+                cells.append(f"<td{cls}>{value}</td>")
+                continue
+            text = formatters[c](value) if c in formatters else str(value)
             cells.append(f"<td{cls}>{_esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
 def image(path: Path, alt: str, caption: str) -> str:
     """A figure embedded as a data: URI, so that the report needs no other file."""
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{_esc(alt)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+    return f'<figure><img alt="{_esc(alt)}" src="{_data_uri(path)}"><figcaption>{_esc(caption)}</figcaption></figure>'
+
 
 
 def note(text: str) -> str:
@@ -173,6 +204,24 @@ def interval_table(values: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         else:
             rows.append((key, "n/a", "n/a", "n/a", 0))
     return pd.DataFrame(rows, columns=["outcome", "mean", "2.5%", "97.5%", "replicates with a value"])
+
+
+def outcome_table(values: pd.DataFrame, keys: Sequence[str], figure_dir: Path | None = None,
+                  over: str = "replicates") -> str:
+    """The mean and 95% interval table of ``keys`` with human labels (and the raw keys); with ``figure_dir``, a
+    strip of each outcome's values across the ``over`` (replicates, runs) next to its interval."""
+    table = interval_table(values, keys).rename(columns={"replicates with a value": f"{over} with a value"})
+    if figure_dir is not None:
+        strips = []
+        for i, key in enumerate(keys):
+            path = figure_dir / f"strip_{i}.png"
+            drawn = figures.outcome_strip(pd.to_numeric(values[key], errors="coerce"), path)
+            strips.append(f'<img alt="{_esc(f"Distribution of {key} across {over}")}" src="{_data_uri(path)}">'
+                          if drawn is not None else "")
+        table.insert(4, "distribution", strips)
+    table["outcome"] = [label_html(k) for k in keys]
+    text = html_table(table, text_columns=["outcome"], html_columns=["outcome", "distribution"])
+    return text.replace("<td><img", '<td class="dist"><img')
 
 
 def versions_section(extra: dict[str, object] | None = None) -> str:
@@ -404,7 +453,7 @@ INPUT_PREFIX = "input_"
 """summary.csv columns holding each replicate's draw of the calibrated inputs (``qicsim run --posterior``)."""
 
 
-def inputs_section(summary: pd.DataFrame, inputs: Sequence[str]) -> list[str]:
+def inputs_section(summary: pd.DataFrame, inputs: Sequence[str], source: str = "scenario.yaml") -> list[str]:
     """The calibrated inputs each replicate drew from the posterior, if the run used one."""
     if not inputs:
         return []
@@ -412,7 +461,7 @@ def inputs_section(summary: pd.DataFrame, inputs: Sequence[str]) -> list[str]:
                            [c.removeprefix(INPUT_PREFIX) for c in inputs]).rename(columns={"outcome": "input"})
     return ['<h3 id="inputs">Calibrated inputs</h3>',
             "<p>Each replicate took one draw of the calibrated inputs from the posterior named in "
-            "<code>scenario.yaml</code>; their mean and 95% interval over the replicates (the intervals above hold "
+            f"<code>{_esc(source)}</code>; their mean and 95% interval over the replicates (the intervals above hold "
             "this uncertainty as well as the simulation's own chance):</p>",
             html_table(table, text_columns=["input"])]
 
@@ -434,8 +483,10 @@ def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, s
         *(note(n) for n in run.notes),
         '<h2 id="summary">Summary</h2>',
         f"<p>Mean and 95% interval (2.5th–97.5th percentile of the {reps} replicate values) of every outcome; "
-        f"shares are of all enrolled teams (intention to treat).{_esc(currency)}</p>",
-        html_table(interval_table(run.summary, ordered), text_columns=["outcome"]),
+        f"shares are of all enrolled teams (intention to treat).{_esc(currency)}"
+        + (" Distribution: each replicate's value (dots), the 95% interval (grey bar) and the mean (black tick)."
+           if reps > 1 else "") + "</p>",
+        outcome_table(run.summary, ordered, figure_dir if reps > 1 else None),
         *inputs_section(run.summary, inputs),
         '<h2 id="figures">Figures</h2>',
         *run_figures(run, figure_dir),
@@ -574,9 +625,11 @@ def sweep_report(sweep: SweepFolder, effects: pd.DataFrame | None, figure_dir: P
         formats.update({v: (lambda x: f"{x:.3g}" if isinstance(x, float) else str(x)) for v in varied})
         sections.append(f"<p>Mean over replicates at each point ({min(len(table), MAX_POINT_ROWS)} of {len(table)} "
                         "points shown; all runs: <code>experiments.load_table(DIR)</code>). Overall:</p>")
-        sections.append(html_table(interval_table(ok, shown_keys).rename(
-            columns={"replicates with a value": "runs with a value"}), text_columns=["outcome"]))
-        sections.append(html_table(table.head(MAX_POINT_ROWS), formats))
+        sections.append(outcome_table(ok, shown_keys, figure_dir if len(ok) > 1 else None, over="runs"))
+        sections.append(note("The distribution pools every run of every point: it shows the spread the varied "
+                             "parameters make as well as the simulation's own chance."))
+        sections.append(html_table(table.head(MAX_POINT_ROWS), formats,
+                                   headers={k: label_html(k) for k in shown_keys}))
         sections.append('<h2 id="one-way">One-way sensitivity</h2>')
         sections.append("<p>Mean outcome where each varied parameter is at its low and its high values (grid: the "
                         "extreme values; sampled designs: the bottom and top fifth), averaged over the others; the "
@@ -619,20 +672,204 @@ def sweep_report(sweep: SweepFolder, effects: pd.DataFrame | None, figure_dir: P
 
 
 # ---------------------------------------------------------------------------------------------
+# a cost-effectiveness folder
+# ---------------------------------------------------------------------------------------------
+
+CEA_COLUMNS = ("replicate", "seed", "arm", "cost", "net_cost", "qalys", "significant", "sustained")
+"""The columns of ``cea_replicates.csv`` a report needs (one row per replicate and arm)."""
+
+
+@dataclass
+class CEAFolder:
+    """What a cost-effectiveness report reads: the replicates by arm and the provenance (``cea.yaml``)."""
+
+    folder: Path
+    replicates: pd.DataFrame
+    provenance: dict
+    provenance_text: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def wtp(self) -> float:
+        return float(self.provenance["wtp"])
+
+    @property
+    def currency(self) -> str:
+        return str(self.provenance.get("currency", ""))
+
+
+def load_cea(folder: Path) -> CEAFolder:
+    """Read a ``qicsim cea --out DIR`` folder; :class:`ReportError` when its replicates cannot be read. Without
+    ``cea.yaml`` (written by qicsim before it recorded one) the willingness to pay and the currency are the
+    built-in scenario's, with a note."""
+    path = folder / CEA_MARKER
+    try:
+        replicates = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read it ({exc})") from None
+    missing = [c for c in CEA_COLUMNS if c not in replicates.columns]
+    arms = set(replicates["arm"]) if "arm" in replicates.columns else set()
+    if replicates.empty or missing or not set(ARMS) <= arms:
+        raise ReportError(f"{path}: not a qicsim cost-effectiveness table (expected the columns "
+                          f"{', '.join(CEA_COLUMNS)} and the arms {', '.join(ARMS)}; missing: "
+                          f"{', '.join(missing + sorted(set(ARMS) - arms)) or 'no rows'})")
+    cea = CEAFolder(folder, replicates, {})
+    source = folder / CEA_PROVENANCE
+    try:
+        cea.provenance_text = source.read_text(encoding="utf-8") if source.is_file() else ""
+        loaded = yaml.safe_load(cea.provenance_text) if cea.provenance_text else None
+        cea.provenance = loaded if isinstance(loaded, dict) else {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        cea.notes.append(f"{CEA_PROVENANCE} cannot be read ({type(exc).__name__}); it is left out.")
+    try:
+        float(cea.provenance["wtp"])
+    except (KeyError, TypeError, ValueError):
+        try:
+            base = sim.load_scenario(str(cea.provenance.get("scenario") or "breakthrough"))
+        except sim.ScenarioError:
+            base = sim.load_scenario("breakthrough")
+        cea.provenance.setdefault("scenario", "?")
+        cea.provenance.update(wtp=base.willingness_to_pay, currency=cea.provenance.get("currency") or base.currency)
+        cea.notes.append(f"No usable {CEA_PROVENANCE} in this folder (qicsim cea writes one since this version): the "
+                         f"willingness to pay ({cea.currency} {cea.wtp:,.0f}/QALY) and the currency are the built-in "
+                         f"scenario {base.name!r}'s, which may not be those of the run.")
+    return cea
+
+
+def _interval_text(values: pd.Series, fmt: str = "{:,.0f}") -> str:
+    mean, low, high, n = replicate_interval(values.to_numpy(dtype=float))
+    return "n/a" if not n else f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+def cea_verdicts(replicates: pd.DataFrame, wtp: float, currency: str) -> pd.DataFrame:
+    """One row per comparator, as ``qicsim cea`` prints it (:func:`analysis.cea.compare`): the collaborative's
+    incremental net cost, QALYs and net monetary benefit at ``wtp`` (mean and 95% interval over the replicates),
+    the ICER or dominance verdict on the means and the share of replicates in which it is cost-effective."""
+    table = compare(replicates, _Priced(currency), wtp)  # type: ignore[arg-type]
+    wide = replicates.pivot(index="replicate", columns="arm")
+    rows = []
+    for comparator, (_, row) in zip(ARMS[1:], table.iterrows(), strict=True):
+        d_cost = wide["net_cost"]["collaborative"] - wide["net_cost"][comparator]
+        d_qaly = wide["qalys"]["collaborative"] - wide["qalys"][comparator]
+        rows.append({
+            "comparator": row["comparator"],
+            "incremental_cost": _interval_text(d_cost),
+            "incremental_qalys": _interval_text(d_qaly, "{:,.2f}"),
+            "incremental_nmb": _interval_text(wtp * d_qaly - d_cost),
+            "icer": "n/a" if math.isnan(row["icer"]) else f"{row['icer']:,.0f}",
+            "prob_cost_effective": f"{row['prob_cost_effective']:.2f}",
+            "verdict": row["verdict"],
+        })
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class _Priced:
+    """What :func:`analysis.cea.compare` reads of a scenario (its currency), for a folder whose scenario is not
+    at hand."""
+
+    currency: str
+
+
+def cea_arms(replicates: pd.DataFrame, wtp: float) -> pd.DataFrame:
+    """Per design: cost, net cost, QALYs and net monetary benefit (mean and 95% interval over the replicates) and
+    the cost per significant and per sustained improvement (mean cost over mean count), as ``qicsim cea``."""
+    rows = []
+    for arm in ARMS:
+        r = replicates[replicates["arm"] == arm]
+        significant, sustained, cost = r["significant"].mean(), r["sustained"].mean(), r["cost"].mean()
+        rows.append({
+            "design": ARM_LABELS[arm], "cost": _interval_text(r["cost"]), "net_cost": _interval_text(r["net_cost"]),
+            "qalys": _interval_text(r["qalys"], "{:,.1f}"), "nmb": _interval_text(wtp * r["qalys"] - r["net_cost"]),
+            "cost_per_significant_improvement": f"{cost / significant:,.0f}" if significant > 0 else "n/a",
+            "cost_per_sustained_improvement": f"{cost / sustained:,.0f}" if sustained > 0 else "n/a",
+        })
+    return pd.DataFrame(rows)
+
+
+def cea_report(cea: CEAFolder, effects: pd.DataFrame | None, figure_dir: Path, seeds: int, teams: int) -> str:
+    """The HTML report of a ``qicsim cea`` folder: the verdicts, the plane, the acceptability curves."""
+    p, wtp, currency = cea.provenance, cea.wtp, cea.currency
+    replicates = cea.replicates
+    reps = replicates["replicate"].nunique()
+    name = p.get("scenario", "?")
+    settings = (f"{reps} replicates on common random numbers (every arm of a replicate runs on its seed)"
+                + (f", base seed {p['seed']}" if "seed" in p else "")
+                + "; health-system perspective"
+                + (f"; {currency} at {p['price_year']} prices" if "price_year" in p else f"; {currency}")
+                + (f"; costs and QALYs discounted at {float(p['discount_rate_per_year']):.1%} a year"
+                   if "discount_rate_per_year" in p else "")
+                + f"; willingness to pay {currency} {wtp:,.0f} per QALY.")
+    verdicts = cea_verdicts(replicates, wtp, currency)
+    value_columns = ["incremental_cost", "incremental_qalys", "incremental_nmb", "icer", "prob_cost_effective"]
+    sections = [
+        f"<h1>qicsim report: cost-effectiveness, scenario {_esc(name)}</h1>",
+        f"<p>Cost-effectiveness folder <code>{_esc(cea.folder)}</code> (<code>qicsim cea</code>): the collaborative "
+        "against the traditional QI team and no intervention. "
+        f"Report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with qicsim "
+        f"{_esc(provenance.package_version('qicsim'))}.</p>",
+        *(note(n) for n in cea.notes),
+        f"<p>{_esc(settings)}" + (f" Inputs: {_esc(p['inputs'])}." if p.get("inputs") else "") + "</p>",
+        '<h2 id="verdicts">Verdicts</h2>',
+        "<p>The collaborative against each comparator: mean and [95% interval] (2.5th–97.5th percentile over the "
+        f"replicates) of the incremental net cost ({_esc(currency)}, discounted, savings deducted), incremental QALYs "
+        "and incremental net monetary benefit at the willingness to pay; the ICER and the verdict on the means; "
+        "P(cost-effective): the share of replicates with a positive incremental net monetary benefit.</p>",
+        html_table(verdicts, text_columns=["comparator", "verdict"],
+                   headers={"comparator": "Collaborative against", "verdict": "Verdict",
+                            **{c: label_html(c) for c in value_columns}}),
+        '<h3 id="arms">By design</h3>',
+        html_table(cea_arms(replicates, wtp), text_columns=["design"],
+                   headers={"design": "Design", **{c: label_html(c) for c in ("cost", "net_cost", "qalys", "nmb",
+                                                         "cost_per_significant_improvement",
+                                                         "cost_per_sustained_improvement")}}),
+        '<h2 id="figures">Figures</h2>',
+    ]
+    plane, ceac = figure_dir / "ce_plane.png", figure_dir / "ceac.png"
+    ce_plane(replicates, wtp, currency, plane)
+    sections.append(image(plane, FIGURES["ce_plane"],
+                          "Incremental net cost against incremental QALYs of the collaborative, one dot per replicate "
+                          "and comparator (crosses: the means); below the dashed line the collaborative is "
+                          f"cost-effective at {currency} {wtp:,.0f} per QALY."))
+    acceptability_curve(acceptability(replicates, np.linspace(0, 3 * max(wtp, 1.0), 61)), wtp, currency, ceac)
+    sections.append(image(ceac, FIGURES["ceac"],
+                          "Share of replicates in which each design has the highest net monetary benefit, by "
+                          "willingness to pay (dashed: the one used above)."))
+    inputs = [c for c in replicates.columns if c.startswith(INPUT_PREFIX)]
+    per_replicate = replicates[replicates["arm"] == "collaborative"].sort_values("replicate")
+    sections += inputs_section(per_replicate, inputs, CEA_PROVENANCE)
+    sections.append(effects_section(effects, figure_dir, seeds, teams))
+    command = p.get("command") or f"# the command is not recorded; base seed {p.get('seed', '?')}, {reps} replicates"
+    sections += [
+        '<h2 id="reproduce">Seeds, versions and how to reproduce</h2>',
+        "<p>Replicate <i>r</i> ran every arm with the seed below (common random numbers):</p>",
+        html_table(per_replicate[["replicate", "seed", *inputs]]),
+        f"<pre>{_esc(command)}</pre>",
+        f"<p>The provenance file <code>{CEA_PROVENANCE}</code> (with the effective scenario):</p>",
+        f"<pre>{_esc(cea.provenance_text or '(missing)')}</pre>",
+        versions_section({"qicsim (cea.yaml)": p["qicsim"]} if p.get("qicsim") else None),
+    ]
+    return page(f"qicsim report: cost-effectiveness {name}", sections)
+
+
+# ---------------------------------------------------------------------------------------------
 # entry points
 # ---------------------------------------------------------------------------------------------
 
 
 def build_report(folder: str | Path, *, effects: bool = True, seeds: int = EFFECTS_SEEDS, teams: int = EFFECTS_TEAMS,
                  progress: Callable[[], object] | None = None) -> str:
-    """The report of a run or sweep folder as one HTML string; :class:`ReportError` when the folder
-    is neither. ``effects=False`` skips the paired-seed sweep of the paper's claims."""
+    """The report of a run, sweep or cost-effectiveness folder as one HTML string; :class:`ReportError` when the
+    folder is none of them. ``effects=False`` skips the paired-seed sweep of the paper's claims."""
     folder = Path(folder)
-    data = load_run(folder) if folder_kind(folder) == "run" else load_sweep(folder)  # read before the sweep
+    kind = folder_kind(folder)
+    data = {"run": load_run, "sweep": load_sweep, "cea": load_cea}[kind](folder)  # read before the sweep
     table = run_effects(CLAIMS, seeds=seeds, teams=teams, progress=progress) if effects else None
     with tempfile.TemporaryDirectory(prefix="qicsim-report-") as tmp:
         if isinstance(data, RunFolder):
             return run_report(data, table, Path(tmp), seeds, teams)
+        if isinstance(data, CEAFolder):
+            return cea_report(data, table, Path(tmp), seeds, teams)
         return sweep_report(data, table, Path(tmp), seeds, teams)
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +22,7 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from qicsim.sim.files import write_csv
+from qicsim.sim.files import write_csv, write_text
 
 
 def add_commands(subparsers) -> None:
@@ -36,13 +40,47 @@ def add_commands(subparsers) -> None:
     cea.add_argument("--wtp", type=finite_number(0.0), default=None, metavar="X",
                      help="willingness to pay per QALY (default: the scenario's willingness_to_pay)")
     cea.add_argument("--out", metavar="DIR", default=".",
-                     help="where to write ce_plane.png, ceac.png and cea_replicates.csv (default: .)")
+                     help="where to write ce_plane.png, ceac.png, cea_replicates.csv and cea.yaml (how they were "
+                          "made; `qicsim report DIR` reads them all) (default: .)")
     posterior_argument(cea)
     cea.set_defaults(func=cmd_cea)
 
 
 def _money(x: float) -> str:
     return "n/a" if np.isnan(x) else f"{x:,.0f}"
+
+
+def provenance(args: argparse.Namespace, scenario: Any, overrides: dict[str, Any], wtp: float, posterior: Any
+               ) -> str:
+    """``cea.yaml``: how a ``qicsim cea`` folder was made (scenario, seed, replicates, willingness to pay,
+    currency, posterior, the command and the effective scenario), for ``qicsim report`` and for reproducing it."""
+    import yaml
+
+    from qicsim.cli import format_parameter, package_version
+
+    choice = args.posterior
+    if posterior is None:
+        choice = "none"
+    elif choice not in ("default", "none"):
+        choice = str(Path(choice).resolve())
+    command = ["qicsim", "cea", args.scenario, *(part for a in args.set for part in ("--set", a)),
+               "--seed", str(args.seed), "--reps", str(args.reps), "--wtp", f"{wtp:g}", "--posterior", choice,
+               "--out", "NEW_DIR"]
+    record = {
+        "made_by": f"qicsim {package_version()} cea",
+        "qicsim": package_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario": scenario.name, "source": args.scenario,
+        "overrides": {k: format_parameter(v) for k, v in overrides.items()},
+        "seed": args.seed, "reps": args.reps, "wtp": float(wtp), "currency": scenario.currency,
+        "price_year": scenario.price_year, "discount_rate_per_year": scenario.discount_rate_per_year,
+        "perspective": "health system", "posterior": choice,
+        "inputs": describe_inputs(posterior, scenario, overrides),
+        "command": shlex.join(command),
+        "effective_scenario": yaml.safe_load(scenario.to_yaml()),
+    }
+    return ("# How this qicsim cea folder was made; `qicsim report DIR` reads it. Replicate r ran every arm with the "
+            "seed in cea_replicates.csv.\n" + yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=1000))
 
 
 def cmd_cea(args: argparse.Namespace) -> int:
@@ -80,8 +118,9 @@ def cmd_cea(args: argparse.Namespace) -> int:
         ce_plane(result.replicates, wtp, c, plane)
         acceptability_curve(curve, wtp, c, ceac)
         write_csv(result.replicates, out / "cea_replicates.csv")
+        write_text(provenance(args, scenario, overrides, wtp, posterior), out / "cea.yaml")
     except OSError as exc:
         error(f"--out {args.out!r}: cannot write the results ({exc})")
         return 1
-    print(f"\nwrote {plane}, {ceac} and {out / 'cea_replicates.csv'}")
+    print(f"\nwrote {plane}, {ceac}, {out / 'cea_replicates.csv'} and {out / 'cea.yaml'}")
     return 0

@@ -1,4 +1,4 @@
-"""``qicsim report``: one self-contained HTML report of a run folder or a sweep folder."""
+"""``qicsim report``: one self-contained HTML report of a run, sweep or cost-effectiveness folder."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ def add_commands(subparsers) -> None:
     """Register ``report`` on the ``qicsim`` command's subparsers."""
     report = subparsers.add_parser(
         "report", help=COMMANDS["report"][1],
-        description="Turn a run folder (qicsim run --out DIR) or a sweep folder (qicsim sweep, with manifest.json) "
-                    "into one HTML file that opens offline: summary with 95% intervals, figures embedded as PNG, "
+        description="Turn a run folder (qicsim run --out DIR), a sweep folder (qicsim sweep, with manifest.json) or "
+                    "a cost-effectiveness folder (qicsim cea --out DIR) into one HTML file that opens offline: "
+                    "summary with 95% intervals and each outcome's distribution over the replicates, the verdicts, "
+                    "cost-effectiveness plane and acceptability curves of a cea folder, figures embedded as PNG, "
                     "the scenario, seeds, versions and the command to reproduce, and 'What changes when...': the "
                     "paper's qualitative claims as a small paired-seed sweep.",
     )
-    report.add_argument("folder", metavar="DIR", help="a run folder or a sweep folder")
+    report.add_argument("folder", metavar="DIR", help="a run, sweep or cost-effectiveness (qicsim cea) folder")
     report.add_argument("--out", metavar="FILE", help="where to write the report (default: DIR/report.html)")
     report.add_argument("--no-effects", action="store_true",
                         help="skip the paired-seed sweep of the paper's claims (300 runs, under a minute)")
@@ -31,7 +33,7 @@ def add_commands(subparsers) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the report; exit status 2 when DIR is not a run or sweep folder, 1 when it cannot be written."""
+    """Write the report; exit status 2 when DIR is not a run, sweep or cea folder, 1 when it cannot be written."""
     from qicsim.cli import progress_bar
 
     output_file(args.out if args.out is not None else str(Path(args.folder) / "report.html"), "--out")  # bad input

@@ -334,6 +334,100 @@ def test_report_of_a_run_folder(run_folder: Path, capsys: pytest.CaptureFixture[
     assert "dropout_rate" in text and "97.5%" in text
 
 
+def test_a_multi_replicate_run_report_shows_labels_and_each_outcome_s_distribution(run_folder: Path) -> None:
+    text = report.build_report(run_folder, effects=False)
+    summary = text.split('id="summary"')[1].split('id="figures"')[0]
+    images = embedded_images(summary)
+    stored = pd.read_csv(run_folder / "summary.csv")
+    keys = [k for k in stored.columns if k not in ("replicate", "seed", "scenario") and not k.startswith("input_")
+            and stored[k].notna().any()]
+    for key in ("dropout_rate", "sustained_rate", "total_cost"):  # a strip per outcome, drawn from its values
+        pixels = matplotlib.image.imread(io.BytesIO(images[f"Distribution of {key} across replicates"]))
+        assert np.ptp(pixels[..., :3]) > 0
+    assert sum(alt.startswith("Distribution of ") for alt in images) == len(keys)
+    # human labels, with the raw key still there to find the column
+    assert ('<span title="dropout_rate">Drop-out rate</span><br><code class="key">dropout_rate</code>'
+            in summary)
+    assert ">Share of teams with a sustained improvement</span>" in summary
+    assert '<span title="cost_faculty">Cost: faculty</span>' in summary
+
+
+def test_labels_cover_the_headline_keys_and_make_others_readable() -> None:
+    from qicsim.analysis.labels import LABELS, label
+
+    assert set(sim.SUMMARY_KEYS) <= set(LABELS)
+    assert label("dropout_rate") == "Drop-out rate"
+    assert label("cost_new_thing") == "Cost: new thing"
+    assert label("months_waiting_mean") == "Months waiting (mean)"
+    assert label("qi_ihi_thing") == "QI IHI thing"
+    result = sim.run("breakthrough", seed=1, teams=4, follow_up_months=0)
+    unlabelled = [k for k in result.summary if k not in LABELS]
+    assert not unlabelled, f"add these run summary keys to analysis/labels.py: {unlabelled}"
+
+
+def test_one_replicate_shows_no_distribution(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    assert quiet_main("run", "breakthrough", "--reps", "1", *FAST, "--out", str(out)) == 0
+    text = report.build_report(out, effects=False)
+    assert "Distribution of" not in text and "Drop-out rate" in text
+
+
+@pytest.fixture(scope="module")
+def cea_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``qicsim cea --reps 3 --out DIR`` with few teams, once."""
+    out = tmp_path_factory.mktemp("cea") / "cea"
+    assert quiet_main("cea", "breakthrough", "--reps", "3", "--seed", "4", "--wtp", "25000", *FAST,
+                      "--out", str(out)) == 0
+    return out
+
+
+def test_cea_writes_its_provenance(cea_folder: Path) -> None:
+    record = yaml.safe_load((cea_folder / "cea.yaml").read_text(encoding="utf-8"))
+    assert record["scenario"] == "breakthrough" and record["seed"] == 4 and record["reps"] == 3
+    assert record["wtp"] == 25000 and record["currency"] == sim.load_scenario("breakthrough").currency
+    assert record["command"].startswith("qicsim cea breakthrough --set teams=8 --set follow_up_months=6 --seed 4 "
+                                        "--reps 3 --wtp 25000")
+    assert record["effective_scenario"]["name"] == "breakthrough"
+
+
+def test_report_of_a_cea_folder(cea_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "report", str(cea_folder), "--no-effects")
+    assert code == 0, err
+    text = (cea_folder / "report.html").read_text(encoding="utf-8")
+    images = embedded_images(text)
+    for name in ("ce_plane", "ceac"):
+        assert images[report.FIGURES[name]][:8] == b"\x89PNG\r\n\x1a\n"
+    assert not EXTERNAL.search(text)
+    # the verdict table: one row per comparator with the console's numbers, intervals and verdicts
+    from qicsim.analysis.cea import compare
+
+    replicates = pd.read_csv(cea_folder / "cea_replicates.csv")
+    scenario = sim.load_scenario("breakthrough")
+    table = compare(replicates, scenario, 25000.0)
+    verdicts = text.split('id="verdicts"')[1].split('id="arms"')[0]
+    assert "Incremental net cost" in verdicts and "P(cost-effective)" in verdicts
+    for _, row in table.iterrows():
+        assert f'<td class="text">{html.escape(row["comparator"])}</td>' in verdicts
+        assert f"<td>{row['incremental_cost']:,.0f} [" in verdicts  # the mean, then its interval
+        assert f"<td>{row['prob_cost_effective']:.2f}</td>" in verdicts
+        assert html.escape(row["verdict"]) in verdicts
+    assert f"{scenario.currency} 25,000" in text
+    for seed in replicates["seed"].unique():
+        assert f"<td>{seed}</td>" in text
+    assert "qicsim cea breakthrough" in text  # the command to reproduce
+
+
+def test_report_of_a_cea_folder_without_its_provenance(cea_folder: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "cea_replicates.csv").write_bytes((cea_folder / "cea_replicates.csv").read_bytes())
+    text = report.build_report(folder, effects=False)
+    assert "No usable cea.yaml" in text and report.FIGURES["ce_plane"] in embedded_images(text)
+    (folder / "cea_replicates.csv").write_text("replicate,arm\n0,none\n", encoding="utf-8")
+    with pytest.raises(report.ReportError, match="not a qicsim cost-effectiveness table"):
+        report.build_report(folder, effects=False)
+
+
 def test_report_out_option_writes_elsewhere(run_folder: Path, tmp_path: Path) -> None:
     target = tmp_path / "nested" / "mine.html"
     assert quiet_main("report", str(run_folder), "--no-effects", "--out", str(target)) == 0
@@ -376,6 +470,8 @@ def test_report_of_a_grid_sweep(tmp_path: Path) -> None:
     assert "Outcome means by point" in text and "tiny-report" in text
     images = embedded_images(text)
     assert "One-way sensitivity of dropout_rate" in images
+    assert "Distribution of dropout_rate across runs" in images  # all runs pooled
+    assert '<span title="dropout_rate">Drop-out rate</span>' in text.split('id="one-way"')[0]
     assert "qicsim.derive_seed(5, point_id, replicate)" in text
     assert not EXTERNAL.search(text)
 
