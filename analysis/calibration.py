@@ -49,14 +49,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from qicsim import sim
 from qicsim.analysis import quantities
 from qicsim.analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
 from qicsim.analysis.validation import GroupPlan, plan
 from qicsim.sim.files import take_lock
 from qicsim.sim.parameters import parameter_info
 from qicsim.sim.posterior import Posterior
-
-from qicsim import sim
 
 DEFAULT_POPULATION = 400
 DEFAULT_GENERATIONS = 8

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from qicsim.sim.posterior import Posterior
 
 from qicsim import sim
+from qicsim.sim.posterior import Posterior
 
 ARMS = ("collaborative", "traditional", "none")
 ARM_LABELS = {"collaborative": "collaborative", "traditional": "traditional QI team", "none": "no intervention"}

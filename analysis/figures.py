@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+
 from qicsim.analysis.plots import COLOURS, STYLE, axes_for, figure_for, finish
 
 PathLike = str | Path

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
+
 from qicsim.analysis.targets import CALIBRATION, TargetsFile
 from qicsim.sim.calendar import Calendar
-from scipy import optimize, stats
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
+
 from qicsim.analysis.cea import ARM_LABELS, ARMS
 from qicsim.sim.files import atomic_open
 

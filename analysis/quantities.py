@@ -49,10 +49,10 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from qicsim.sim.calendar import Calendar
 from scipy import stats
 
 from qicsim import sim
+from qicsim.sim.calendar import Calendar
 
 MAIN, CONTROL = "main", "control"
 ARMS: dict[str, dict[str, str]] = {MAIN: {}, CONTROL: {"mode": "none"}}

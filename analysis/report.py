@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+
+from qicsim import sim
 from qicsim.analysis import figures
 from qicsim.analysis.cea import ARM_LABELS, ARMS, acceptability, compare
 from qicsim.analysis.effects import CLAIMS, EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS, effect_seeds, run_effects
@@ -35,8 +37,6 @@ from qicsim.sim.calendar import Calendar
 from qicsim.sim.files import write_text
 from qicsim.sim.outcomes import replicate_interval
 from qicsim.sim.yaml_input import shorten
-
-from qicsim import sim
 
 __all__ = ["CLAIMS", "ReportError", "build_report", "folder_kind", "write_report"]
 

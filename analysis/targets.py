@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qicsim import scenarios
 from qicsim.analysis import quantities
 from qicsim.sim.parameters import PARAMETER_NAMES, Scenario, allowed, parameter_info
 from qicsim.sim.yaml_input import YamlInputError, read_yaml
-
-from qicsim import scenarios
 
 Kind = Literal["about", "at_least", "at_most"]
 KINDS: tuple[str, ...] = ("about", "at_least", "at_most")

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from qicsim import sim
 from qicsim.analysis import naive, quantities
 from qicsim.analysis.targets import (
     CALIBRATION,
@@ -46,8 +48,6 @@ from qicsim.experiments.backends import Backend, make_backend
 from qicsim.sim.outcomes import replicate_interval
 from qicsim.sim.parameters import Scenario
 from qicsim.sim.posterior import Posterior
-
-from qicsim import sim
 
 PASS, FAIL, NOT_AVAILABLE = "PASS", "FAIL", "NOT AVAILABLE"
 DEFAULT_REPS, DEFAULT_SEED = 40, 1

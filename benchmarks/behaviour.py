@@ -33,9 +33,8 @@ KEYS = ("dropout_rate", "significant_improvement_rate", "sustained_rate", "mean_
 
 
 def collect(out: Path, seeds: int, scenarios: list[str], overrides: list[str]) -> None:
-    from qicsim.sim.scenario import parse_assignment
-
     from qicsim import sim
+    from qicsim.sim.scenario import parse_assignment
 
     settings = dict(parse_assignment(text) for text in overrides)
     rows = []

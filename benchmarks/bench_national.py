@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from qicsim.sim.files import write_csv
 
 from qicsim import sim
+from qicsim.sim.files import write_csv
 
 RESULTS = Path(__file__).parent / "results"
 

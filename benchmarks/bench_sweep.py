@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
 from qicsim.experiments.backends import Backend, DaskBackend, ProcessBackend, SerialBackend
 from qicsim.experiments.experiment import Experiment, prepare
 from qicsim.experiments.runner import run_sweep

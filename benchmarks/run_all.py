@@ -44,9 +44,9 @@ import bench_sweep
 import mesa
 import numpy as np
 import pandas as pd
-from qicsim.sim.files import write_csv
 
 from qicsim import sim
+from qicsim.sim.files import write_csv
 
 RESULTS = Path(__file__).resolve().parent / "results" / "benchmarks.csv"
 COLUMNS = ["benchmark", "value", "unit", "target", "met"]

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from qicsim.experiments.spec import ExperimentSpec
 
 OPTIONS: dict[str, list[Any]] = {
@@ -185,10 +186,8 @@ def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], bud
 
 def plot(result: DesignResult, path: Any, currency: str) -> None:
     """Programme cost against sustained improvement and against net monetary benefit: every design, the
-    frontier, the budget line, the designs within it coloured by their chance of being best."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    frontier, the budget line, the designs within it coloured by their chance of being best. (No backend is
+    chosen here: the command line draws with Agg, a notebook with its own.)"""
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from qicsim import scenarios, sim
 from qicsim.experiments.samplers import check_size, point_overrides
 from qicsim.experiments.samplers import design as make_design
 from qicsim.experiments.spec import (
@@ -37,8 +39,6 @@ from qicsim.experiments.spec import (
 from qicsim.experiments.tasks import RunTask
 from qicsim.sim.posterior import Posterior, resolve
 from qicsim.sim.scenario import flatten, validate
-
-from qicsim import scenarios, sim
 
 
 @dataclass(frozen=True)

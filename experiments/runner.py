@@ -23,12 +23,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from qicsim.experiments.backends import Backend, make_backend
 from qicsim.experiments.experiment import Experiment
 from qicsim.experiments.provenance import code_version, version_label
 from qicsim.experiments.storage import SweepStore, count_failed, done_run_ids
 from qicsim.experiments.tasks import RunRecord, execute_batch
-from tqdm import tqdm
 
 MAX_RUNS_PER_TASK = 16
 """Most runs sent to a worker at once (see :func:`runs_per_task`)."""

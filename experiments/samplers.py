@@ -18,6 +18,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+from scipy.stats import qmc
+
+from qicsim import sim
 from qicsim.experiments.spec import (
     ExperimentError,
     ExperimentSpec,
@@ -27,11 +32,6 @@ from qicsim.experiments.spec import (
     Range,
     SobolSampler,
 )
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
-
-from qicsim import sim
 
 RAW_PREFIX = "raw."
 """Prefix of the design columns that hold a sampler's unrounded values (Sobol and Morris)."""

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+
+from qicsim import sim
 from qicsim.experiments.samplers import RAW_PREFIX, problem
 from qicsim.experiments.spec import ExperimentError, ExperimentSpec, MorrisSampler, SobolSampler
 from qicsim.experiments.storage import (
@@ -30,13 +33,8 @@ from qicsim.experiments.storage import (
     load_table,
     parse_stored_spec,
     read_manifest,
-    write_bytes_with,
 )
 from qicsim.sim.files import write_text
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-
-from qicsim import sim
 
 SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
 MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "sigma", "mu")
@@ -157,29 +155,11 @@ def analyse(root: str | Path, keys: list[str] | None = None) -> SensitivityResul
 
 
 def bar_chart(indices: KeyIndices, method: str, path: Path) -> Path:
-    """A horizontal bar chart of one key's indices with their 95% intervals, written atomically."""
-    assert indices.table is not None
-    table = indices.table
-    names = list(table.index)
-    y = np.arange(len(names))
-    fig = Figure(figsize=(7.5, 1.2 + 0.38 * len(names)))
-    ax = fig.add_subplot()
-    height = 0.4
-    if method == "sobol":
-        ax.barh(y - height / 2, table["S1"], height, xerr=table["S1_conf"], label="first order (S1)", capsize=2)
-        ax.barh(y + height / 2, table["ST"], height, xerr=table["ST_conf"], label="total (ST)", capsize=2)
-        ax.set_xlabel("Sobol index (share of output variance), 95% interval")
-    else:
-        ax.barh(y - height / 2, table["mu_star"], height, xerr=table["mu_star_conf"], label="mu*", capsize=2)
-        ax.barh(y + height / 2, table["sigma"], height, label="sigma")
-        ax.set_xlabel(f"elementary effect on {indices.key} (Morris), 95% interval for mu*")
-    ax.set_yticks(y, names)
-    ax.invert_yaxis()
-    ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_title(f"{method.capitalize()} sensitivity of {indices.key}")
-    ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    write_bytes_with(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
+    """A horizontal bar chart of one key's indices with their 95% intervals, written atomically: the report's
+    chart (:func:`analysis.figures.sensitivity_bars`, imported here when a chart is drawn)."""
+    from qicsim.analysis.figures import sensitivity_bars
+
+    sensitivity_bars(indices, method, path)
     return path
 
 

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
-from qicsim.sim.yaml_input import YamlInputError, read_yaml, shorten
 
 from qicsim import sim
+from qicsim.sim.yaml_input import YamlInputError, read_yaml, shorten
 
 SAMPLERS = ("grid", "random", "lhs", "sobol", "morris")
 

@@ -39,6 +39,7 @@ from typing import IO, Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from qicsim.experiments.experiment import Experiment, scenario_parameters
 from qicsim.experiments.provenance import package_version, version_label
 from qicsim.experiments.samplers import column_dtype

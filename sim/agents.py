@@ -15,6 +15,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
+
 from qicsim.sim import calendar as cal
 from qicsim.sim.populations import COMPLETED, STATUS_NAMES, Population
 

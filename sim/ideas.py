@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
+
 from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
 from qicsim.sim.module import define_states, idea_state
 from qicsim.sim.populations import Population

@@ -19,6 +19,7 @@ import mesa.experimental.scenarios
 import numpy as np
 from mesa.time import Priority
 from numba import njit
+
 from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
 from qicsim.sim import calendar as cal
 from qicsim.sim.agents import Organisation, Team, with_states

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
 from qicsim.sim.scenario import ScenarioError
 
 if TYPE_CHECKING:

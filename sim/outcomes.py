@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from qicsim.sim import calendar as cal
 from qicsim.sim.model import CollaborativeModel
 from qicsim.sim.modules.costs import HEALTH_SYSTEM, PROGRAMME

@@ -25,6 +25,7 @@ import importlib
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, create_model
+
 from qicsim.sim import calendar
 from qicsim.sim.module import Module, Par
 from qicsim.sim.modules import MODULES

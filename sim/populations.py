@@ -19,6 +19,7 @@ from typing import Any
 
 import numba
 import numpy as np
+
 from qicsim.sim.module import State, organisation_state, team_state
 
 # Team status codes (``teams.status``); ``Team.status`` gives the name.

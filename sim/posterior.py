@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from qicsim.sim.scenario import ScenarioError
 
 METADATA_KEY = b"qicsim"
@@ -111,6 +112,7 @@ class Posterior:
         """Write the sample as Parquet with its metadata (atomically)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
+
         from qicsim.sim.files import atomic_open
 
         table = pa.Table.from_pandas(self.table, preserve_index=False)

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from qicsim.sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
-from qicsim.sim.yaml_input import YamlInputError, read_yaml, shorten
 
 from qicsim import scenarios
+from qicsim.sim.parameters import PARAMETER_NAMES, SECTIONS, Scenario, allowed, parameter_info
+from qicsim.sim.yaml_input import YamlInputError, read_yaml, shorten
 
 DEFAULT_SCENARIO = scenarios.DEFAULT
 _FILE_KEYS = {"name", "description", "base", "parameters"}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
 from qicsim.sim.model import SERIES, CollaborativeModel
 from qicsim.sim.outcomes import adoption_curve, monthly_teams, summarise, team_outcomes
 from qicsim.sim.parameters import Scenario
@@ -37,6 +38,7 @@ class RunResult:
         by :mod:`qicsim.analysis.figures`. In a notebook it shows inline; with ``path`` the figure is written
         there (atomically) and closed in pyplot, and still returned."""
         import matplotlib.pyplot as plt  # here, not at the top: the model does not need matplotlib
+
         from qicsim.analysis import figures
         from qicsim.analysis.plots import finish
         from qicsim.sim.calendar import Calendar

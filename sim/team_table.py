@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numba import njit
+
 from qicsim.sim import _cache  # noqa: F401 -- keys numba's cache to the model's source before a kernel is compiled
 from qicsim.sim import calendar as cal
 from qicsim.sim.ideas import gap_left, in_use_of

@@ -6,9 +6,9 @@ import inspect
 import math
 
 import pytest
-from qicsim.sim.parameters import PARAMETER_NAMES
 
 from qicsim import app, cli, cli_app, scenarios, sim
+from qicsim.sim.parameters import PARAMETER_NAMES
 
 
 def test_levers_are_the_ten_challenges_and_five_success_factors():

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from qicsim.sim import files as output
-from qicsim.sim.posterior import Posterior
-from qicsim.sim.posterior import default as default_posterior
 
 from qicsim import scenarios, sim
 from qicsim.cli import first_sentence, format_outcome, main
+from qicsim.sim import files as output
+from qicsim.sim.posterior import Posterior
+from qicsim.sim.posterior import default as default_posterior
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 

@@ -8,10 +8,10 @@ import functools
 
 import numpy as np
 import pytest
-from qicsim.sim.calendar import LEARNING_SESSION
-from qicsim.sim.modules import MODULES, Benchmarking, Coaching, GroupCalls, OnlineForum
 
 from qicsim import sim
+from qicsim.sim.calendar import LEARNING_SESSION
+from qicsim.sim.modules import MODULES, Benchmarking, Coaching, GroupCalls, OnlineForum
 
 SEEDS = 16
 COMPONENT_MODULES = (Benchmarking, Coaching, GroupCalls, OnlineForum)

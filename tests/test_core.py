@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from qicsim import sim
 from qicsim.experiments.runner import MAX_RUNS_PER_TASK, TASKS_PER_WORKER, batches, runs_per_task
 from qicsim.sim import _cache
 from qicsim.sim.draws import Draws, poisson, standard_normal
@@ -23,8 +25,6 @@ from qicsim.sim.modules import MODULES
 from qicsim.sim.modules.pdsa_cycles import most_promising
 from qicsim.sim.parameters import declarations
 from qicsim.sim.populations import TEAM_STATES, Population, record_dtype
-
-from qicsim import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 SIM = ROOT / "sim"

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from qicsim.analysis.cea import compare, icer_label
-from qicsim.sim.modules.costs import Ledger, discount_factor, meeting_costs
-from qicsim.sim.posterior import Posterior
 
 from qicsim import sim
+from qicsim.analysis.cea import compare, icer_label
 from qicsim.cli import main
+from qicsim.sim.modules.costs import Ledger, discount_factor, meeting_costs
+from qicsim.sim.posterior import Posterior
 
 NO_CHANCE_LOSSES = {"dropout_hazard_per_year": 0.0, "leader_turnover_per_year": 0.0,
                     "follow_up_months": 0.0, "congress_days": 0.0}

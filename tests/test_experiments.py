@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from qicsim.experiments import samplers, sensitivity, storage
-from qicsim.experiments.spec import ExperimentError
-from qicsim.sim.posterior import Posterior
 
 from qicsim import experiments, sim
 from qicsim.cli import main
+from qicsim.experiments import samplers, sensitivity, storage
+from qicsim.experiments.spec import ExperimentError
+from qicsim.sim.posterior import Posterior
 
 TINY = {"teams": 6, "follow_up_months": 3}
 
@@ -461,6 +461,7 @@ def test_same_results_with_1_and_2_workers_and_dask(tmp_path: Path, capsys: pyte
 
 def _worker_settings() -> dict[str, object]:
     import dask
+
     from qicsim.experiments.backends import LOCAL_CLUSTER_CONFIG
     return {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG}
 

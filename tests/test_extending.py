@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qicsim.sim.modules import MODULES, ActionPeriod, PDSACycles
 
 from qicsim import sim
+from qicsim.sim.modules import MODULES, ActionPeriod, PDSACycles
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
 SEEDS = 24

@@ -12,13 +12,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from qicsim import sim
+from qicsim.cli import main
 from qicsim.experiments.spec import ExperimentError, parse_spec
 from qicsim.sim.parameters import PARAMETER_NAMES, Scenario
 from qicsim.sim.scenario import parse_assignment
 from qicsim.sim.yaml_input import MAX_BYTES, MAX_DEPTH, YamlInputError, read_yaml, shorten
-
-from qicsim import sim
-from qicsim.cli import main
 
 MESSAGE_LIMIT = 2_000
 """Longest error message any single bad value may produce (the value itself is quoted shortened)."""
@@ -260,6 +260,7 @@ def test_a_network_too_large_for_memory_is_refused_before_it_is_built(monkeypatc
 
 def test_imprecise_sensitivity_indices_are_said_to_be_so():
     import pandas as pd
+
     from qicsim.experiments.sensitivity import precision_warning
 
     tight = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.04], "ST": [0.7, 0.2], "ST_conf": [0.06, 0.05]},

@@ -12,10 +12,10 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
-from qicsim.sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
-from qicsim.sim.ihi import ihi_score as ihi
 
 from qicsim import sim
+from qicsim.sim.calendar import WEEKS_PER_MONTH, Calendar, month_of, weeks
+from qicsim.sim.ihi import ihi_score as ihi
 
 OUTCOME_COLUMNS = ["team_id", "organisation_id", "sent_by_management", "leader_changed", "dropped",
                    "relative_improvement", "significant_improvement", "sustained", "changes_adopted",

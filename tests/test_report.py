@@ -22,12 +22,12 @@ import pandas as pd
 import pytest
 import yaml
 from matplotlib.figure import Figure
-from qicsim.analysis import effects, figures, report
-from qicsim.experiments.sensitivity import KeyIndices
-from qicsim.sim.posterior import Posterior
 
 from qicsim import sim
+from qicsim.analysis import effects, figures, report
 from qicsim.cli import main
+from qicsim.experiments.sensitivity import KeyIndices
+from qicsim.sim.posterior import Posterior
 
 FAST = ["--set", "teams=8", "--set", "follow_up_months=6"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from qicsim.sim.parameters import PARAMETER_NAMES, SECTIONS, parameter_info
-from qicsim.sim.scenario import parse_assignment
 
 from qicsim import scenarios, sim
+from qicsim.sim.parameters import PARAMETER_NAMES, SECTIONS, parameter_info
+from qicsim.sim.scenario import parse_assignment
 
 PAPER_COLLABORATIVES = {"breakthrough", "traditional", "ihi-ade", "ihi-caesarean", "uk-orthopaedic", "nicu-infection"}
 CHALLENGE_VARIANTS = {"didactic-heavy", "no-senior-support", "leader-churn", "planned-sustain", "broad-subject"}

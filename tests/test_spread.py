@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import paired_difference
-from qicsim.sim.modules.peer_exchange import formation_chance
-from qicsim.sim.network import NetworkFileError, read_network_file
 
 from qicsim import sim
 from qicsim.cli import main
+from qicsim.sim.modules.peer_exchange import formation_chance
+from qicsim.sim.network import NetworkFileError, read_network_file
 
 SMALL = {"teams": 12, "follow_up_months": 12.0}
 NO_TIES = {"tie_formation": 0.0, "network": "none"}

@@ -10,8 +10,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-import qicsim.sim.posterior as posterior_module
 import yaml
+
+import qicsim.sim.posterior as posterior_module
+from qicsim import sim
 from qicsim.analysis import calibration, naive, quantities, validation
 from qicsim.analysis.targets import (
     CALIBRATION,
@@ -28,11 +30,9 @@ from qicsim.analysis.targets import (
     scale,
     standardised_miss,
 )
+from qicsim.cli import main
 from qicsim.sim.calendar import Calendar
 from qicsim.sim.posterior import Posterior
-
-from qicsim import sim
-from qicsim.cli import main
 
 SHARED_TARGETS = Path("/work/shared/calibration/targets.yaml")
 

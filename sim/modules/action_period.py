@@ -12,6 +12,7 @@ its pace. ``testing_support`` is the week's factor on a team's PDSA rate (:mod:`
 from __future__ import annotations
 
 from numba import njit
+
 from qicsim.sim.calendar import ACTION_PERIOD
 from qicsim.sim.module import Module, Par, around_average, define_pars, define_states, gained, team_state
 from qicsim.sim.populations import ACTIVE, COMPLETED

@@ -18,6 +18,7 @@ team without data sees nothing: the feedback works through measurement and the t
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.module import Module, Par, define_pars, gained
 from qicsim.sim.modules.measurement import FOR_PROGRESS
 from qicsim.sim.modules.senior_engagement import renew_engagement

@@ -13,6 +13,7 @@ no package: it finds ideas of its own (:mod:`sim.modules.pdsa_cycles`).
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.ideas import MIN_QUALITY, PACKAGE, Ideas
 from qicsim.sim.module import (
     Module,

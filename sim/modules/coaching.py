@@ -20,6 +20,7 @@ time on calls and visits in ``meeting_staff_time``.
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.module import HALF, HOURS_PER_DAY, Module, Par, define_pars, gained
 from qicsim.sim.modules.costs import hourly_wage
 from qicsim.sim.modules.senior_engagement import renew_engagement

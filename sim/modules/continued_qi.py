@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from numba import njit
+
 from qicsim.sim.module import AVERAGE, Module, Par, define_pars, weekly_chance
 from qicsim.sim.populations import COMPLETED
 from qicsim.sim.sources import KEPT, PAPER

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from numba import njit
+
 from qicsim.sim.module import (
     HOURS_PER_DAY,
     MONTHS_PER_YEAR,

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 from numba import njit
+
 from qicsim.sim.module import AVERAGE, Module, Par, define_pars, define_states, team_state, weekly_chance
 from qicsim.sim.populations import COMPLETED, DROPPED
 from qicsim.sim.sources import CALIBRATED, KEPT, PAPER

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from qicsim.sim.module import Module, Par, beta_around, define_pars, lognormal_around
 from qicsim.sim.sources import ASSUMPTION, KEPT, PAPER
 

@@ -15,6 +15,7 @@ team members' time on the call (``meeting_staff_time``).
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.module import HOURS_PER_DAY, Module, Par, define_pars, gained
 from qicsim.sim.modules.coaching import NIATX
 from qicsim.sim.modules.costs import hourly_wage

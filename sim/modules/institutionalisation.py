@@ -14,6 +14,7 @@ one that dropped out gives none.
 from __future__ import annotations
 
 from numba import njit
+
 from qicsim.sim.module import WEEKS_PER_YEAR, Module, Par, around_average, define_pars, gained, with_floor
 from qicsim.sim.populations import COMPLETED, DROPPED
 from qicsim.sim.sources import KEPT, PAPER

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
 from qicsim.sim.module import (
     BetaAround,
     Module,

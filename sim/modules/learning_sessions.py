@@ -12,6 +12,7 @@ other (:mod:`sim.modules.peer_exchange`).
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.module import Module, Par, around_average, define_pars, define_states, gained, team_state
 from qicsim.sim.populations import COMPLETED
 from qicsim.sim.sources import ASSUMPTION, KEPT, PAPER

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
+
 from qicsim.sim import ihi
 from qicsim.sim.draws import standard_normal
 from qicsim.sim.ideas import gap_left

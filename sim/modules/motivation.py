@@ -13,6 +13,7 @@ engaged senior leaders, lower without them (challenge 4).
 from __future__ import annotations
 
 from numba import njit
+
 from qicsim.sim.module import Module, Par, around_average, define_pars, define_states, team_state
 from qicsim.sim.populations import COMPLETED
 from qicsim.sim.sources import KEPT, PAPER

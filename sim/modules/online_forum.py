@@ -16,6 +16,7 @@ each month the collaborative runs (``forum``).
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.module import Module, Par, define_pars
 from qicsim.sim.modules.peer_exchange import learn
 from qicsim.sim.modules.support import collaborative_month

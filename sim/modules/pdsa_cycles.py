@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 from numba import njit
+
 from qicsim.sim.draws import poisson, standard_normal
 from qicsim.sim.ideas import OWN, gap_left
 from qicsim.sim.module import (

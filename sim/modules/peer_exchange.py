@@ -20,6 +20,7 @@ import math
 import numpy as np
 from numba import njit
 from numba.extending import register_jitable
+
 from qicsim.sim.ideas import PEER
 from qicsim.sim.module import (
     MONTHS_PER_YEAR,

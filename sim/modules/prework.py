@@ -9,6 +9,7 @@ data capability, more so the better the pre-work.
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.calendar import PREWORK
 from qicsim.sim.module import Module, Par, define_pars, gained
 from qicsim.sim.populations import COMPLETED

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
 from qicsim.sim.module import WEEKS_PER_YEAR, Module, Par, define_pars, define_states, organisation_state, with_floor
 from qicsim.sim.populations import COMPLETED
 from qicsim.sim.sources import KEPT, PAPER

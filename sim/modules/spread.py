@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+
 from qicsim.sim.ideas import gap_left, in_use_of
 from qicsim.sim.module import (
     HOURS_PER_DAY,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from qicsim.sim.module import WEEKS_PER_MONTH
 from qicsim.sim.populations import COMPLETED
 

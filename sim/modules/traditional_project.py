@@ -10,6 +10,7 @@ drawn from a gamma distribution, diagnosis from a lognormal. Nothing here acts i
 from __future__ import annotations
 
 import numpy as np
+
 from qicsim.sim.calendar import weeks
 from qicsim.sim.module import Module, Par, define_pars, define_states, gained, lognormal_around, team_state
 from qicsim.sim.populations import COMPLETED
