@@ -1,8 +1,6 @@
 """``python -m qicsim``: the same command as the installed ``qicsim`` script."""
 
-import sys
-
-from qicsim.cli import main
+from qicsim.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -245,19 +245,26 @@ def progress_bar(total: int, unit: str = "run") -> tqdm:
                 disable=total < 2 or not sys.stderr.isatty())
 
 
+def posterior_choice(choice: str, loaded: Any) -> str:
+    """How a run's ``--posterior`` is recorded: ``default``, ``none`` (also when nothing was loaded), or the file's
+    full path."""
+    if loaded is None:
+        return "none"
+    return choice if choice in ("default", "none") else str(Path(choice).resolve())
+
+
 def scenario_yaml(scenario: sim.Scenario, source: str, overrides: dict[str, Any], seed: int, reps: int,
                   posterior: tuple[str, Any] = ("none", None)) -> str:
     """The effective scenario as a file that ``sim.load_scenario(path)`` reads back unchanged; its comment says
     how it ran, including the ``--posterior`` (``posterior``: what was asked for and what it loaded)."""
     choice, loaded = posterior
-    if loaded is not None and choice not in ("default", "none"):
-        choice = str(Path(choice).resolve())
+    choice = posterior_choice(choice, loaded)
     comment = (
         f"# Effective scenario of a qicsim {package_version()} run: scenario {source!r}, "
         f"overrides: {_describe_overrides(overrides)}; base seed {seed}, {reps} replicate(s).\n"
         "# Every parameter is listed; run it again with `qicsim run path/to/this/scenario.yaml` and the same "
         "--posterior.\n"
-        f"# posterior: {choice if loaded is not None else 'none'}\n"
+        f"# posterior: {choice}\n"
     )
     if loaded is not None:
         comment += (f"# Calibrated inputs: {describe_inputs(loaded, scenario, overrides)}; each replicate's values "
@@ -344,9 +351,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nwrote {', '.join(OUTPUT_FILES)} to {out_dir}")
     if network is not None:
         # Graph-level provenance: what made this network (the description of the attributes is unit_graph's).
-        choice = args.posterior if posterior is not None else "none"
-        if posterior is not None and choice not in ("default", "none"):
-            choice = str(Path(choice).resolve())
+        choice = posterior_choice(args.posterior, posterior)
         network.graph.update({"scenario": scenario.name, "overrides": _describe_overrides(overrides),
                               "replicate": 0, "seed": seeds[0], "base_seed": base_seed,
                               "seed_rule": f"seed = derive_seed(base_seed, replicate) = derive_seed({base_seed}, 0)",
@@ -593,7 +598,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files: no window, whatever the user's default
     if args.command in SIMULATING:
         from qicsim.sim import _cache
 
@@ -617,6 +621,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def console() -> None:
+    """The ``qicsim`` program (the installed script and ``python -m qicsim``): :func:`main` with figures drawn by
+    matplotlib's Agg, since they go to files -- no window, whatever the user's default. Only the program sets a
+    backend: :func:`main` called from a notebook or script leaves the caller's alone."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sys.exit(main())
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
     with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
@@ -625,4 +637,4 @@ def _silence_stdout() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

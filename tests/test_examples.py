@@ -35,7 +35,9 @@ def executed_notebook(tmp_path_factory) -> nbformat.NotebookNode:
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(workdir)}})
     # the notebook's temporary folder (its sweep) inside the test's, so that nothing is left behind
-    client.execute(env={**os.environ, "TMPDIR": str(workdir)})
+    # and the kernel's own matplotlib backend (inline), whatever this process's environment says
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    client.execute(env={**env, "TMPDIR": str(workdir)})
     assert list(workdir.glob("qicsim-quickstart-*/sweep/manifest.json"))
     return notebook
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -104,3 +105,18 @@ def test_the_wheel_installs_only_qicsim(tmp_path):
     top_level = [n for n in names if n.endswith("top_level.txt")]
     if top_level:
         assert zipfile.ZipFile(wheel).read(top_level[0]).decode().split() == ["qicsim"]
+
+
+def test_only_the_program_chooses_a_matplotlib_backend():
+    """The ``qicsim`` program draws with Agg; ``qicsim.cli.main`` called from a notebook or script leaves the
+    caller's backend (and the environment its subprocesses, e.g. a Jupyter kernel, inherit) alone."""
+    code = ("import os, io, contextlib\nfrom qicsim.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['scenarios'])\n"
+            "print(os.environ.get('MPLBACKEND'))")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "None"
+    program = ("import os, sys\nfrom qicsim import cli\ncli.main = lambda: print(os.environ.get('MPLBACKEND')) or 0\n"
+               "cli.console()")
+    out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "Agg"
