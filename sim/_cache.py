@@ -3,7 +3,7 @@
 numba checks a cached kernel against its own file only, but kernels inline helpers from other files
 (:func:`sim.module.around_average`, :func:`sim.draws.poisson`, ...): a kernel cached before such a
 helper changed would be loaded and run with the old helper. Keying the whole cache to every source
-file of :mod:`sim` (and the numba version) makes any change compile afresh (about 8 s for all
+file of :mod:`sim` (and the numba version) makes any change compile afresh (about 10 s for all
 kernels). Record layouts are part of a kernel's type, so a changed population never reuses a
 kernel compiled for another. Imported by every module that compiles a kernel (``sim/module.py``, ``model``, ``ideas``,
 ``team_table``) before its first ``@njit(cache=True)``.
@@ -52,5 +52,5 @@ numba.config.CACHE_DIR = str(cache_root() / source_key())
 
 def compiled() -> bool:
     """Whether this version of the model's kernels has been compiled and cached (numba's index files are
-    there); if not, the first run compiles them: about 8 s on a 2-core AMD EPYC."""
+    there); if not, the first run compiles them: about 10 s on a 2-core AMD EPYC."""
     return any(Path(numba.config.CACHE_DIR).rglob("*.nbi"))
