@@ -121,8 +121,9 @@ class CollaborativeModel(mesa.Model):
                 raise ValueError("rng and scenario.rng differ; give the seed once")
             rng = scenario.rng if rng is None else rng
         self.seed = seed_of(rng)
-        if scenario is not None:
-            scenario.rng = self.seed
+        if scenario is not None:  # Mesa's record of this run: a copy with the seed used (the caller's is left as
+            # given, so that one Scenario(rng=None) reused for several runs draws a fresh seed for each)
+            scenario = type(scenario)(rng=self.seed, _scenario_id=scenario._scenario_id, **values)
         super().__init__(rng=self.seed, scenario=scenario)
         self.summary: dict[str, Any] = {}
         """The run's summary outcomes (:func:`sim.outcomes.summarise`), filled in when its last month is

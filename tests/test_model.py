@@ -205,6 +205,11 @@ def test_a_mesa_scenario_sets_parameters_and_seed():
     assert model.summary == pytest.approx(same.summary, nan_ok=True)
     with pytest.raises(ValueError, match="differ"):
         sim.CollaborativeModel(scenario=Scenario(rng=5, teams=7), rng=6)
+    # one unseeded Scenario reused: each run draws its own seed, as in Mesa, and the caller's object is untouched
+    unseeded = Scenario(teams=5, follow_up_months=1.0)
+    first, second = (sim.CollaborativeModel(scenario=unseeded) for _ in range(2))
+    assert first.seed != second.seed and unseeded.rng is None
+    assert first.scenario.rng == first.seed and first.scenario.teams == 5
     # a qicsim scenario passed by keyword still works, as it did before Mesa had scenario=
     assert sim.CollaborativeModel(scenario=sim.load_scenario("ihi-ade"), rng=1).params.name == "ihi-ade"
 
