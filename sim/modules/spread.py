@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from qicsim.sim.ideas import gap_left, in_use_of
 from qicsim.sim.module import (
@@ -284,6 +285,10 @@ def spread_month(u, o, ties, teams, pars, draws, month, totals):  # pragma: no c
     with the Bass hazard of its share of such contacts, scaled by its receptivity; in an organisation
     rolling the change out, faster. A new adopter is reached through the team of its heaviest adopting
     contact. QI methods spread alike, at ``method_spread_factor`` of the rate.
+
+    The work grows with the units that show something and their ties, not with all ties: each such unit
+    adds its tie weights to its contacts' sums (:func:`shares`); a unit no contact shows anything to
+    is left as it is.
     """
     p = pars[0]
     indptr, indices, weights = ties
@@ -291,13 +296,9 @@ def spread_month(u, o, ties, teams, pars, draws, month, totals):  # pragma: no c
     roll_out_kept = math.exp(-p.roll_out_rate_per_year / MONTHS_PER_YEAR)
     decide_draws, adopt_draws, method_draws = draws[:organisations], draws[organisations::DRAWS_PER_UNIT], \
         draws[organisations + 1::DRAWS_PER_UNIT]
-    receptivity = np.empty(units)
     sources = np.zeros(units)
     method = np.zeros(units)
     for j in range(units):
-        receptivity[j] = (around_average(u.culture[j], p.receptivity_culture_effect)
-                          * around_average(o.senior_engagement[u.organisation[j]], p.receptivity_support_effect)
-                          * u.amplifier[j])
         sources[j] = 1.0 if u.adopted[j] else 0.0
         method[j] = 1.0 if u.has_method[j] else 0.0
     working = 0
@@ -317,34 +318,30 @@ def spread_month(u, o, ties, teams, pars, draws, month, totals):  # pragma: no c
     for k in range(organisations):
         if working_here[k] and np.isnan(o.roll_out_month[k]):
             o.roll_out_month[k] = month
-            o.rolls_out[k] = decide_draws[k] < min(1.0, p.roll_out_chance * receptivity[o.lead_unit[k]])
+            o.rolls_out[k] = decide_draws[k] < min(1.0, p.roll_out_chance * receptivity(u, o, o.lead_unit[k], p))
     # exposure and adoption of changes, then of QI methods (both from last month's adopters)
+    share, method_share, touched = shares(indptr, indices, weights, sources, method)
     new = np.zeros(units, np.bool_)
     for j in range(units):
-        if not u.target[j]:
+        if not touched[j] or not u.target[j]:
             continue
-        share = 0.0
-        method_share = 0.0
-        for k in range(indptr[j], indptr[j + 1]):
-            share += weights[k] * sources[indices[k]]
-            method_share += weights[k] * method[indices[k]]
-        share *= u.per_degree[j]
-        method_share *= u.per_degree[j]
-        if share > 0.0:
+        share[j] *= u.per_degree[j]
+        method_share[j] *= u.per_degree[j]
+        if share[j] > 0.0:
             if not u.exposed[j]:
                 u.exposed[j] = True
                 u.exposed_month[j] = month
                 totals[EXPOSED_UNITS] += 1
             if not u.adopted[j]:
-                chance = monthly_chance((p.spread_innovation_per_year + p.spread_imitation_per_year * share)
-                                        * receptivity[j])
+                chance = monthly_chance((p.spread_innovation_per_year + p.spread_imitation_per_year * share[j])
+                                        * receptivity(u, o, j, p))
                 if o.rolls_out[u.organisation[j]]:
                     chance = 1.0 - (1.0 - chance) * roll_out_kept
                 new[j] = adopt_draws[j] < chance
-        if method_share > 0.0 and not u.has_method[j]:
+        if method_share[j] > 0.0 and not u.has_method[j]:
             chance = monthly_chance(p.method_spread_factor * (p.spread_innovation_per_year
-                                                              + p.spread_imitation_per_year * method_share)
-                                    * receptivity[j])
+                                                              + p.spread_imitation_per_year * method_share[j])
+                                    * receptivity(u, o, j, p))
             if method_draws[j] < chance:
                 u.has_method[j] = True
                 u.method_month[j] = month
@@ -370,6 +367,38 @@ def spread_month(u, o, ties, teams, pars, draws, month, totals):  # pragma: no c
     for i in range(n):
         reached += o.units_reached[i] * max(teams[IMPROVEMENT, i], 0.0)
     return reached, working, adopted_here
+
+
+@njit(cache=True)
+def shares(indptr, indices, weights, sources, method):  # pragma: no cover - compiled
+    """Each unit's weighted sum over its contacts of what they show (``sources``: the change, 1 or 0;
+    ``method``: QI methods), and whether any contact shows anything.
+
+    Ties are symmetric and each row's columns sorted (:meth:`sim.network.UnitNetwork.build`), so a unit
+    that shows something adding its weights to its contacts' sums, units in order, adds to every sum the
+    same terms in the same order as the sum over the unit's own row would (a contact showing nothing adds
+    0): the same numbers, in time that grows with the units that show something and their ties."""
+    units = len(sources)
+    share = np.zeros(units)
+    method_share = np.zeros(units)
+    touched = np.zeros(units, np.bool_)
+    for i in range(units):
+        if sources[i] > 0.0 or method[i] > 0.0:
+            for k in range(indptr[i], indptr[i + 1]):
+                j = indices[k]
+                share[j] += weights[k] * sources[i]
+                method_share[j] += weights[k] * method[i]
+                touched[j] = True
+    return share, method_share, touched
+
+
+@register_jitable
+def receptivity(u, o, j, p):  # pragma: no cover - compiled
+    """Unit ``j``'s receptivity to spread: its QI culture, its organisation's management support, and how
+    far spread is planned."""
+    return (around_average(u.culture[j], p.receptivity_culture_effect)
+            * around_average(o.senior_engagement[u.organisation[j]], p.receptivity_support_effect)
+            * u.amplifier[j])
 
 
 @njit(cache=True)
