@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import mesa
@@ -95,7 +96,8 @@ class CollaborativeModel(mesa.Model):
 
     Teams, organisations and their units are populations of declared states (``team_states``,
     ``organisation_states``, ``unit_states``) with Mesa agents as views of their rows (``teams``,
-    ``organisations``); ideas are team x idea matrices (``ideas``).
+    ``organisations``: an organisation that sends no team becomes an agent when first asked for); ideas are
+    team x idea matrices (``ideas``).
 
     Mesa's conventions hold: ``scenario=`` is Mesa's own ``Scenario`` (its values are qicsim parameters, its
     ``rng`` the seed; ``CollaborativeModel(scenario=Scenario(rng=5, teams=20))``); when the run ends, its summary
@@ -166,8 +168,7 @@ class CollaborativeModel(mesa.Model):
         self.unit_states = self._population("units", self.units.size, (), declared)
         check_reads(modules, [*self.team_states.states, *self.organisation_states.states, *self.unit_states.states,
                               *(state.name for state in (*IDEA_STATES, *CATALOGUE_STATES))])
-        self.organisations = [Organisation(self, i, participating=i < s.teams)
-                              for i in range(self.organisation_graph.size)]
+        self.organisations = OrganisationAgents(self, self.organisation_graph.size, s.teams)
         self.teams = [Team(self, i, self.organisations[i]) for i in range(s.teams)]
         for module in self.modules:
             module.init()
@@ -326,6 +327,31 @@ class CollaborativeModel(mesa.Model):
     def total_cost(self) -> float:
         """Costs so far in the scenario's perspective and currency, undiscounted."""
         return self.ledger.total()
+
+
+class OrganisationAgents(Sequence):
+    """``model.organisations``: every organisation as a Mesa :class:`~sim.agents.Organisation` agent (a view of its
+    row of ``organisation_states``), in index order. A participating organisation's agent is made with the model
+    (its team holds it); another's -- a target of spread only, which no mechanism reads as an agent -- when first
+    asked for, so that a health system of 100,000 organisations does not register 200,000 Mesa agents (each
+    organisation and its senior leader; about 1.5 s)."""
+
+    def __init__(self, model: CollaborativeModel, size: int, participating: int) -> None:
+        self._model = model
+        self._agents: list[Organisation | None] = [Organisation(model, i) for i in range(participating)]
+        self._agents += [None] * (size - participating)
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = range(len(self))[index]  # a negative index counts from the end; out of range: IndexError
+        agent = self._agents[i]
+        if agent is None:
+            agent = self._agents[i] = Organisation(self._model, i, participating=False)
+        return agent
 
 
 def seed_of(rng: Any) -> int:
