@@ -713,6 +713,7 @@ def load_cea(folder: Path) -> CEAFolder:
         raise ReportError(f"{path}: not a qicsim cost-effectiveness table (expected the columns "
                           f"{', '.join(CEA_COLUMNS)} and the arms {', '.join(ARMS)}; missing: "
                           f"{', '.join(missing + sorted(set(ARMS) - arms)) or 'no rows'})")
+    replicates = _checked_replicates(replicates, path)
     cea = CEAFolder(folder, replicates, {})
     source = folder / CEA_PROVENANCE
     try:
@@ -721,9 +722,11 @@ def load_cea(folder: Path) -> CEAFolder:
         cea.provenance = loaded if isinstance(loaded, dict) else {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         cea.notes.append(f"{CEA_PROVENANCE} cannot be read ({type(exc).__name__}); it is left out.")
-    try:
-        float(cea.provenance["wtp"])
-    except (KeyError, TypeError, ValueError):
+    for key in ("discount_rate_per_year", "price_year"):  # shown when they are numbers; a damaged value is dropped
+        if key in cea.provenance and not _finite(cea.provenance[key]):
+            cea.notes.append(f"{CEA_PROVENANCE}: {key} = {str(cea.provenance.pop(key))[:40]!r} is not a number; "
+                             "it is left out.")
+    if not (_finite(cea.provenance.get("wtp")) and float(cea.provenance["wtp"]) >= 0):
         try:
             base = sim.load_scenario(str(cea.provenance.get("scenario") or "breakthrough"))
         except sim.ScenarioError:
@@ -734,6 +737,37 @@ def load_cea(folder: Path) -> CEAFolder:
                          f"willingness to pay ({cea.currency} {cea.wtp:,.0f}/QALY) and the currency are the built-in "
                          f"scenario {base.name!r}'s, which may not be those of the run.")
     return cea
+
+
+def _finite(value: object) -> bool:
+    """Whether a value read from a file is a finite number."""
+    try:
+        return not isinstance(value, bool) and math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _checked_replicates(replicates: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The replicates of a cea folder as numbers, one row per replicate and arm with every arm present;
+    :class:`ReportError` naming the column and the first bad row otherwise (a hand-edited or damaged file)."""
+    replicates = replicates[replicates["arm"].isin(ARMS)].reset_index(drop=True)
+    for column in (c for c in CEA_COLUMNS if c != "arm"):
+        numbers = pd.to_numeric(replicates[column], errors="coerce")
+        bad = ~np.isfinite(numbers.to_numpy(dtype=float))
+        if column in ("significant", "sustained"):  # shares: n/a is allowed (no team completed)
+            bad &= replicates[column].notna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ReportError(f"{path}: {column} = {str(replicates[column].iloc[row])[:40]!r} in row {row + 2} is "
+                              "not a finite number (allowed: the numbers qicsim cea writes)")
+        replicates[column] = numbers
+    counts = replicates.groupby(["replicate", "arm"]).size().unstack(fill_value=0).reindex(columns=list(ARMS),
+                                                                                         fill_value=0)
+    if (counts != 1).to_numpy().any():
+        replicate, arm = next((r, a) for r in counts.index for a in counts.columns if counts.loc[r, a] != 1)
+        raise ReportError(f"{path}: replicate {replicate} has {counts.loc[replicate, arm]} rows for arm {arm!r} "
+                          f"(allowed: exactly one row per replicate and arm: {', '.join(ARMS)})")
+    return replicates
 
 
 def _interval_text(values: pd.Series, fmt: str = "{:,.0f}") -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -274,17 +275,8 @@ def test_imprecise_sensitivity_indices_are_said_to_be_so():
     assert "for b" in precision_warning("morris", morris, 4)
 
 
-RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(damage=st.lists(st.tuples(st.sampled_from(RUN_FILES), st.sampled_from(["empty", "truncate", "garble", "delete"]),
-                                 st.integers(0, 5000)), min_size=1, max_size=4))
-def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, run_folder, damage):
-    import shutil
-
-    folder = tmp_path_factory.mktemp("damaged") / "run"
-    shutil.copytree(run_folder, folder)
+def damage_files(folder: Path, damage: list[tuple[str, str, int]]) -> None:
+    """Damage files of a results folder: (file, how, where) with how = delete, empty, truncate or garble."""
     for name, how, at in damage:
         path = folder / name
         if not path.exists():
@@ -298,6 +290,20 @@ def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_
             path.write_bytes(data[: at % max(1, len(data))])
         else:
             path.write_bytes(data[:at] + bytes(range(256))[at % 256:] + data[at:])
+
+
+RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.lists(st.tuples(st.sampled_from(RUN_FILES), st.sampled_from(["empty", "truncate", "garble", "delete"]),
+                                 st.integers(0, 5000)), min_size=1, max_size=4))
+def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, run_folder, damage):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("damaged") / "run"
+    shutil.copytree(run_folder, folder)
+    damage_files(folder, damage)
     code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
     assert code in (0, 2) and "Traceback" not in err, err
     assert code == 0 or err.startswith("qicsim: error:")
@@ -357,3 +363,72 @@ def test_a_sweep_into_an_empty_name_or_a_file_is_refused(capsys, tmp_path, monke
     assert code == 2 and "an empty name" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "spec.yaml"], "nothing written"
     assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "canary"
+
+
+@pytest.fixture(scope="module")
+def cea_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("cea") / "c"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["cea", "--reps", "2", "--set", "teams=5", "--set", "follow_up_months=2", "--out", str(out)]) == 0
+    return out
+
+
+def _damaged_cea(tmp_path: Path, cea_folder: Path, edit) -> Path:
+    import shutil
+
+    folder = tmp_path / "cea"
+    shutil.copytree(cea_folder, folder)
+    edit(folder)
+    return folder
+
+
+def _replicates(folder: Path, change) -> None:
+    frame = pd.read_csv(folder / "cea_replicates.csv")
+    change(frame).to_csv(folder / "cea_replicates.csv", index=False)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: pd.concat([f, f.iloc[:1]]), "rows for arm"),                     # a row twice
+    (lambda f: f.iloc[1:], "rows for arm"),                                      # an arm's row missing
+    (lambda f: f.assign(cost=f["cost"].astype(object).where(f.index > 0, "lots")), "cost = 'lots' in row 2"),
+    (lambda f: f.assign(qalys=f["qalys"].where(f.index > 2, float("inf"))), "qalys = 'inf' in row 2"),
+])
+def test_a_damaged_cost_effectiveness_table_is_refused_in_words(capsys, tmp_path, cea_folder, change, message):
+    folder = _damaged_cea(tmp_path, cea_folder, lambda d: _replicates(d, change))
+    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code == 2 and err.startswith("qicsim: error:") and message in err, err
+
+
+@pytest.mark.parametrize("line", ["discount_rate_per_year: abc", "wtp: .nan", "wtp: -5", "price_year: [1, 2]",
+                                  "wtp: [unclosed"])
+def test_a_damaged_cea_yaml_leaves_out_what_it_cannot_use(capsys, tmp_path, cea_folder, line):
+    def edit(folder: Path) -> None:
+        key = line.split(":")[0]
+        text = (folder / "cea.yaml").read_text(encoding="utf-8")
+        kept = [row for row in text.splitlines() if not row.startswith(f"{key}:")]
+        (folder / "cea.yaml").write_text("\n".join([line, *kept]) + "\n", encoding="utf-8")
+
+    folder = _damaged_cea(tmp_path, cea_folder, edit)
+    code, out, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code == 0 and "Traceback" not in err, err
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "nan per QALY" not in html
+    assert ("left out" in html) or ("No usable cea.yaml" in html)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.lists(st.tuples(st.sampled_from(["cea_replicates.csv", "cea.yaml"]),
+                                 st.sampled_from(["empty", "truncate", "garble", "delete"]), st.integers(0, 5000)),
+                       min_size=1, max_size=3))
+def test_any_damage_to_a_cea_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, cea_folder, damage):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("damaged") / "cea"
+    shutil.copytree(cea_folder, folder)
+    damage_files(folder, damage)
+    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code in (0, 2) and "Traceback" not in err, err
+    assert code == 0 or err.startswith("qicsim: error:")
