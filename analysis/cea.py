@@ -104,12 +104,15 @@ def compare(replicates: pd.DataFrame, scenario: sim.Scenario, wtp: float) -> pd.
         d_qaly = wide["qalys"][new] - wide["qalys"][comparator]
         inc_nmb = wtp * d_qaly - d_cost
         mean_dc, mean_de = float(d_cost.mean()), float(d_qaly.mean())
+        worth = "cost-effective" if float(inc_nmb.mean()) > 0 else "not cost-effective"  # on the mean net benefit
+        money = f"{scenario.currency} " if scenario.currency else ""
         rows.append({
             "comparator": ARM_LABELS[comparator],
             "incremental_cost": mean_dc,
             "incremental_qalys": mean_de,
             "icer": mean_dc / mean_de if mean_de > 0 and mean_dc > 0 else math.nan,
-            "verdict": icer_label(mean_dc, mean_de, "QALY", scenario.currency),
+            "verdict": f"{icer_label(mean_dc, mean_de, 'QALY', scenario.currency)}; {worth} at {money}"
+                       f"{wtp:,.0f} per QALY",
             "incremental_nmb": float(inc_nmb.mean()),
             "prob_cost_effective": float((inc_nmb > 0).mean()),
         })

@@ -1,6 +1,6 @@
 """'What changes when...': the paper's qualitative claims as paired-seed experiments on the model.
 
-Each claim of Øvretveit et al. (2002) that the model must show (``calibration/targets.yaml``,
+Each claim of Øvretveit et al. (2002) that the model must show (``analysis/targets.yaml``,
 section ``qualitative``) is mapped to one lever change and one outcome. Both settings run on the
 same seeds (common random numbers), so the mean paired difference is the lever's effect plus noise
 that shrinks with the number of seeds; nothing in the model sets an outcome directly. The levers and

@@ -1,7 +1,7 @@
 """Plots in one consistent style, readable in print, and the shared plumbing of every figure function.
 
 Library code never chooses a matplotlib backend: in a notebook the figures show inline (or with
-``plt.show()``), and the command line sets ``MPLBACKEND=Agg`` itself (:func:`qicsim.cli.main`).
+``plt.show()``), and the command line sets ``MPLBACKEND=Agg`` itself (:func:`qicsim.cli.console`, the program's entry).
 
 Every figure function here and in :mod:`analysis.figures` follows one contract:
 

@@ -248,9 +248,9 @@ def effects_section(effects: pd.DataFrame | None, figure_dir: Path, seeds: int, 
                         "effects of the paper's levers."))
         return "\n".join(out)
     seed_list = effect_seeds(seeds, EFFECTS_SEED)
-    out.append(f"<p>Each of the paper's qualitative claims (<code>calibration/targets.yaml</code>, "
+    out.append(f"<p>Each of the paper's qualitative claims (<code>analysis/targets.yaml</code>, "
                f"<code>qualitative</code>) as one lever change on the built-in scenario, run on {seeds} paired seeds "
-               f"(seed <i>i</i> = <code>sim.derive_seed({EFFECTS_SEED}, i)</code>: "
+               f"(seed <i>i</i> = <code>qicsim.derive_seed({EFFECTS_SEED}, i)</code>: "
                f"{_esc(', '.join(map(str, seed_list)))})"
                f" with {teams} teams. Effect = changed − base, mean ± standard error over the seeds; "
                "'as expected' means the paper's direction and at least two standard errors from zero. These "
@@ -495,7 +495,7 @@ def run_report(run: RunFolder, effects: pd.DataFrame | None, figure_dir: Path, s
         "<p>The effective scenario (every parameter; <code>scenario.yaml</code> in the folder):</p>",
         f"<pre>{_esc(run.scenario_text or '(missing)')}</pre>",
         '<h2 id="reproduce">Seeds, versions and how to reproduce</h2>',
-        "<p>Replicate <i>r</i> ran with the seed below; <code>sim.run(scenario, seed=seed)</code> reproduces it "
+        "<p>Replicate <i>r</i> ran with the seed below; <code>qicsim.run(scenario, seed=seed)</code> reproduces it "
         "exactly, in any process" + (" (the scenario with that replicate's calibrated inputs: "
                                      "<code>scenario.with_overrides(**inputs)</code>)" if inputs else "") + ".</p>",
         html_table(run.summary[["replicate", "seed", *inputs]]),
@@ -624,7 +624,7 @@ def sweep_report(sweep: SweepFolder, effects: pd.DataFrame | None, figure_dir: P
         formats = {k: (lambda x, k=k: number(k, x)) for k in shown_keys}
         formats.update({v: (lambda x: f"{x:.3g}" if isinstance(x, float) else str(x)) for v in varied})
         sections.append(f"<p>Mean over replicates at each point ({min(len(table), MAX_POINT_ROWS)} of {len(table)} "
-                        "points shown; all runs: <code>experiments.load_table(DIR)</code>). Overall:</p>")
+                        "points shown; all runs: <code>qicsim.load_table(DIR)</code>). Overall:</p>")
         sections.append(outcome_table(ok, shown_keys, figure_dir if len(ok) > 1 else None, over="runs"))
         sections.append(note("The distribution pools every run of every point: it shows the spread the varied "
                              "parameters make as well as the simulation's own chance."))

@@ -3,7 +3,7 @@
 ::
 
     from qicsim import experiments
-    experiment = experiments.load_experiment("experiments/sobol-levers.yaml")   # checked, design built
+    experiment = experiments.load_experiment("sobol-levers")   # a file, or a shipped example
     report = experiments.run_sweep(experiment, "out/sobol", workers=2)          # or scheduler="tcp://..."
     runs = experiments.load_table("out/sobol")                                  # one row per run
     result = experiments.analyse("out/sobol")                                   # Sobol / Morris indices

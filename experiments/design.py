@@ -184,10 +184,11 @@ def analyse(runs: pd.DataFrame, points: pd.DataFrame, varied: Sequence[str], bud
     return DesignResult(table, budget, tuple(varied), replications, failed)
 
 
-def plot(result: DesignResult, path: Any, currency: str) -> None:
+def plot(result: DesignResult, path: Any, currency: str) -> Any:
     """Programme cost against sustained improvement and against net monetary benefit: every design, the
-    frontier, the budget line, the designs within it coloured by their chance of being best. (No backend is
-    chosen here: the command line draws with Agg, a notebook with its own.)"""
+    frontier, the budget line, the designs within it coloured by their chance of being best. Returns the Figure;
+    writes it only when ``path`` is given. (No backend is chosen here: the command line draws with Agg, a notebook
+    with its own.)"""
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
@@ -218,8 +219,10 @@ def plot(result: DesignResult, path: Any, currency: str) -> None:
         fig.colorbar(points, ax=ax, label="chance of being best on average within the budget")
     fig.suptitle(f"{len(table)} designs, {result.replications} replicates each on common random numbers; "
                  f"budget {result.budget:,.0f} {currency} (dashed)")
-    from qicsim.experiments.storage import write_bytes_with
+    if path is not None:  # written (atomically) and closed; without a path the Figure is the caller's to show
+        from qicsim.experiments.storage import write_bytes_with
 
-    write_bytes_with(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
-    plt.close(fig)
+        write_bytes_with(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
+        plt.close(fig)
+    return fig
 

@@ -267,7 +267,24 @@ def prepare(spec: ExperimentSpec, spec_text: str = "", spec_dir: Path | None = N
     return experiment
 
 
+def spec_path(path: str | Path) -> Path:
+    """The spec file ``path`` names: a file, or the name of an example shipped with qicsim (``sobol-levers``,
+    ``dropout-leader-support``, ...; :func:`experiments.example_specs`), found wherever qicsim is installed."""
+    text = str(path)
+    if not Path(text).exists() and "/" not in text and "\\" not in text and not text.endswith(".yaml"):
+        from qicsim.experiments import example_specs
+
+        examples = example_specs()
+        if text in examples:
+            return examples[text]
+        raise ExperimentError(f"experiment spec {text[:60]!r}: no such file or built-in example (allowed: a spec "
+                              f"file, or one of: {', '.join(examples)})")
+    return Path(path)
+
+
 def load_experiment(path: str | Path) -> Experiment:
-    """Read, validate and prepare an experiment spec file (a base scenario file is found relative to it)."""
+    """Read, validate and prepare an experiment spec: a file (a base scenario file is found relative to it) or the
+    name of a shipped example (:func:`spec_path`)."""
+    path = spec_path(path)
     spec, text = read_spec(path)
     return prepare(spec, text, Path(path).resolve().parent, origin=f"experiment spec '{path}'")

@@ -2,7 +2,7 @@
 
 ::
 
-    experiment = experiments.load_experiment("experiments/dropout-leader-support.yaml")
+    experiment = experiments.load_experiment("dropout-leader-support")  # or a spec file
     report = experiments.run_sweep(experiment, "out/dropout", workers=2)     # or scheduler="tcp://..."
     runs = experiments.load_table("out/dropout")                            # one row per run
 

@@ -156,8 +156,12 @@ def _read(path: Path, reader: Any) -> Any:
 
 def load_table(root: str | Path, table: str = RUNS) -> pd.DataFrame:
     """One table of a sweep (``runs``, ``failures``, ``team_outcomes``, ``series``, ``teams``) from its
-    committed chunks, sorted by ``run_id``; an empty frame when the table has no rows."""
+    committed chunks, sorted by ``run_id``; an empty frame when the table has no rows (yet); :class:`ExperimentError`
+    when ``root`` is not a folder at all (a mistyped name would otherwise read as a sweep with no runs)."""
     root = Path(root)
+    if not root.is_dir():
+        raise ExperimentError(f"sweep folder {str(root)[:80]!r}: no such folder (allowed: the --out folder of "
+                              "qicsim sweep, or a sweep's folder inside qicsim design's)")
     committed = set(_parts(root, RUNS))
     frames = [_read(p, pd.read_parquet) for n, p in _parts(root, table).items() if n in committed]
     frames = [f for f in frames if len(f)]

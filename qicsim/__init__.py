@@ -11,7 +11,7 @@ The everyday API, for scripts and notebooks::
     scenario = qicsim.load_scenario("breakthrough").with_overrides(didactic_share=0.8)
     model = qicsim.CollaborativeModel(scenario, rng=1)      # a plain mesa.Model (mesa.batch_run works)
 
-    experiment = qicsim.load_experiment("experiments/sobol-levers.yaml")
+    experiment = qicsim.load_experiment("sobol-levers")   # a spec file, or a shipped example
     qicsim.run_sweep(experiment, "out/sobol", workers=2)    # resumable; or scheduler="tcp://..."
     runs = qicsim.load_table("out/sobol")                   # one row per run (pandas)
 
@@ -20,8 +20,9 @@ validation, calibration and cost-effectiveness in :mod:`qicsim.analysis`, the bu
 :mod:`qicsim.scenarios`. Names are imported when first used (PEP 562), so ``import qicsim`` and the command line
 start quickly.
 
-Seeds: every run takes an explicit seed (``seed=`` / ``rng=``); qicsim never seeds itself from the clock.
-Replicate ``r`` of a command with ``--seed S`` runs with ``qicsim.derive_seed(S, r)``.
+Seeds: qicsim never seeds itself from the clock. ``qicsim.run`` takes ``seed=`` (default 0); replicate ``r`` of a
+command with ``--seed S`` runs with ``qicsim.derive_seed(S, r)``. ``CollaborativeModel`` without ``rng`` draws a seed
+from the operating system's entropy, as Mesa does, and keeps it as ``model.seed``.
 """
 
 from __future__ import annotations

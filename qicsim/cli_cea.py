@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shlex
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,22 +55,18 @@ def provenance(args: argparse.Namespace, scenario: Any, overrides: dict[str, Any
     currency, posterior, the command and the effective scenario), for ``qicsim report`` and for reproducing it."""
     import yaml
 
-    from qicsim.cli import format_parameter, package_version
+    from qicsim.cli import package_version, posterior_choice
 
-    choice = args.posterior
-    if posterior is None:
-        choice = "none"
-    elif choice not in ("default", "none"):
-        choice = str(Path(choice).resolve())
+    choice = posterior_choice(args.posterior, posterior)
     command = ["qicsim", "cea", args.scenario, *(part for a in args.set for part in ("--set", a)),
-               "--seed", str(args.seed), "--reps", str(args.reps), "--wtp", f"{wtp:g}", "--posterior", choice,
+               "--seed", str(args.seed), "--reps", str(args.reps), "--wtp", repr(float(wtp)), "--posterior", choice,
                "--out", "NEW_DIR"]
     record = {
         "made_by": f"qicsim {package_version()} cea",
         "qicsim": package_version(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": scenario.name, "source": args.scenario,
-        "overrides": {k: format_parameter(v) for k, v in overrides.items()},
+        "overrides": dict(overrides),  # typed, as --set read them
         "seed": args.seed, "reps": args.reps, "wtp": float(wtp), "currency": scenario.currency,
         "price_year": scenario.price_year, "discount_rate_per_year": scenario.discount_rate_per_year,
         "perspective": "health system", "posterior": choice,

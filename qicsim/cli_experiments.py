@@ -128,7 +128,9 @@ def add_commands(subparsers: Any) -> None:
                     "the backend or the number of workers. If DIR holds an unfinished sweep of the same spec, it is "
                     "resumed; a different spec there is refused. Exit status 1 when any run failed.",
     )
-    sweep.add_argument("spec", metavar="SPEC", help="an experiment spec file (see experiments/*.yaml)")
+    sweep.add_argument("spec", metavar="SPEC",
+                       help="an experiment spec file, or the name of a shipped example (sobol-levers, "
+                            "dropout-leader-support, what-if-designs)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep directory (created if needed)")
     add_backend_arguments(sweep)
     sweep.add_argument("--chunk-size", type=whole_number(1), default=25, metavar="N",

@@ -120,6 +120,10 @@ def test_compare_never_shows_a_negative_ratio():
     table = compare(synthetic(collab=(100.0, 10.0), trad=(200.0, 5.0), none=(0.0, 20.0)), s, wtp=1000.0)
     vs_trad, vs_none = table.iloc[0], table.iloc[1]
     assert vs_trad["verdict"].startswith("dominant") and math.isnan(vs_trad["icer"])
+    # the verdict at the willingness to pay follows the sign of the mean incremental net monetary benefit
+    for row in (vs_trad, vs_none):
+        worth = "; cost-effective at" if row["incremental_nmb"] > 0 else "; not cost-effective at"
+        assert worth in row["verdict"], row["verdict"]
     assert vs_none["verdict"].startswith("dominated") and math.isnan(vs_none["icer"])
     assert vs_trad["incremental_nmb"] == pytest.approx(1000.0 * 5 + 100.0)
     assert vs_trad["prob_cost_effective"] == 1.0 and vs_none["prob_cost_effective"] == 0.0

@@ -71,6 +71,7 @@ def test_folders_named_like_the_subpackages_do_not_hide_them(tmp_path):
             "from qicsim.analysis.targets import load_targets\n"
             "from qicsim.experiments import example_specs\n"
             "assert default() is not None and load_targets() and 'sobol-levers' in example_specs()\n"
+            "assert qicsim.load_experiment('sobol-levers').spec.sampler is not None  # a shipped example by name\n"
             "import analysis, experiments, sim, scenarios\n"
             "print(analysis.MINE, experiments.MINE, sim.MINE, hasattr(scenarios, 'names'), "
             "len(qicsim.scenario_names()) > 20)")
@@ -120,3 +121,29 @@ def test_only_the_program_chooses_a_matplotlib_backend():
                "cli.console()")
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and out.stdout.strip() == "Agg"
+
+
+def test_every_module_imports_from_a_folder_that_shadows_the_old_names(tmp_path):
+    """Every module of every subpackage, imported in a folder whose own analysis.py, sim.py, experiments/ and
+    scenarios/ would answer an import of the old top-level names: none may be asked for."""
+    for name in ("analysis.py", "sim.py"):
+        (tmp_path / name).write_text("raise ImportError('the old top-level name was imported')\n")
+    for name in ("experiments", "scenarios"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("raise ImportError('the old top-level name was imported')\n")
+    code = ("import importlib, pkgutil, qicsim\n"
+            "names = []\n"
+            "for package in ('qicsim', 'qicsim.sim', 'qicsim.analysis', 'qicsim.experiments', 'qicsim.scenarios'):\n"
+            "    module = importlib.import_module(package)\n"
+            "    names += [m.name for m in pkgutil.walk_packages(module.__path__, package + '.')]\n"
+            "for name in names:\n"
+            "    importlib.import_module(name)\n"
+            "print(len(names))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) > 60
+
+
+def test_a_mistyped_sweep_folder_is_an_error_not_an_empty_table(tmp_path):
+    with pytest.raises(qicsim.ExperimentError, match="no such folder"):
+        qicsim.load_table(tmp_path / "typo")
