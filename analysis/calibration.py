@@ -52,16 +52,20 @@ import pandas as pd
 
 from qicsim import sim
 from qicsim.analysis import quantities
+from qicsim.analysis.defaults import (
+    CALIBRATION_GENERATIONS,
+    CALIBRATION_MINUTES,
+    CALIBRATION_POPULATION,
+    CALIBRATION_SEED,
+)
 from qicsim.analysis.targets import CALIBRATION, Target, TargetsFile, standardised_miss
 from qicsim.analysis.validation import GroupPlan, plan
 from qicsim.sim.files import take_lock
 from qicsim.sim.parameters import parameter_info
 from qicsim.sim.posterior import Posterior
 
-DEFAULT_POPULATION = 400
-DEFAULT_GENERATIONS = 8
-DEFAULT_MINUTES = 110.0
-DEFAULT_SEED = 1001
+DEFAULT_POPULATION, DEFAULT_GENERATIONS = CALIBRATION_POPULATION, CALIBRATION_GENERATIONS
+DEFAULT_MINUTES, DEFAULT_SEED = CALIBRATION_MINUTES, CALIBRATION_SEED
 NAN_DISTANCE = 1e6
 """Distance of a particle whose runs could not give a figure."""
 LOCK_FILE = ".lock"

@@ -21,12 +21,8 @@ import numpy as np
 import pandas as pd
 
 from qicsim import sim
+from qicsim.analysis.defaults import EFFECTS_SEED, EFFECTS_SEEDS, EFFECTS_TEAMS  # noqa: F401 (re-exported)
 
-EFFECTS_SEED = 20021101
-"""Base seed of the built-in effects sweep (seed i = ``sim.derive_seed(EFFECTS_SEED, i)``)."""
-
-EFFECTS_SEEDS = 12
-EFFECTS_TEAMS = 30
 NO_FOLLOW_UP: Mapping[str, Any] = {"follow_up_months": 0.0}
 """Outcomes read at the end of the collaborative need no follow-up (and run twice as fast)."""
 

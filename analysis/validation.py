@@ -34,6 +34,7 @@ import pandas as pd
 
 from qicsim import sim
 from qicsim.analysis import naive, quantities
+from qicsim.analysis.defaults import VALIDATION_REPS, VALIDATION_SEED
 from qicsim.analysis.targets import (
     CALIBRATION,
     VALIDATION,
@@ -50,7 +51,7 @@ from qicsim.sim.parameters import Scenario
 from qicsim.sim.posterior import Posterior
 
 PASS, FAIL, NOT_AVAILABLE = "PASS", "FAIL", "NOT AVAILABLE"
-DEFAULT_REPS, DEFAULT_SEED = 40, 1
+DEFAULT_REPS, DEFAULT_SEED = VALIDATION_REPS, VALIDATION_SEED
 ALPHA = 0.05
 """The intervals are 95% (2.5th-97.5th percentiles); the interval score's penalty is 2/alpha."""
 LEFT_OUT = "validation (left out of the calibration)"

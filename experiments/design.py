@@ -25,18 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qicsim.experiments.options import OPTIONS  # noqa: F401 -- re-exported: the default search
 from qicsim.experiments.spec import ExperimentSpec
 
-OPTIONS: dict[str, list[Any]] = {
-    "learning_sessions": [2, 3, 4],
-    "session_format": ["in_person", "virtual"],
-    "coaching_calls_per_month": [0, 1, 2],
-    "site_visits": [0, 1],
-    "group_calls_per_month": [0, 1],
-    "benchmark_reports": ["none", "quarterly", "monthly"],
-    "online_forum": [False, True],
-}
-"""The components an organiser chooses and the values searched unless told otherwise (432 designs)."""
 COST = "cost_programme"
 OBJECTIVES = {"sustained": "sustained_rate", "nmb": "net_monetary_benefit"}
 """What a design is judged by: the share of teams with sustained improvement, or net monetary benefit."""

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
-from qicsim.analysis.cea import acceptability, analyse
-from qicsim.analysis.plots import acceptability_curve, ce_plane
 from qicsim.arguments import (
     COMMANDS,
     add_scenario_argument,
@@ -21,7 +18,6 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from qicsim.sim.files import write_csv, write_text
 
 
 def add_commands(subparsers) -> None:
@@ -46,7 +42,7 @@ def add_commands(subparsers) -> None:
 
 
 def _money(x: float) -> str:
-    return "n/a" if np.isnan(x) else f"{x:,.0f}"
+    return "n/a" if math.isnan(x) else f"{x:,.0f}"
 
 
 def provenance(args: argparse.Namespace, scenario: Any, overrides: dict[str, Any], wtp: float, posterior: Any
@@ -79,7 +75,12 @@ def provenance(args: argparse.Namespace, scenario: Any, overrides: dict[str, Any
 
 
 def cmd_cea(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from qicsim.analysis.cea import acceptability, analyse
+    from qicsim.analysis.plots import acceptability_curve, ce_plane
     from qicsim.cli import effective_scenario, progress_bar
+    from qicsim.sim.files import write_csv, write_text
     from qicsim.sim.posterior import resolve
 
     scenario, overrides = effective_scenario(args.scenario, args.set)

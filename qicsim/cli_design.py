@@ -20,9 +20,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import yaml
-
 from qicsim.arguments import (
     COMMANDS,
     EXIT_FAILURE,
@@ -64,6 +61,8 @@ def parse_vary(items: list[str]) -> dict[str, list[Any]]:
 
 
 def cmd_design(args: argparse.Namespace) -> int:
+    import yaml
+
     from qicsim.cli import parse_overrides
     from qicsim.cli_experiments import run_resumable
     from qicsim.experiments import design, storage
@@ -126,6 +125,8 @@ def write_outputs(result: Any, out: Path, currency: str) -> None:
 
 
 def format_result(result: Any, currency: str, top: int) -> str:
+    import pandas as pd
+
     table = result.table
     inside = result.within_budget().sort_values("sustained", ascending=False)
     lines = []
@@ -173,7 +174,7 @@ def _rows(frame: Any, currency: str, objective: str) -> str:
 
 def add_commands(subparsers: Any) -> None:
     from qicsim.cli_experiments import add_backend_arguments
-    from qicsim.experiments.design import OPTIONS
+    from qicsim.experiments.options import OPTIONS
 
     parser = subparsers.add_parser(
         "design", help=COMMANDS["design"][1],

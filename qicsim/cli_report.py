@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qicsim.analysis.effects import CLAIMS, EFFECTS_SEEDS, EFFECTS_TEAMS, count_runs
-from qicsim.analysis.report import ReportError, write_report
+from qicsim.analysis.defaults import EFFECTS_SEEDS, EFFECTS_TEAMS
 from qicsim.arguments import COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, error, output_file, whole_number
 
 
@@ -34,6 +33,8 @@ def add_commands(subparsers) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report; exit status 2 when DIR is not a run, sweep or cea folder, 1 when it cannot be written."""
+    from qicsim.analysis.effects import CLAIMS, count_runs
+    from qicsim.analysis.report import ReportError, write_report
     from qicsim.cli import progress_bar
 
     output_file(args.out if args.out is not None else str(Path(args.folder) / "report.html"), "--out")  # bad input

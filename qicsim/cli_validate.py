@@ -21,8 +21,7 @@ import logging
 import math
 import sys
 
-from qicsim.analysis import calibration, validation
-from qicsim.analysis.targets import TargetsError, load_targets
+from qicsim.analysis import defaults
 from qicsim.arguments import (
     COMMANDS,
     EXIT_FAILURE,
@@ -33,8 +32,6 @@ from qicsim.arguments import (
     posterior_argument,
     whole_number,
 )
-from qicsim.sim.files import write_csv
-from qicsim.sim.scenario import ScenarioError
 
 
 def add_commands(subparsers) -> None:
@@ -49,9 +46,9 @@ def add_commands(subparsers) -> None:
                     "is met, 1 when one is not.",
     )
     _targets_argument(v)
-    v.add_argument("--reps", type=whole_number(1), default=validation.DEFAULT_REPS, metavar="R",
+    v.add_argument("--reps", type=whole_number(1), default=defaults.VALIDATION_REPS, metavar="R",
                    help="replicates per group (default: %(default)s)")
-    v.add_argument("--seed", type=whole_number(0), default=validation.DEFAULT_SEED, metavar="N",
+    v.add_argument("--seed", type=whole_number(0), default=defaults.VALIDATION_SEED, metavar="N",
                    help="base seed (default: %(default)s)")
     _workers_argument(v)
     v.add_argument("--only", action="append", default=[], metavar="GROUP",
@@ -73,13 +70,13 @@ def add_commands(subparsers) -> None:
     )
     _targets_argument(c)
     c.add_argument("--out", metavar="DIR", required=True, help="the calibration's folder (created if needed)")
-    c.add_argument("--population", type=whole_number(10), default=calibration.DEFAULT_POPULATION, metavar="N",
+    c.add_argument("--population", type=whole_number(10), default=defaults.CALIBRATION_POPULATION, metavar="N",
                    help="particles per population (default: %(default)s)")
-    c.add_argument("--generations", type=whole_number(1), default=calibration.DEFAULT_GENERATIONS, metavar="G",
+    c.add_argument("--generations", type=whole_number(1), default=defaults.CALIBRATION_GENERATIONS, metavar="G",
                    help="stop after G populations in all (default: %(default)s)")
-    c.add_argument("--minutes", type=positive_number, default=calibration.DEFAULT_MINUTES, metavar="M",
+    c.add_argument("--minutes", type=positive_number, default=defaults.CALIBRATION_MINUTES, metavar="M",
                    help="stop after M minutes of this call (default: %(default)s)")
-    c.add_argument("--seed", type=whole_number(0), default=calibration.DEFAULT_SEED, metavar="N",
+    c.add_argument("--seed", type=whole_number(0), default=defaults.CALIBRATION_SEED, metavar="N",
                    help="seed of the sampler and of every particle's runs (default: %(default)s; not validate's 1)")
     c.add_argument("--exclude", action="append", default=[], metavar="GROUP",
                    help="leave this group's figures out (repeatable): a leave-one-out calibration")
@@ -107,8 +104,12 @@ def _workers_argument(parser: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``qicsim validate``: the validation table; exit 0 when every calibration figure is met, 1 when one is not
     (or the results cannot be written), 2 on bad input. Validation figures missed are findings, not errors."""
+    from qicsim.analysis import validation
+    from qicsim.analysis.targets import TargetsError, load_targets
     from qicsim.cli import progress_bar
+    from qicsim.sim.files import write_csv
     from qicsim.sim.posterior import resolve
+    from qicsim.sim.scenario import ScenarioError
 
     try:
         targets = load_targets(args.targets)
@@ -174,6 +175,10 @@ def positive_number(text: str) -> float:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``qicsim calibrate``: ABC-SMC of the shared inputs into DIR (resumable)."""
     from tqdm import tqdm
+
+    from qicsim.analysis import calibration
+    from qicsim.analysis.targets import TargetsError, load_targets
+    from qicsim.sim.scenario import ScenarioError
 
     try:
         targets = load_targets(args.targets)
