@@ -514,3 +514,96 @@ def test_leaving_out_a_module_another_needs_is_named_not_crashed():
 
         sim.CollaborativeModel(teams=3, rng=1, modules=(*MODULES, Network))
 
+
+
+def test_a_read_only_installation_keeps_its_kernels_in_a_writable_cache(tmp_path, monkeypatch):
+    """sim/__pycache__ cannot be written (a read-only install): the user's cache; not that either: the
+    temporary directory. QICSIM_CACHE_DIR wins, as given (a cache compiled in advance may be read-only)."""
+    for variable in ("QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # nothing can be created under a file, whoever we are (even root)
+    monkeypatch.setattr(_cache, "HERE", blocked / "sim")
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    assert _cache.cache_root() == tmp_path / "home" / ".cache" / "qicsim" / "numba"
+    monkeypatch.setattr(Path, "home", lambda: blocked / "home")
+    monkeypatch.setattr(_cache.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    assert _cache.cache_root().parent.parent == tmp_path / "tmp"
+    monkeypatch.setenv("QICSIM_CACHE_DIR", str(blocked / "shared"))
+    assert _cache.cache_root() == blocked / "shared"
+
+
+KERNEL = '''
+from numba import njit
+
+
+@njit(cache=True)
+def twice(x):
+    return 2 * x
+'''
+
+
+@pytest.mark.skipif(_cache.numba.config.DISABLE_JIT, reason="compiled path only")
+def test_a_kernel_another_process_is_compiling_is_not_compiled_again(tmp_path, monkeypatch):
+    """While a kernel's lock is held elsewhere, a warm-up run uses its Python instead of compiling it too;
+    real runs (wait mode) wait for the lock, then load or compile it."""
+    import importlib.util
+
+    import numba
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "kernel_twice.py").write_text(KERNEL)
+    spec = importlib.util.spec_from_file_location("kernel_twice", tmp_path / "kernel_twice.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kernel = module.twice
+    _cache._hook(kernel)
+    lock = tmp_path / "cache" / "locks" / "kernel_twice.twice"
+    lock.parent.mkdir(parents=True)
+    with open(lock, "a") as other:  # another open file: flock treats it as another process would be
+        fcntl = pytest.importorskip("fcntl")
+        fcntl.flock(other, fcntl.LOCK_EX)
+        monkeypatch.setattr(_cache, "_mode", "share")
+        assert kernel(21) == 42 and not kernel.overloads, "ran as Python, not compiled"
+    assert kernel(21) == 42 and len(kernel.overloads) == 1, "lock free: compiled here"
+    assert list((tmp_path / "cache").rglob("*.nbi")), "and cached for the others"
+
+
+def test_warm_up_is_nothing_once_the_cache_is_complete(tmp_path, monkeypatch):
+    import numba
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", False)
+    (tmp_path / _cache.COMPLETE).touch()
+    monkeypatch.setattr(_cache, "_start_helper", lambda: pytest.fail("no helper for a complete cache"))
+    monkeypatch.setattr(_cache, "_warm_up_run", lambda: pytest.fail("no warm-up run for a complete cache"))
+    assert _cache.warm_up(helpers=1) is False
+
+
+def test_warm_up_runs_in_share_mode_with_its_helpers_then_marks_the_cache_complete(tmp_path, monkeypatch):
+    import numba
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", False)
+    monkeypatch.setattr(_cache, "share_compilation", lambda: None)
+    helpers, modes = [], []
+
+    class Helper:
+        def wait(self, timeout):
+            helpers.append("waited")
+
+    monkeypatch.setattr(_cache, "_start_helper", lambda: helpers.append("started") or Helper())
+    monkeypatch.setattr(_cache, "_warm_up_run", lambda: modes.append(_cache._mode))
+    assert _cache.warm_up(helpers=2) is True
+    assert modes == ["share", "wait"] and helpers == ["started", "started", "waited", "waited"]
+    assert _cache.complete() and _cache._mode == "wait"
+
+
+def test_warm_up_helpers_only_on_idle_cores(monkeypatch):
+    monkeypatch.setattr(_cache.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(_cache.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert _cache.spare_cores() == 3
+    monkeypatch.setattr(_cache.os, "getloadavg", lambda: (2.0, 0.0, 0.0))
+    assert _cache.spare_cores() == 1
+    monkeypatch.setattr(_cache.os, "getloadavg", lambda: (6.0, 0.0, 0.0))
+    assert _cache.spare_cores() == 0
