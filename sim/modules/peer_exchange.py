@@ -134,9 +134,9 @@ class PeerExchange(Module):
         p, model = self.p, self.model
         n = model.team_states.size
         model.ties = self.ties = TeamTies(n)
-        for a, b in model.organisation_graph.graph.edges():
-            if a < n and b < n:
-                self.ties.strength[a, b] = self.ties.strength[b, a] = p.prior_tie_strength
+        edges = model.organisation_graph.edges  # the ties as an array: no networkx graph of a whole health system
+        for a, b in edges[(edges < n).all(axis=1)].tolist():  # ties between participants
+            self.ties.strength[a, b] = self.ties.strength[b, a] = p.prior_tie_strength
         self.ties_kept_per_month = math.exp(-p.tie_decay_per_year * (1 - p.post_collaborative_network)
                                             / MONTHS_PER_YEAR)
 
