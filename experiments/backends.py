@@ -95,26 +95,6 @@ def _start_worker(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="qicsim-parent-watch", daemon=True).start()
-    warm_up_worker()
-
-
-warmed_up = False
-"""Whether this process has been through :func:`warm_up_worker` (a worker of a local pool or Dask cluster)."""
-
-
-def warm_up_worker() -> bool:
-    """A new worker's first job: the model's kernels of this version, compiled together with the other
-    workers warming up on the same cache (each compiles a share; :func:`qicsim.sim._cache.warm_up`), or only
-    loaded when the cache is complete. Never fails: a kernel missing after a failed warm-up is compiled by
-    the first run that needs it. Returns whether anything was compiled or loaded."""
-    global warmed_up
-    warmed_up = True
-    try:
-        from qicsim.sim import _cache
-
-        return _cache.warm_up()
-    except Exception:  # the runs will compile what they need, and report any real error with their seed
-        return False
 
 
 class ProcessBackend(Backend):
@@ -166,7 +146,6 @@ class DaskBackend(Backend):
             self._close_cluster()
             raise ExperimentError(f"--scheduler {address!r}: cannot connect to a Dask scheduler ({exc})") from None
         self.workers = max(1, sum(self._client.nthreads().values()))
-        self.warm_up()
         where = "a local Dask cluster" if self._cluster is not None else f"Dask scheduler {address}"
         self.name = f"{where} ({self.workers} worker threads)"
 
@@ -187,15 +166,6 @@ class DaskBackend(Backend):
             leftover = list(running.futures)
             if leftover:
                 self._client.cancel(leftover)
-
-    def warm_up(self) -> None:
-        """:func:`warm_up_worker` on every worker at once, so that they share compiling the kernels of a new
-        version instead of each compiling all of them in its first task (a no-op where the cache is complete)."""
-        from distributed import wait
-
-        workers = list(self._client.scheduler_info(n_workers=-1)["workers"])
-        wait([self._client.submit(warm_up_worker, workers=[w], allow_other_workers=False, pure=False)
-              for w in workers])
 
     @property
     def client(self) -> Any:

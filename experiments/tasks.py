@@ -49,9 +49,6 @@ def execute(scenario: sim.Scenario, summary_keys: tuple[str, ...], tables: tuple
     """Run ``task`` on ``scenario``; keep ``summary_keys`` and the named result ``tables``
     (``team_outcomes``, ``series``, ``teams``)."""
     try:
-        from qicsim.sim import _cache
-
-        _cache.share_compilation()  # a kernel another worker is compiling is waited for, not compiled twice
         result = sim.run(scenario.with_overrides(**task.overrides), seed=task.seed)
         summary = {key: float(result.summary.get(key, math.nan)) for key in summary_keys}
         kept = {name: getattr(result, name).reset_index(drop=True) for name in tables}

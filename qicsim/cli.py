@@ -602,10 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qicsim.sim import _cache
 
         if not _cache.compiled():
-            print("qicsim: compiling the model's kernels for this version (about 10 s of a core's work, once)",
-                  file=sys.stderr)
-        if not (getattr(args, "scheduler", None) or getattr(args, "workers", 1) > 1):  # else the workers do
-            _cache.warm_up(helpers=_cache.spare_cores())
+            print("qicsim: compiling the model's kernels for this version (about 10 seconds, once)", file=sys.stderr)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -565,39 +565,3 @@ def test_a_sweep_can_keep_the_adoption_curve(tmp_path: Path) -> None:
     kept = adoption[adoption["run_id"] == row["run_id"]].reset_index(drop=True)
     assert kept["spread_units"].tolist() == direct["spread_units"].tolist()
     assert kept["month"].tolist() == list(range(len(direct)))
-
-
-def _warmed_up() -> bool:
-    from qicsim.experiments import backends
-    return backends.warmed_up
-
-
-@pytest.mark.slow
-def test_new_workers_warm_up_the_kernels_before_their_first_task() -> None:
-    """Local worker processes and Dask workers all start by warming up (sharing the compilation of a new
-    version's kernels) instead of each compiling them all in its first task."""
-    pytest.importorskip("distributed")
-    from qicsim.experiments.backends import DaskBackend, ProcessBackend
-
-    with ProcessBackend(2) as pool:
-        assert list(pool.imap_unordered(_cache_state, [0, 1])) == [True, True]
-    backend = DaskBackend("local", 2)
-    try:
-        assert list(backend.client.run(_warmed_up).values()) == [True, True]
-    finally:
-        backend.close()
-
-
-def _cache_state(_: int) -> bool:
-    return _warmed_up()
-
-
-def test_a_failed_warm_up_leaves_the_kernels_to_the_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from qicsim.experiments import backends
-    from qicsim.sim import _cache
-
-    def broken(*args: object) -> bool:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(_cache, "warm_up", broken)
-    assert backends.warm_up_worker() is False
