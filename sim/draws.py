@@ -34,10 +34,13 @@ class Draws:
     def uniforms(self, k: int) -> np.ndarray:
         """The next ``k`` uniforms of the stream (a read-only array of exactly ``k``)."""
         start = self.used
-        if start + k > len(self.block):
-            self.block = np.concatenate([self.block[start:], self.rng.random(max(BLOCK, k))])
-            self.block.flags.writeable = False
-            start = 0
+        if start + k > len(self.block):  # the unused rest, then a new block drawn straight after it (no copy)
+            rest = len(self.block) - start
+            block = np.empty(rest + max(BLOCK, k))
+            block[:rest] = self.block[start:]
+            self.rng.random(out=block[rest:])
+            block.flags.writeable = False
+            self.block, start = block, 0
         self.used = start + k
         return self.block[start:start + k]
 
