@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import numba
@@ -31,20 +32,29 @@ def source_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _writable(directory: Path) -> bool:
+    """Whether this process can create ``directory`` and write a file in it, as numba will (a permission check
+    alone passes for root on a read-only file system)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError:
+        return False
+    return True
+
+
 def cache_root() -> Path:
-    """``QICSIM_CACHE_DIR`` or ``NUMBA_CACHE_DIR`` if set, else ``sim/__pycache__/numba`` if writable, else
-    the user's cache."""
+    """``QICSIM_CACHE_DIR`` or ``NUMBA_CACHE_DIR`` if set (used as given, even read-only: a cache compiled in
+    advance on a cluster's shared disk loads without writing), else the first writable of
+    ``sim/__pycache__/numba``, the user's cache (``~/.cache/qicsim/numba``) and ``<tmp>/qicsim-<user>/numba``
+    (a read-only installation)."""
     for variable in ("QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR"):
         if os.environ.get(variable):
             return Path(os.environ[variable])
-    here = HERE / "__pycache__"
-    try:
-        here.mkdir(exist_ok=True)
-        if os.access(here, os.W_OK):
-            return here / "numba"
-    except OSError:
-        pass
-    return Path.home() / ".cache" / "qicsim" / "numba"
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    candidates = [HERE / "__pycache__" / "numba", Path.home() / ".cache" / "qicsim" / "numba",
+                  Path(tempfile.gettempdir()) / f"qicsim-{user}" / "numba"]
+    return next((c for c in candidates if _writable(c)), candidates[-1])
 
 
 numba.config.CACHE_DIR = str(cache_root() / source_key())

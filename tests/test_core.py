@@ -441,6 +441,23 @@ def test_the_cache_can_live_where_a_cluster_wants_it(tmp_path):
     assert out.stdout.strip().startswith(str(tmp_path / "shared"))
 
 
+def test_a_read_only_installation_keeps_its_kernels_in_a_writable_cache(tmp_path, monkeypatch):
+    """sim/__pycache__ cannot be written (a read-only install): the user's cache; not that either: the
+    temporary directory. QICSIM_CACHE_DIR wins, as given (a cache compiled in advance may be read-only)."""
+    for variable in ("QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")  # nothing can be created under a file, whoever we are (even root)
+    monkeypatch.setattr(_cache, "HERE", blocked / "sim")
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    assert _cache.cache_root() == tmp_path / "home" / ".cache" / "qicsim" / "numba"
+    monkeypatch.setattr(Path, "home", lambda: blocked / "home")
+    monkeypatch.setattr(_cache.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    assert _cache.cache_root().parent.parent == tmp_path / "tmp"
+    monkeypatch.setenv("QICSIM_CACHE_DIR", str(blocked / "shared"))
+    assert _cache.cache_root() == blocked / "shared"
+
+
 def test_compiled_means_numba_has_cached_this_version(tmp_path, monkeypatch):
     import numba
 
