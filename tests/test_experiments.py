@@ -307,15 +307,15 @@ def test_a_directory_with_other_files_is_refused(tmp_path: Path, capsys: pytest.
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    real_run = sim.run
+    real_run = sim.simulate  # what a sweep's task runs
     bad_seed = sim.derive_seed(5, 2, 1)
 
-    def flaky(scenario: sim.Scenario, seed: int = 0, **kw: object) -> sim.RunResult:
+    def flaky(scenario: sim.Scenario, seed: int = 0, **kw: object) -> sim.CollaborativeModel:
         if seed == bad_seed:
             raise ZeroDivisionError("boom in the model")
         return real_run(scenario, seed=seed, **kw)
 
-    monkeypatch.setattr(sim, "run", flaky)
+    monkeypatch.setattr(sim, "simulate", flaky)
     code, out, _ = run_cli(capsys, "sweep", str(write_spec(tmp_path / "a.yaml")), "--out", str(tmp_path / "out"))
     assert code == 1
     assert "1 run(s) failed" in out and f"seed {bad_seed}" in out and "ZeroDivisionError: boom" in out
@@ -335,10 +335,10 @@ def test_resume_after_an_interruption(tmp_path: Path, capsys: pytest.CaptureFixt
                                       monkeypatch: pytest.MonkeyPatch, reference: tuple[Path, pd.DataFrame]) -> None:
     """Stopped after 7 runs (Ctrl-C), with a half-written temp file and an uncommitted chunk left
     behind as a crash would: the rerun completes without losing or repeating a run."""
-    real_run, calls = sim.run, []
+    real_run, calls = sim.simulate, []  # what a sweep's task runs
     sweep_seeds = {sim.derive_seed(5, p, r) for p in range(4) for r in range(3)}  # not the spec check's probe
 
-    def interrupted(scenario: sim.Scenario, seed: int = 0, **kw: object) -> sim.RunResult:
+    def interrupted(scenario: sim.Scenario, seed: int = 0, **kw: object) -> sim.CollaborativeModel:
         calls.extend([seed] if seed in sweep_seeds else [])
         if len(calls) == 8:
             raise KeyboardInterrupt
@@ -346,9 +346,9 @@ def test_resume_after_an_interruption(tmp_path: Path, capsys: pytest.CaptureFixt
 
     spec = write_spec(tmp_path / "tiny.yaml", outputs={"team_outcomes": True})
     out = tmp_path / "out"
-    monkeypatch.setattr(sim, "run", interrupted)
+    monkeypatch.setattr(sim, "simulate", interrupted)
     assert run_cli(capsys, "sweep", str(spec), "--out", str(out), "--chunk-size", "3")[0] == 130
-    monkeypatch.setattr(sim, "run", real_run)
+    monkeypatch.setattr(sim, "simulate", real_run)
     assert len(storage.done_run_ids(out)) == 7
     (out / "runs" / ".part-00009.parquet.abc.tmp").write_bytes(b"PAR1 half a file")
     orphan = out / "team_outcomes" / "part-00042.parquet"
@@ -565,3 +565,23 @@ def test_a_sweep_can_keep_the_adoption_curve(tmp_path: Path) -> None:
     kept = adoption[adoption["run_id"] == row["run_id"]].reset_index(drop=True)
     assert kept["spread_units"].tolist() == direct["spread_units"].tolist()
     assert kept["month"].tolist() == list(range(len(direct)))
+
+
+
+def test_a_sweep_run_without_tables_keeps_the_models_own_summary(monkeypatch: pytest.MonkeyPatch):
+    """A task that keeps no table takes the summary the model made at its last month and makes no result tables
+    (a fifth of a small run); with a table it makes them; the summary is the same either way."""
+    from qicsim.experiments.tasks import RunTask, execute
+
+    made = []
+    real = sim.results
+    monkeypatch.setattr(sim, "results", lambda model, seed: made.append(seed) or real(model, seed))
+    scenario = sim.load_scenario("breakthrough").with_overrides(**TINY)
+    task = RunTask(run_id=0, point_id=0, replicate=0, seed=11, overrides={})
+    bare = execute(scenario, tuple(sim.SUMMARY_KEYS), (), task)
+    assert made == [] and bare.ok
+    kept = execute(scenario, tuple(sim.SUMMARY_KEYS), ("team_outcomes",), task)
+    assert made == [11] and len(kept.tables["team_outcomes"]) == TINY["teams"]
+    assert bare.summary == pytest.approx(kept.summary, nan_ok=True)
+    direct = sim.run(scenario, seed=11).summary
+    assert bare.summary == pytest.approx({k: direct[k] for k in sim.SUMMARY_KEYS}, nan_ok=True)
