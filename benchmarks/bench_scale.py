@@ -41,6 +41,8 @@ import sys
 import time
 from pathlib import Path
 
+import bench_national
+
 RESULTS = Path(__file__).parent / "results"
 SIZES = (20_000, 100_000, 300_000, 1_000_000)
 UNITS_PER_ORGANISATION = 10
@@ -65,18 +67,9 @@ def one(units: int, seed: int) -> dict[str, float]:
     scenario = sim.load_scenario("national").with_overrides(other_organisations=other_organisations(units),
                                                             units_per_organisation=UNITS_PER_ORGANISATION)
     cpu = time.process_time()
-    start = time.perf_counter()
-    model = sim.CollaborativeModel(scenario, rng=seed)
-    built = time.perf_counter()
-    model.run_model()
-    ran = time.perf_counter()
-    result = sim.results(model, seed)
-    done = time.perf_counter()
-    cpu = time.process_time() - cpu
-    return {"units": model.units.size, "ties": model.units.ties.nnz // 2, "build_s": built - start,
-            "run_s": ran - built, "results_s": done - ran, "total_s": done - start, "cpu_s": cpu,
-            "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_base_mb": base,
-            "spread_units": result.summary["spread_units"]}
+    row = bench_national.measure(scenario, seed)  # build, run and result tables, timed as bench_national does
+    return {**row, "ties": row["unit_ties"], "cpu_s": time.process_time() - cpu,
+            "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_base_mb": base}
 
 
 def measure(units: int, seed: int) -> dict[str, float]:

@@ -164,15 +164,21 @@ def test_spec_ranges_must_be_finite(tmp_path: Path):
 # ---- damaged result folders --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_results(tmp_path_factory: pytest.TempPathFactory, command: str) -> Path:
+    """The folder ``qicsim COMMAND --out`` writes for 2 replicates of 5 teams with 2 months of follow-up."""
     import contextlib
     import io
 
-    out = tmp_path_factory.mktemp("run") / "r"
+    out = tmp_path_factory.mktemp(command) / "out"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["run", "--reps", "2", "--set", "teams=5", "--set", "follow_up_months=2", "--out", str(out)]) == 0
+        assert main([command, "--reps", "2", "--set", "teams=5", "--set", "follow_up_months=2", "--out", str(out)]) \
+            == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return small_results(tmp_path_factory, "run")
 
 
 @pytest.mark.parametrize("name, content", [
@@ -367,13 +373,7 @@ def test_a_sweep_into_an_empty_name_or_a_file_is_refused(capsys, tmp_path, monke
 
 @pytest.fixture(scope="module")
 def cea_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import contextlib
-    import io
-
-    out = tmp_path_factory.mktemp("cea") / "c"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["cea", "--reps", "2", "--set", "teams=5", "--set", "follow_up_months=2", "--out", str(out)]) == 0
-    return out
+    return small_results(tmp_path_factory, "cea")
 
 
 def _damaged_cea(tmp_path: Path, cea_folder: Path, edit) -> Path:
