@@ -298,6 +298,18 @@ def damage_files(folder: Path, damage: list[tuple[str, str, int]]) -> None:
             path.write_bytes(data[:at] + bytes(range(256))[at % 256:] + data[at:])
 
 
+def report_of_damaged(capsys, tmp_path_factory, source: Path, damage: list[tuple[str, str, int]]) -> None:
+    """A copy of ``source`` damaged as ``damage`` says gives a report, or a clear error with exit 2."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("damaged") / source.name
+    shutil.copytree(source, folder)
+    damage_files(folder, damage)
+    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
+    assert code in (0, 2) and "Traceback" not in err, err
+    assert code == 0 or err.startswith("qicsim: error:")
+
+
 RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", "adoption.csv", "scenario.yaml")
 
 
@@ -305,14 +317,7 @@ RUN_FILES = ("summary.csv", "team_outcomes.csv", "teams.parquet", "series.csv", 
 @given(damage=st.lists(st.tuples(st.sampled_from(RUN_FILES), st.sampled_from(["empty", "truncate", "garble", "delete"]),
                                  st.integers(0, 5000)), min_size=1, max_size=4))
 def test_any_damage_to_a_run_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, run_folder, damage):
-    import shutil
-
-    folder = tmp_path_factory.mktemp("damaged") / "run"
-    shutil.copytree(run_folder, folder)
-    damage_files(folder, damage)
-    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
-    assert code in (0, 2) and "Traceback" not in err, err
-    assert code == 0 or err.startswith("qicsim: error:")
+    report_of_damaged(capsys, tmp_path_factory, run_folder, damage)
 
 
 def test_negative_zero_is_zero():
@@ -424,11 +429,4 @@ def test_a_damaged_cea_yaml_leaves_out_what_it_cannot_use(capsys, tmp_path, cea_
                                  st.sampled_from(["empty", "truncate", "garble", "delete"]), st.integers(0, 5000)),
                        min_size=1, max_size=3))
 def test_any_damage_to_a_cea_folder_gives_a_report_or_a_clear_error(capsys, tmp_path_factory, cea_folder, damage):
-    import shutil
-
-    folder = tmp_path_factory.mktemp("damaged") / "cea"
-    shutil.copytree(cea_folder, folder)
-    damage_files(folder, damage)
-    code, _, err = run_cli(capsys, "report", str(folder), "--no-effects")
-    assert code in (0, 2) and "Traceback" not in err, err
-    assert code == 0 or err.startswith("qicsim: error:")
+    report_of_damaged(capsys, tmp_path_factory, cea_folder, damage)
