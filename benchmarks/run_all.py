@@ -18,7 +18,15 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
   Boltzmann model Mesa ships (``mesa.examples.BoltzmannWealth``: grid and data collection), for
   context; ``mesa_scheduling_us``: the model's weeks and scheduled events with every mechanism
   removed (:class:`SchedulingOnly`), the part of a team-week that is Mesa's own stepping;
+- ``whole_run_<teams>_teams_s`` / ``..._vs_boltzmann``: a whole ``sim.run`` of the default scenario (build, weeks,
+  result tables) with its own teams and with 300, against a whole tutorial Boltzmann run with as many agents and
+  steps, in turn in this process (median of the rounds' ratios; targets 1.0 and 0.5);
 - ``national_s``: the ``national`` spread scenario, build + run + results (benchmarks/bench_national.py);
+  ``national_1m_units_s`` / ``national_1m_units_peak_mb``: national with 1,000,000 units in a fresh process
+  (benchmarks/bench_scale.py; targets 5 s and 1 GB);
+- ``startup_*``: ``qicsim --help``, ``qicsim scenarios`` and ``import qicsim`` in fresh processes
+  (benchmarks/bench_startup.py; target 0.5 s); ``first_run_s`` / ``warm_run_s``: ``qicsim run`` with an empty
+  compiled cache and then with it filled (target 10 s);
 - ``sweep_*``: sweep throughput (runs per second) in this process, in 2 local worker processes and on
   a 2-worker Dask LocalCluster, and each 2-worker backend's parallel efficiency,
   runs/s / (2 x runs/s at 1 worker) (benchmarks/bench_sweep.py).
@@ -40,6 +48,8 @@ from pathlib import Path
 
 import bench_national
 import bench_run
+import bench_scale
+import bench_startup
 import bench_sweep
 import mesa
 import numpy as np
@@ -170,6 +180,30 @@ def cost_per_team_week(scenario: sim.Scenario, repeats: int) -> dict[str, float]
             "scheduling_s": statistics.median(floor), "steps": steps}
 
 
+def whole_run_ratio(teams: int, repeats: int) -> dict[str, float]:
+    """A whole ``sim.run`` of breakthrough with ``teams`` teams (build, weeks, result tables) against a whole
+    tutorial Boltzmann run (:class:`MoneyModel`, built and stepped) with as many agents for as many steps, timed in
+    turn in this process: the medians and the median of the rounds' ratios."""
+    scenario = sim.load_scenario(sim.DEFAULT_SCENARIO).with_overrides(teams=teams)
+    model = sim.CollaborativeModel(scenario, rng=0)
+    model.run_model()
+    steps = model.steps
+    runs, boltzmann, ratios = [], [], []
+    for seed in range(1, repeats + 1):
+        gc.collect()
+        start = time.perf_counter()
+        sim.run(scenario, seed=seed)
+        runs.append(time.perf_counter() - start)
+        gc.collect()
+        start = time.perf_counter()
+        money = MoneyModel(teams, rng=seed)
+        built = time.perf_counter() - start
+        boltzmann.append(built + _stepping_seconds(money, steps))  # its own timer starts after a gc.collect()
+        ratios.append(runs[-1] / boltzmann[-1])
+    return {"run_s": statistics.median(runs), "boltzmann_s": statistics.median(boltzmann),
+            "ratio": statistics.median(ratios)}
+
+
 def row(benchmark: str, value: float, unit: str, target: str = "", met: bool | None = None) -> dict[str, object]:
     return {"benchmark": benchmark, "value": value, "unit": unit, "target": target,
             "met": "" if met is None else ("yes" if met else "no")}
@@ -182,6 +216,9 @@ def main() -> None:
     parser.add_argument("--national-repeats", type=int, default=3)
     parser.add_argument("--sweep-runs", type=int, default=200)
     parser.add_argument("--sweep-repeats", type=int, default=3)
+    parser.add_argument("--startup-repeats", type=int, default=5, help="fresh processes per start-up command")
+    parser.add_argument("--scale-repeats", type=int, default=1, help="fresh processes at 1,000,000 units (0: skip)")
+    parser.add_argument("--first-runs", type=int, default=1, help="first runs with an empty cache (0: skip)")
     parser.add_argument("--csv", type=Path, default=RESULTS)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -201,9 +238,31 @@ def main() -> None:
     rows.append(row("team_week_vs_boltzmann_shipped", round(cost["shipped_ratio"], 2), "ratio"))
     rows.append(row("mesa_scheduling_us", round(cost["scheduling_s"] * 1e6, 2), "us per team-week"))
 
+    for teams, target in ((default.teams, 1.0), (300, 0.5)):
+        whole = whole_run_ratio(teams, args.repeats)
+        rows.append(row(f"whole_run_{teams}_teams_s", round(whole["run_s"], 4), "s"))
+        rows.append(row(f"whole_run_{teams}_teams_vs_boltzmann", round(whole["ratio"], 2), "ratio", f"<= {target}",
+                        whole["ratio"] <= target))
+
     national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
     national_s = statistics.median(r["total_s"] for r in national)
     rows.append(row("national_s", round(national_s, 2), "s", "< 2", national_s < 2))
+
+    if args.scale_repeats:
+        big = [bench_scale.measure(1_000_000, seed) for seed in range(1, args.scale_repeats + 1)]
+        big_s = statistics.median(r["total_s"] for r in big)
+        big_mb = statistics.median(r["rss_peak_mb"] for r in big)
+        rows.append(row("national_1m_units_s", round(big_s, 2), "s", "< 5", big_s < 5))
+        rows.append(row("national_1m_units_peak_mb", round(big_mb), "MB", "< 1000", big_mb < 1000))
+
+    startup = bench_startup.start_up(args.startup_repeats)
+    for name in ("help_s", "scenarios_s"):
+        rows.append(row(f"startup_{name}", round(startup[name], 3), "s", "< 0.5", startup[name] < 0.5))
+    rows.append(row("startup_import_qicsim_s", round(startup["import_qicsim_s"], 3), "s"))
+    if args.first_runs:
+        first = bench_startup.first_run(args.first_runs)
+        rows.append(row("first_run_s", round(first["first_run_s"], 1), "s", "< 10", first["first_run_s"] < 10))
+        rows.append(row("warm_run_s", round(first["warm_run_s"], 2), "s"))
 
     sweep = bench_sweep.measure_backends(args.sweep_runs, args.sweep_repeats)
     for label, backend in zip(("1_worker", "2_workers", "dask_2_workers"), sweep, strict=True):
