@@ -25,23 +25,13 @@ import functools
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench_startup import qicsim_run_seconds
+
 RESULTS = Path(__file__).resolve().parent / "results" / "first_run.csv"
-
-
-def time_command(cache: Path) -> float:
-    """Seconds of ``qicsim run --posterior none`` in a fresh process with its kernels' cache at ``cache``."""
-    env = {**os.environ, "QICSIM_CACHE_DIR": str(cache), "MPLBACKEND": "Agg"}
-    env.pop("NUMBA_CACHE_DIR", None)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "qicsim", "run", "--posterior", "none"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def time_dask(cache: Path, runs: int, out: Path) -> float:
@@ -81,8 +71,8 @@ def measure(repeats: int, runs: int) -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(repeats):
             cache = Path(tmp) / f"run{r}"
-            add("qicsim run, first of a version (empty cache)", time_command(cache))
-            add("qicsim run, warm", time_command(cache))
+            add("qicsim run, first of a version (empty cache)", qicsim_run_seconds(cache))
+            add("qicsim run, warm", qicsim_run_seconds(cache))
             cache = Path(tmp) / f"task{r}"
             add("2-worker Dask LocalCluster: start to first task, empty cache", time_dask(cache, 0, Path(tmp)))
             add("2-worker Dask LocalCluster: start to first task, warm", time_dask(cache, 0, Path(tmp)))
