@@ -12,7 +12,7 @@ from conftest import paired_difference
 
 from qicsim import sim
 from qicsim.cli import main
-from qicsim.sim.modules.peer_exchange import formation_chance
+from qicsim.sim.modules.peer_exchange import TeamTies, formation_chance
 from qicsim.sim.network import NetworkFileError, read_network_file
 
 SMALL = {"teams": 12, "follow_up_months": 12.0}
@@ -105,6 +105,73 @@ def test_less_lecturing_and_more_informal_time_form_more_ties():
         return formed
 
     assert ties_formed(mingling) > ties_formed(lectures)
+
+
+def run_counting_the_forum(scenario: sim.Scenario, seed: int) -> tuple[sim.CollaborativeModel, np.ndarray]:
+    """A finished model, and the changes each team heard of on the forum (``peer_examples`` gained in the
+    forum's month ends)."""
+    model = sim.CollaborativeModel(scenario, rng=seed)
+    forum = model.module("online_forum")
+    by_forum = np.zeros(model.team_states.size, np.int64)
+
+    def month_end(month, read=forum.month_end, t=model.team_states):
+        before = t.peer_examples.copy()
+        read(month)
+        by_forum[:] += t.peer_examples - before
+
+    model.hooks.month_end[model.hooks.month_end.index(forum.month_end)] = month_end
+    model.run_model()
+    return model, by_forum
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("breakthrough", {}),  # sessions and the months between them
+    ("design-virtual", {"online_forum": False}),  # virtual sessions and group calls
+    ("traditional", {"comparator_peer_contact": 0.5, "teams": 12}),  # teams of organisations in contact
+])
+def test_ties_record_every_change_a_team_heard_from_a_tied_team(name, overrides):
+    """Without a forum every peer's change a team heard of came along a tie: ``ties.carried`` holds, a row
+    per hearer, the changes each other team passed, and its rows add up to ``peer_examples``. Changes pass
+    only between teams that had a tie (its strength fades after the end, never to nothing)."""
+    scenario = sim.load_scenario(name).with_overrides(**overrides)
+    assert not scenario.online_forum
+    model, by_forum = run_counting_the_forum(scenario, seed=3)
+    carried, ties = model.ties.carried, model.ties
+    assert carried.dtype == np.int64 and carried.shape == (len(model.teams),) * 2
+    assert carried.sum() > 0, "the test can fail: ties carried changes"
+    assert not by_forum.any()
+    assert np.array_equal(carried.sum(axis=1), model.team_states.peer_examples)
+    assert not np.diagonal(carried).any()
+    assert (carried >= 0).all()
+    assert not carried[(ties.strength <= 0) & ~ties.working].any(), "changes travel along ties only"
+    pairs = ties.carried_pairs()
+    assert all(a < b and n > 0 for a, b, n in pairs)
+    assert sum(n for _, _, n in pairs) == carried.sum()
+    assert {(a, b) for a, b, _ in pairs} == {(a, b) for a, b, _ in ties.pairs()
+                                             if carried[a, b] + carried[b, a] > 0}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_forum_passes_changes_along_no_tie(seed):
+    """With a forum a team also hears of changes no tie carried: ``peer_examples`` is what the ties carried
+    plus what the forum passed, and the forum passed some."""
+    scenario = sim.load_scenario("design-full-breakthrough")
+    assert scenario.online_forum and scenario.group_calls_per_month > 0
+    model, by_forum = run_counting_the_forum(scenario, seed)
+    carried = model.ties.carried
+    assert by_forum.sum() > 0 and carried.sum() > 0
+    assert (model.team_states.peer_examples >= carried.sum(axis=1)).all()
+    assert np.array_equal(model.team_states.peer_examples, carried.sum(axis=1) + by_forum)
+
+
+def test_carried_pairs_add_both_ways_of_each_tie():
+    ties = TeamTies(4)
+    assert ties.carried_pairs() == []
+    ties.carried[1, 0] = 3  # team 1 heard of three of team 0's changes
+    ties.carried[0, 1] = 2
+    ties.carried[2, 3] = 1
+    assert ties.carried_pairs() == [(0, 1, 5), (2, 3, 1)]
+    assert isinstance(ties.carried_pairs()[0][2], int)
 
 
 def test_generated_graphs_have_the_documented_shape():

@@ -60,8 +60,9 @@ class GroupCalls(Module):
         t.knowledge[present] += gained(repeated(p.group_call_knowledge, calls), t.knowledge[present])
         on_call = np.zeros(t.size, np.bool_)
         on_call[present] = True
-        informal_exchange(t.record, ideas.matrix.record, ideas.count, model.ties.strength, model.pars,
-                          self.draws.uniforms(pairs(t.size)), repeated(p.group_call_contact, calls), on_call)
+        model.ties.carried += informal_exchange(t.record, ideas.matrix.record, ideas.count, model.ties.strength,
+                                                model.pars, self.draws.uniforms(pairs(t.size)),
+                                                repeated(p.group_call_contact, calls), on_call)
         model.ledger.add_costs({
             "group_calls": calls * p.group_call_faculty_hours * p.faculty_cost_per_day / HOURS_PER_DAY,
             "meeting_staff_time": calls * present.size * p.call_hours * p.call_attendees_per_team * hourly_wage(p),

@@ -58,11 +58,11 @@ class OnlineForum(Module):
         t, ideas = model.team_states, model.ideas
         draws = self.draws.uniforms(DRAWS_PER_TEAM * t.size).reshape(t.size, DRAWS_PER_TEAM)
         posting = np.flatnonzero(ideas.matrix.adopted[:, : ideas.count].any(axis=1))
-        heard = np.zeros(t.size, np.int64)
+        heard = np.zeros((t.size, t.size), np.int64)  # no tie: counted in peer_examples, not in model.ties.carried
         for i in present:
             others = posting[posting != i]
             if draws[i, 0] < reading and others.size:
                 learn(i, others[int(draws[i, 1] * others.size)], t.record, ideas.matrix.record, ideas.count,
                       model.pars, heard)
-        t.peer_examples[:] += heard
+        t.peer_examples[:] += heard.sum(axis=1)
         model.ledger.add_costs({"forum": p.forum_cost_per_month * months}, model.week)

@@ -42,17 +42,31 @@ DRAWS_PER_PAIR = 2
 
 
 class TeamTies:
-    """Ties between the collaborative's teams: a symmetric strength matrix (0 = no tie) and which ties
-    are working ties, formed at a meeting (what a team's ``tie_capacity`` counts)."""
+    """Ties between the collaborative's teams: a symmetric strength matrix (0 = no tie), which ties
+    are working ties, formed at a meeting (what a team's ``tie_capacity`` counts), and the changes
+    each tie carried."""
 
     def __init__(self, teams: int) -> None:
         self.strength = np.zeros((teams, teams))
         self.working = np.zeros((teams, teams), dtype=bool)
+        self.carried = np.zeros((teams, teams), dtype=np.int64)
+        """Changes passed from team ``b`` to team ``a`` along their tie, ``carried[a, b]`` (a row per
+        hearer): each peer's working change a team heard of when the two talked -- at a meeting, between
+        meetings or on a group call -- counted as in ``peer_examples``. Not symmetric; the forum's
+        changes travel along no tie and are not counted here."""
 
     def pairs(self) -> list[tuple[int, int, float]]:
         """Tied pairs and their strength."""
         i, j = np.nonzero(np.triu(self.strength, k=1))
         return [(int(a), int(b), float(self.strength[a, b])) for a, b in zip(i, j, strict=True)]
+
+    def carried_pairs(self) -> list[tuple[int, int, int]]:
+        """The ties that carried changes: each pair of teams ``a`` < ``b`` whose tie carried any, and how
+        many it carried either way (``carried[a, b] + carried[b, a]``), for drawing them. A tie that has
+        faded since is still listed: this is what the ties carried over the run."""
+        both = self.carried + self.carried.T
+        i, j = np.nonzero(np.triu(both, k=1))
+        return [(int(a), int(b), int(both[a, b])) for a, b in zip(i, j, strict=True)]
 
 
 class PeerExchange(Module):
@@ -146,8 +160,8 @@ class PeerExchange(Module):
         model = self.model
         t, ideas = model.team_states, model.ideas
         in_room = self.p.virtual_tie_formation if self.p.session_format == "virtual" else 1.0
-        meet(t.record, ideas.matrix.record, ideas.count, self.ties.strength, self.ties.working, model.pars,
-             self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size)), in_room)
+        self.ties.carried += meet(t.record, ideas.matrix.record, ideas.count, self.ties.strength, self.ties.working,
+                                  model.pars, self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size)), in_room)
 
     def month_end(self, month: int) -> None:
         """Outside the meetings tied teams still working on QI pass on changes (the confidence a room of
@@ -160,8 +174,8 @@ class PeerExchange(Module):
                                                       else self.p.comparator_peer_contact)
         if contact > 0.0:
             engaged = ((t.status < COMPLETED) & t.formed) | t.using_qi
-            informal_exchange(t.record, ideas.matrix.record, ideas.count, self.ties.strength, model.pars,
-                              self.draws.uniforms(pairs(t.size)), contact, engaged)
+            self.ties.carried += informal_exchange(t.record, ideas.matrix.record, ideas.count, self.ties.strength,
+                                                   model.pars, self.draws.uniforms(pairs(t.size)), contact, engaged)
         if model.mode == "collaborative" and model.month_follow_up(month):
             self.fade_and_support()
 
@@ -178,7 +192,8 @@ def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: n
     working together -- the pairs that would, in a random order, each only while both teams have room
     for another working tie -- and talks if it did, or with the chance of its tie's strength; pairs that
     talk learn both ways, one pair after another. The peers' examples a team heard build its confidence.
-    ``in_room``: the factor on forming a tie (1 in person, ``virtual_tie_formation`` by video)."""
+    ``in_room``: the factor on forming a tie (1 in person, ``virtual_tie_formation`` by video). Returns
+    the changes each team heard of from each other team (a row per hearer, as ``TeamTies.carried``)."""
     p = pars[0]
     chance = formation_chance(p) * in_room
     n = t.shape[0]
@@ -205,7 +220,7 @@ def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: n
             strength[a, b] = strength[b, a] = 1.0
             formed[a, b] = True
     # every pair of teams present talks if it formed a tie, or with the chance of its tie's strength
-    heard = np.zeros(n, np.int64)
+    heard = np.zeros((n, n), np.int64)
     for x in range(present.shape[0]):
         for y in range(x + 1, present.shape[0]):
             a, b = present[x], present[y]
@@ -213,8 +228,10 @@ def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: n
                 learn(a, b, t, ideas, count, pars, heard)
                 learn(b, a, t, ideas, count, pars, heard)
     for i in present:
-        t.peer_examples[i] += heard[i]
-        t.motivation[i] += gained(min(1.0, p.peer_example_effect * heard[i]), t.motivation[i])
+        examples = heard[i].sum()
+        t.peer_examples[i] += examples
+        t.motivation[i] += gained(min(1.0, p.peer_example_effect * examples), t.motivation[i])
+    return heard
 
 
 @njit(cache=True)
@@ -222,10 +239,10 @@ def informal_exchange(t, ideas, count, strength, pars, draws, contact, talking):
     """Tied teams among those ``talking`` (a yes/no per team: between meetings, those still working on QI)
     exchange: each pair of them talks this month with a chance of its tie strength times ``contact`` (a
     month's chance for a full tie), and then learns both ways (``draws``: one uniform per pair of teams,
-    :func:`pair`)."""
+    :func:`pair`). Returns the changes each team heard of from each other team (a row per hearer)."""
     n = t.shape[0]
     engaged = np.flatnonzero(talking)
-    heard = np.zeros(n, np.int64)
+    heard = np.zeros((n, n), np.int64)
     for x in range(engaged.shape[0]):
         for y in range(x + 1, engaged.shape[0]):
             a, b = engaged[x], engaged[y]
@@ -233,7 +250,8 @@ def informal_exchange(t, ideas, count, strength, pars, draws, contact, talking):
                 learn(a, b, t, ideas, count, pars, heard)
                 learn(b, a, t, ideas, count, pars, heard)
     for i in engaged:
-        t.peer_examples[i] += heard[i]
+        t.peer_examples[i] += heard[i].sum()
+    return heard
 
 
 @njit(cache=True)
@@ -286,14 +304,15 @@ def pair_of(k, n):
 @njit(cache=True)
 def learn(i, peer, t, ideas, count, pars, heard):  # pragma: no cover - compiled
     """Team ``i`` learns from ``peer``: some of a more skilled peer's capability, and each of the peer's
-    changes it has not adopted (an example heard) becomes a proven idea here."""
+    changes it has not adopted (an example heard, counted in ``heard[i, peer]``: a matrix over the teams)
+    becomes a proven idea here."""
     p = pars[0]
     if t.capability[peer] > t.capability[i]:
         t.capability[i] += p.peer_method_transfer * (t.capability[peer] - t.capability[i])
     for j in range(count):
         if not ideas.adopted[peer, j] or ideas.adopted[i, j]:
             continue
-        heard[i] += 1
+        heard[i, peer] += 1
         if ideas.at_hand[i, j]:
             if ideas.source[i, j] != PEER:  # an idea the team had: a peer proved it works
                 ideas.quality[i, j] += gained(p.peer_tested_boost * p.subject_specificity, ideas.quality[i, j])
