@@ -1,529 +1,241 @@
-"""The what-if dashboard: a room of organisers or workshop participants moves the paper's levers
-and watches a collaborative unfold, week by week, on Mesa's SolaraViz.
+"""The workshop dashboard: four pages a room of clinicians and managers can use without a guide.
 
-Why it looks the way it does:
+- **Run a collaborative**: pick a scenario, move the paper's levers (each with its one-line explanation beside
+  it and its value on show), press Step to run four weeks (one month) at a time and watch performance, IHI
+  scores, drop-out, cost and the teams' network unfold (:mod:`qicsim.live`).
+- **Compare two designs**: two designs on the same seeds (common random numbers), so the difference shown is
+  the designs' and not the dice's (:func:`qicsim.game.compare_designs`).
+- **Budget game: your group** and **Budget game: facilitator**: groups design a collaborative under one budget
+  and commit it; the model runs every design on the same seeds; the facilitator sees them side by side and a
+  debrief that ties each difference to the paper's challenge behind it (:mod:`qicsim.game`; the 30-minute
+  exercise is in docs/workshop.md).
 
-- The levers are the paper's ten challenges (one control each) and its five success factors,
-  with plain words, not parameter names. Each control starts at the chosen built-in scenario's value, so "what if" is
-  always asked against a real design.
-- One model step is one week; the charts are monthly, as the teams report monthly.
-- Charts are matplotlib PNGs rendered on the server, so the page needs no JavaScript charting
-  library from the internet (a workshop room's network is often poor).
-- Compare mode runs two designs on the same seeds (common random numbers), so the difference it
-  shows is the designs' and not the dice's. Its arithmetic is :func:`compare_designs`, a plain
-  function tested without a browser.
+Built on solara directly (not Mesa's SolaraViz): only the controls a workshop needs, a Step of exactly the
+weeks the page says, and Reset always with the values on screen (the page keeps them; nothing is debounced).
+A group's name is in its page's address (``/game?group=Red``), and its design is kept in the game file at every
+change, so a reload, or a second browser for the same group, finds it again.
 
-Serve it with ``qicsim app`` (see :mod:`qicsim.cli_app`) or ``solara run qicsim.app``.
+Serve it with ``qicsim app`` (:mod:`qicsim.cli_app`) or ``solara run qicsim.app``.
 """
 
 from __future__ import annotations
 
-import math
-import typing
-from dataclasses import dataclass
+import os
+import threading
+import time
+import urllib.parse
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import solara.lab
 
 from qicsim import scenarios, sim
-from qicsim.sim.parameters import parameter_info
+from qicsim.cli_app import DEFAULT_GAME_FILE, GAME_FILE_ENV
+from qicsim.game import (
+    GAME_OUTCOMES,
+    RANKED_BY,
+    Game,
+    GameError,
+    Settings,
+    compare_designs,
+    default_budget,
+    design_cost,
+    format_comparison,
+    format_explanation,
+    money,
+    standings_figure,
+)
+from qicsim.levers import DESIGN_LEVERS, LEVERS, Lever, as_param, design_levers, scenario_levers
+from qicsim.live import DEFAULT_SEED, STEP_WEEKS, DashboardModel, LiveCharts, lever_values, readout
 
-DEFAULT_SEED = 1
-PLAY_INTERVAL_MS = 150
-STEP_WEEKS = 4
-"""Weeks one press of Step runs (Mesa's render interval): the charts are monthly."""
+TITLE = "qicsim workshop"
+PLAY_INTERVAL_S = 0.3
+"""Pause between the months Play runs, so a room can follow."""
+REFRESH_S = 2.0
+"""How often the facilitator's page looks for new commits."""
 CSS = """
-.v-navigation-drawer .v-input__slider .v-label, .qicsim-compare .v-input__slider .v-label {
-  white-space: normal; flex: 0 0 55%; max-width: 55%; line-height: 1.2; height: auto; }
+.qicsim-lever { margin-bottom: 6px; }
+.qicsim-lever-label { font-weight: 500; font-size: 0.95em; margin-bottom: -14px; }
+.qicsim-lever .v-input--checkbox, .qicsim-lever .v-select { margin-top: 0; }
+.qicsim-explain { color: #555; font-size: 0.85em; margin: -18px 0 4px 0; line-height: 1.25; }
+.qicsim-chart img { width: 100%; height: auto; }
+.qicsim-readout { font-size: 1.1em; }
 """
-"""Let long lever labels wrap in the sidebar instead of squeezing the sliders."""
-COMPARE_OUTCOMES: dict[str, str] = {
-    "dropout_rate": "drop-out (share of teams)",
-    "significant_improvement_rate": "significant improvement (share of teams)",
-    "sustained_rate": "sustained improvement (share of teams)",
-    "cost_per_significant_improvement": "cost per significant improvement",
-    "cost_programme": "programme cost (the sponsor's budget)",
-}
-"""Outcomes compare mode reports, with the words it shows for them."""
 
 
 # ---------------------------------------------------------------------------------------------
-# the levers
+# inputs
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Lever:
-    """One control: a scenario parameter, the words that explain it and the range offered."""
-
-    name: str
-    group: str  # "Challenge N" or "Success factor"
-    label: str
-    explanation: str
-    low: float = 0.0
-    high: float = 1.0
-    step: float = 0.05
-    design: bool = True  # an organiser's design choice (compare mode offers it) rather than context
-
-    @property
-    def kind(self) -> str:
-        """The Mesa input type for this parameter."""
-        default = parameter_info(self.name)["default"]
-        if self.choices:
-            return "Select"
-        if isinstance(default, bool):
-            return "Checkbox"
-        return "SliderInt" if isinstance(default, int) else "SliderFloat"
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """The values a choice parameter allows (empty for a number or yes/no)."""
-        return tuple(a for a in typing.get_args(sim.Scenario.model_fields[self.name].annotation) if isinstance(a, str))
-
-    def title(self) -> str:
-        return f"{self.group} · {self.label}"
-
-
-LEVERS: tuple[Lever, ...] = (
-    Lever("subject_specificity", "Challenge 1", "How narrow the subject is",
-          "1 = one clear clinical process; 0 = a broad subject where teams each work on different things."),
-    Lever("evidence_strength", "Challenge 1", "Strength of the evidence",
-          "How well research backs the change package the faculty teach."),
-    Lever("share_sent_by_management", "Challenge 2", "Teams sent by management",
-          "Share of teams told to join rather than volunteering; sent teams start less motivated."),
-    Lever("self_assessment", "Challenge 2", "Self-assessment before joining",
-          "Applicants check their capacity to benefit and what support they need before enrolling."),
-    Lever("leader_turnover_per_year", "Challenge 3", "Team-leader turnover per year",
-          "Chance a year that a team's leader leaves; a change of leader often ends a team's project.",
-          0.0, 1.5, 0.05),
-    Lever("senior_engagement_plan", "Challenge 4", "Keeping senior leaders engaged",
-          "0 = senior leaders only sign up; 1 = they are actively re-engaged at every session."),
-    Lever("didactic_share", "Challenge 5", "Lecture share of sessions",
-          "Share of learning-session time spent on lectures rather than practice and team time."),
-    Lever("expert_credibility", "Challenge 6", "Credibility of the experts",
-          "How credible and well briefed the faculty experts are; credible experts motivate teams."),
-    Lever("target_ambition", "Challenge 7", "Ambition of the targets",
-          "Share of the gap to best practice that each team's goal asks it to close.", 0.05, 1.0, 0.05),
-    Lever("data_support", "Challenge 8", "Support for data collection",
-          "Help teams get to collect and use their data; teams that can see improvement keep going."),
-    Lever("sustain_planning", "Challenge 9", "Planning to sustain",
-          "How much teams plan to build their changes into routines before the collaborative ends."),
-    Lever("spread_planning", "Challenge 10", "Planning to spread",
-          "How far teams and organisers plan and resource spread to other units and organisations."),
-    Lever("teamwork_mean", "Success factor", "Teamwork",
-          "How well the teams work together when they enrol.", design=False),
-    Lever("qi_method_learning", "Success factor", "Learning QI methods",
-          "How readily teams learn and apply quality improvement methods.", design=False),
-    Lever("strategic_importance", "Success factor", "Strategic importance",
-          "How much the subject matters to the home organisations' strategy (and protected time).",
-          design=False),
-    Lever("qi_culture", "Success factor", "Home QI culture",
-          "How much the home organisations' culture supports quality improvement.", design=False),
-    Lever("senior_support", "Success factor", "Management support",
-          "How visibly senior leaders support the teams when they enrol.", design=False),
-)
-"""The ten challenges' levers and the five success factors."""
-
-COMPONENT_LEVERS: tuple[Lever, ...] = (
-    Lever("learning_sessions", "Component", "Learning sessions",
-          "How many learning sessions (each followed by an action period).", 1, 6, 1),
-    Lever("session_format", "Component", "Sessions held",
-          "In person (with travel), by video (no travel, less practice, fewer ties) or not at all."),
-    Lever("coaching_calls_per_month", "Component", "Coaching calls per month",
-          "An improvement adviser's calls with each team: capability and motivation between sessions.",
-          0.0, 4.0, 0.5),
-    Lever("site_visits", "Component", "Site visits per team",
-          "The adviser's visits to each team over the collaborative; they re-engage senior leaders.", 0, 4, 1),
-    Lever("group_calls_per_month", "Component", "Group calls per month",
-          "Calls for all teams: a teaching item, and tied teams exchange what works.", 0.0, 4.0, 0.5),
-    Lever("benchmark_reports", "Component", "Benchmark reports",
-          "Comparative data feedback: teams behind the median are spurred on; leaders see the report."),
-    Lever("online_forum", "Component", "Online forum",
-          "A forum where teams post the changes that worked; others take them up without a tie."),
-)
-"""The collaborative's components, which compare mode offers as levers (``qicsim design`` searches them)."""
-
-LEVER_NAMES: tuple[str, ...] = tuple(lever.name for lever in LEVERS)
-
-
-def lever(name: str) -> Lever:
-    """The lever of one parameter name (a challenge's, a success factor's or a component's)."""
-    return next(lv for lv in (*LEVERS, *COMPONENT_LEVERS) if lv.name == name)
-
-
-def scenario_levers(scenario_name: str, levers: tuple[Lever, ...] = LEVERS) -> dict[str, Any]:
-    """The built-in scenario's value of every lever (of the challenges, or of ``levers``)."""
-    scenario = sim.load_scenario(scenario_name)
-    return {lv.name: getattr(scenario, lv.name) for lv in levers}
-
-
-def design_levers(scenario_name: str) -> dict[str, Any]:
-    """What compare mode lets each design set: the challenges' design levers and the components."""
-    return {**{k: v for k, v in scenario_levers(scenario_name).items() if lever(k).design},
-            **scenario_levers(scenario_name, COMPONENT_LEVERS)}
-
-
-def lever_input(lv: Lever, value: Any) -> dict[str, Any]:
-    """A Mesa ``model_params`` entry for one lever, its range widened to hold ``value``."""
-    if lv.kind == "Checkbox":
-        return {"type": "Checkbox", "value": bool(value), "label": lv.title()}
-    return {"type": lv.kind, "value": value, "label": lv.title(),
-            "min": min(lv.low, value), "max": max(lv.high, value), "step": lv.step}
-
-
-def model_params(scenario_name: str = sim.DEFAULT_SCENARIO) -> dict[str, Any]:
-    """SolaraViz ``model_params``: the scenario (fixed), seed, team count and every lever."""
-    values = scenario_levers(scenario_name)
-    teams = sim.load_scenario(scenario_name).teams
-    params: dict[str, Any] = {
-        "scenario_name": scenario_name,
-        "seed": {"type": "SliderInt", "value": DEFAULT_SEED, "label": "Random seed (same seed = same teams)",
-                 "min": 1, "max": 100, "step": 1},
-        "teams": {"type": "SliderInt", "value": teams, "label": "Number of teams", "min": 5,
-                  "max": max(100, teams), "step": 1},
-    }
-    for lv in LEVERS:
-        params[lv.name] = lever_input(lv, values[lv.name])
-    return params
-
-
-# ---------------------------------------------------------------------------------------------
-# the model the dashboard drives
-# ---------------------------------------------------------------------------------------------
-
-
-class DashboardModel(sim.CollaborativeModel):
-    """A collaborative built from a built-in scenario with the dashboard's levers on top.
-
-    Every keyword is explicit (Mesa's Reset rebuilds the model from them); a lever left at None
-    keeps the scenario's own value.
-    """
-
-    def __init__(
-        self,
-        scenario_name: str = sim.DEFAULT_SCENARIO,
-        seed: int = DEFAULT_SEED,
-        teams: int | None = None,
-        subject_specificity: float | None = None,
-        evidence_strength: float | None = None,
-        share_sent_by_management: float | None = None,
-        self_assessment: bool | None = None,
-        leader_turnover_per_year: float | None = None,
-        senior_engagement_plan: float | None = None,
-        didactic_share: float | None = None,
-        expert_credibility: float | None = None,
-        target_ambition: float | None = None,
-        data_support: float | None = None,
-        sustain_planning: float | None = None,
-        spread_planning: float | None = None,
-        teamwork_mean: float | None = None,
-        qi_method_learning: float | None = None,
-        strategic_importance: float | None = None,
-        qi_culture: float | None = None,
-        senior_support: float | None = None,
-    ) -> None:
-        given = dict(locals())
-        overrides = {k: _as_param(k, v) for k, v in given.items() if k in (*LEVER_NAMES, "teams") and v is not None}
-        self.scenario_name = scenario_name
-        self.seed = int(seed)
-        super().__init__(sim.load_scenario(scenario_name).with_overrides(**overrides), rng=int(seed))
-
-    @property
-    def goal(self) -> float:
-        """Mean of the teams' goals: each closes ``target_ambition`` of its gap to best practice."""
-        p = self.params
-        return float(np.mean([t.baseline - p.target_ambition * (t.baseline - p.best_practice_performance)
-                              for t in self.teams]))
-
-    @property
-    def baseline(self) -> float:
-        return float(np.mean([t.baseline for t in self.teams]))
-
-
-def _as_param(name: str, value: Any) -> Any:
-    """A widget value in the type the strict schema wants (sliders may hand over ints for floats)."""
-    default = parameter_info(name)["default"]
-    if isinstance(default, str):  # a choice
-        return str(value)
-    if isinstance(default, bool):
-        return bool(value)
-    if isinstance(default, int):
-        return int(value)
-    return float(value)
-
-
-# ---------------------------------------------------------------------------------------------
-# charts: plain functions of a model, so that they are testable without a browser
-# ---------------------------------------------------------------------------------------------
-
-
-def monthly(model: sim.CollaborativeModel) -> pd.DataFrame:
-    """The model's monthly series (month 0 = enrolment), without the summary the last month adds."""
-    from qicsim.sim.model import SERIES
-
-    return model.datacollector.get_model_vars_dataframe().reset_index(drop=True)[list(SERIES)]
-
-
-def _figure(title: str) -> tuple[Figure, Any]:
-    fig = Figure(figsize=(5.2, 3.0), dpi=90, layout="constrained")
-    ax = fig.subplots()
-    ax.set_title(title, fontsize=11)
-    return fig, ax
-
-
-def _month_axis(ax: Any, model: sim.CollaborativeModel) -> None:
-    """Months from enrolment to the end of follow-up; a line where the collaborative ends."""
-    ax.set_xlim(0, max(model.calendar.months, 1))
-    ax.axvline(model.calendar.end_month, color="black", alpha=0.3, linewidth=1)
-    ax.set_xlabel("month (line: end of the collaborative)")
-
-
-def performance_figure(model: DashboardModel) -> Figure:
-    """Mean true performance of all teams against their mean goal and baseline."""
-    p = model.params
-    df = monthly(model)
-    lower_better = p.measure_direction == "lower_is_better"
-    fig, ax = _figure(f"Performance against target ({'lower' if lower_better else 'higher'} is better)")
-    ax.axhline(model.baseline, color="grey", linestyle=":", label="baseline")
-    ax.axhline(model.goal, color="tab:green", linestyle="--", label="target")
-    ax.plot(df["month"], df["mean_performance"], color="tab:blue", marker=".", label="mean of all teams")
-    ax.set_ylabel(p.measure_unit)
-    _month_axis(ax, model)
-    ax.legend(loc="best", fontsize=8)
-    return fig
-
-
-IHI_SCORES = tuple(x / 2 for x in range(1, 11))  # 0.5 ... 5.0
-
-
-def ihi_counts(model: sim.CollaborativeModel) -> list[int]:
-    """How many teams have each IHI score now (dropped teams keep their last score)."""
-    scores = [round(t.ihi_score * 2) / 2 for t in model.teams]
-    return [sum(s == x for s in scores) for x in IHI_SCORES]
-
-
-def ihi_figure(model: sim.CollaborativeModel) -> Figure:
-    fig, ax = _figure(f"IHI assessment scores, month {model.report_month}")
-    ax.bar(IHI_SCORES, ihi_counts(model), width=0.4, color=[_ihi_colour(x) for x in IHI_SCORES])
-    ax.set_xticks(IHI_SCORES)
-    ax.set_xlabel("IHI score (2 = baseline data, 3 = modest, 4 = significant improvement)")
-    ax.set_ylabel("teams")
-    ax.set_ylim(0, len(model.teams))
-    return fig
-
-
-def teams_figure(model: sim.CollaborativeModel) -> Figure:
-    df = monthly(model)
-    fig, ax = _figure("Teams active and dropped out")
-    ax.plot(df["month"], df["active_teams"], color="tab:blue", label="active")
-    ax.plot(df["month"], df["dropped_teams"], color="tab:red", label="dropped out")
-    ax.set_ylim(0, len(model.teams) + 1)
-    _month_axis(ax, model)
-    ax.set_ylabel("teams")
-    ax.legend(loc="best", fontsize=8)
-    return fig
-
-
-def cost_figure(model: sim.CollaborativeModel) -> Figure:
-    df = monthly(model)
-    currency = model.params.currency
-    fig, ax = _figure(f"Cost so far ({currency}, thousands)")
-    ax.fill_between(df["month"], df["cost_so_far"] / 1000, color="tab:orange", alpha=0.5)
-    ax.plot(df["month"], df["cost_so_far"] / 1000, color="tab:orange")
-    _month_axis(ax, model)
-    ax.set_ylabel(f"{currency} 000")
-    return fig
-
-
-def _ihi_colour(score: float) -> tuple[float, float, float, float]:
-    from matplotlib import colormaps
-
-    return colormaps["RdYlGn"]((score - 0.5) / 4.5)
-
-
-def network_figure(model: sim.CollaborativeModel) -> Figure:
-    """The teams on a circle, coloured by IHI score, with the ties between them (darker = stronger);
-    dropped teams as grey crosses."""
-    fig, ax = _figure("Teams by IHI score, and their ties")
-    n = len(model.teams)
-    for a, b, strength in model.ties.pairs():
-        xa, ya = math.cos(2 * math.pi * a / n), math.sin(2 * math.pi * a / n)
-        xb, yb = math.cos(2 * math.pi * b / n), math.sin(2 * math.pi * b / n)
-        ax.plot([xa, xb], [ya, yb], color="tab:blue", alpha=0.15 + 0.5 * strength, lw=0.6, zorder=0)
-    for i, team in enumerate(model.teams):
-        angle = 2 * math.pi * i / n
-        x, y = math.cos(angle), math.sin(angle)
-        if team.status == "dropped":
-            ax.scatter([x], [y], marker="x", color="grey", s=60)
-        else:
-            ax.scatter([x], [y], color=_ihi_colour(team.ihi_score), s=220, edgecolors="black", linewidths=0.5)
-            ax.annotate(f"{team.ihi_score:.1f}", (x, y), ha="center", va="center", fontsize=6)
-    ax.set_aspect("equal")
-    ax.set_xlim(-1.3, 1.3)
-    ax.set_ylim(-1.3, 1.3)
-    ax.axis("off")
-    return fig
-
-
-def readout(model: DashboardModel) -> str:
-    """One line of numbers a room can read aloud (the browser test reads it too)."""
-    teams = model.teams
-    active = sum(t.active for t in teams)
-    dropped = sum(t.status == "dropped" for t in teams)
-    mean_ihi = float(np.mean([t.ihi_score for t in teams]))
-    return (f"Week {model.steps} · month {model.report_month} · {active} active, {dropped} dropped out of "
-            f"{len(teams)} teams · mean IHI score {mean_ihi:.2f} · mean performance "
-            f"{float(np.mean([t.performance for t in teams])):.3f} (target {model.goal:.3f}) · cost so far "
-            f"{model.params.currency} {model.total_cost:,.0f} · spread to "
-            f"{int(np.count_nonzero(~np.isnan(model.unit_states.adopted_month)))} other units")
-
-
-def lever_values(model: DashboardModel) -> str:
-    """The levers in effect in this run (Mesa's sliders do not show their numbers)."""
-    parts = []
-    for lv in LEVERS:
-        value = getattr(model.params, lv.name)
-        parts.append(f"{lv.label}: {('yes' if value else 'no') if isinstance(value, bool) else f'{value:g}'}")
-    return "This run: " + "; ".join(parts) + f"; seed {model.seed}."
-
-
-# ---------------------------------------------------------------------------------------------
-# compare mode
-# ---------------------------------------------------------------------------------------------
-
-
-def compare_designs(scenario_name: str, a: dict[str, Any], b: dict[str, Any], reps: int = 5,
-                    seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """Mean outcomes of designs A and B over the same seeds, and the paired difference B − A.
-
-    Replicate r of both designs runs with ``sim.derive_seed(seed, r)``. Rows are the outcomes of
-    :data:`COMPARE_OUTCOMES`; columns ``A``, ``B``, ``B - A`` (mean of paired differences) and
-    ``se`` (its standard error). A cost per improvement with no improvement is NaN and left out.
-    """
-    if reps < 1:
-        raise ValueError(f"reps = {reps}: at least one replicate is needed")
-    base = sim.load_scenario(scenario_name)
-    design_a, design_b = base.with_overrides(**a), base.with_overrides(**b)
-    rows: list[dict[str, float]] = []
-    for r in range(reps):
-        s = sim.derive_seed(seed, r)
-        sa, sb = sim.run(design_a, seed=s).summary, sim.run(design_b, seed=s).summary
-        rows.append({**{f"A:{k}": sa[k] for k in COMPARE_OUTCOMES}, **{f"B:{k}": sb[k] for k in COMPARE_OUTCOMES}})
-    runs = pd.DataFrame(rows)
-    table = []
-    for key in COMPARE_OUTCOMES:
-        diff = (runs[f"B:{key}"] - runs[f"A:{key}"]).dropna()
-        se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else math.nan
-        table.append({"outcome": key, "A": runs[f"A:{key}"].mean(), "B": runs[f"B:{key}"].mean(),
-                      "B - A": diff.mean() if len(diff) else math.nan, "se": se})
-    return pd.DataFrame(table).set_index("outcome")
-
-
-def format_comparison(table: pd.DataFrame, currency: str) -> str:
-    """The comparison as a markdown table in plain words."""
-    lines = ["| outcome | A | B | B − A (± se) |", "|---|---:|---:|---:|"]
-    for key, row in table.iterrows():
-        money = key.startswith("cost")
-
-        def fmt(x: float, money: bool = money) -> str:
-            if x is None or (isinstance(x, float) and math.isnan(x)):
-                return "n/a"
-            return f"{currency} {x:,.0f}" if money else f"{x:.3f}"
-
-        diff = "n/a" if math.isnan(row["B - A"]) else f"{fmt(row['B - A'])} (± {fmt(row['se'])})"
-        lines.append(f"| {COMPARE_OUTCOMES[key]} | {fmt(row['A'])} | {fmt(row['B'])} | {diff} |")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# solara components
-# ---------------------------------------------------------------------------------------------
-
-
-def _chart(make_figure):
-    """A SolaraViz component drawing ``make_figure(model)`` again after every step."""
-
-    def Chart(model):
-        update_counter.get()
-        return solara.FigureMatplotlib(make_figure(model), format="png", dependencies=[update_counter.value])
-
-    Chart.__name__ = f"Chart_{make_figure.__name__}"
-    return Chart
+def shown(value: Any) -> str:
+    """A lever's value as the page shows it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
 
 
 @solara.component
-def Readout(model: DashboardModel):
-    update_counter.get()
-    with solara.Card(f"Scenario {model.scenario_name}"), solara.Column():
-        solara.Div(children=[readout(model)], classes=["qicsim-readout"], style={"font-size": "1.1em"})
-        solara.Div(children=[lever_values(model)], style={"color": "grey", "font-size": "0.9em"})
-        solara.Markdown("Move the levers on the left, then press **Reset** to start again with them. "
-                        f"**Step** runs {STEP_WEEKS} weeks (about a month); **▶** plays, **❚❚** pauses. "
-                        "Page 1 compares two designs.")
-
-
-@solara.component
-def LeverInputs(values: solara.Reactive[dict], side: str) -> None:
-    """Sliders for the design levers and the components of one side of compare mode."""
-    solara.Markdown(f"**Design {side}**")
-    for lv in (*(x for x in LEVERS if x.design), *COMPONENT_LEVERS):
-        def on_value(v, name=lv.name):
-            values.set({**values.value, name: v})
-
-        current = values.value[lv.name]
-        label = f"{lv.group.replace('Challenge', 'Ch.')} · {lv.label}"
+def LeverInput(lv: Lever, value: Any, on_value, prefix: str = "") -> None:
+    """One lever: its name and value above its input, and its explanation beneath."""
+    label = f"{prefix}{lv.title()}: {shown(value)}"
+    with solara.Column(gap="0px", classes=["qicsim-lever"]):
         if lv.kind == "Checkbox":
-            solara.Checkbox(label=label, value=bool(current), on_value=on_value)
+            solara.Checkbox(label=label, value=bool(value), on_value=on_value)
         elif lv.kind == "Select":
-            solara.Select(label, values=list(lv.choices), value=current, on_value=on_value)
-        elif lv.kind == "SliderInt":
-            solara.SliderInt(label, value=int(current), on_value=on_value, min=min(int(lv.low), current),
-                             max=max(int(lv.high), current), step=int(lv.step), thumb_label="always")
+            solara.Select(label, values=list(lv.choices), value=value, on_value=on_value)
         else:
-            solara.SliderFloat(label, value=float(current), on_value=on_value, min=min(lv.low, current),
-                               max=max(lv.high, current), step=lv.step, thumb_label="always")
+            solara.Div(children=[label], classes=["qicsim-lever-label"])
+            if lv.kind == "SliderInt":
+                solara.SliderInt("", value=int(value), on_value=on_value, min=min(int(lv.low), int(value)),
+                                 max=max(int(lv.high), int(value)), step=int(lv.step))
+            else:
+                solara.SliderFloat("", value=float(value), on_value=on_value, min=min(lv.low, value),
+                                   max=max(lv.high, value), step=lv.step)
+        solara.Div(children=[lv.explanation], classes=["qicsim-explain"])
 
 
 @solara.component
-def Compare(model: DashboardModel):
-    """Compare mode: two designs on the same seeds; the table shows A, B and B − A."""
-    scenario_name = solara.use_reactive(model.scenario_name)
+def LeverInputs(levers: tuple[Lever, ...], values: dict[str, Any], on_change, prefix: str = "") -> None:
+    """An input for each of ``levers``; ``on_change(name, value)`` at every change."""
+    for lv in levers:
+        LeverInput(lv, values[lv.name], lambda v, name=lv.name: on_change(name, as_param(name, v)), prefix)
+
+
+# ---------------------------------------------------------------------------------------------
+# page 1: a live run
+# ---------------------------------------------------------------------------------------------
+
+
+class LiveRun:
+    """One run on the live page: the model, its charts, and the settings it was started with."""
+
+    def __init__(self, scenario_name: str, seed: int, teams: int, levers: dict[str, Any]) -> None:
+        self.settings = (scenario_name, int(seed), int(teams), dict(levers))
+        self.model = DashboardModel(scenario_name, seed=seed, teams=teams, **levers)
+        self.charts = LiveCharts(self.model)
+        self.lock = threading.Lock()
+        self.pictures = self.charts.pictures()
+        self.text = readout(self.model)
+
+    def step(self) -> None:
+        """Run :data:`STEP_WEEKS` weeks (fewer at the end of follow-up) and redraw."""
+        with self.lock:
+            if self.model.advance(STEP_WEEKS):
+                self.pictures = self.charts.pictures()
+                self.text = readout(self.model)
+
+
+@solara.component
+def RunPage():
+    scenario_name = solara.use_reactive(sim.DEFAULT_SCENARIO)
+    seed = solara.use_reactive(DEFAULT_SEED)
+    teams = solara.use_reactive(sim.load_scenario(sim.DEFAULT_SCENARIO).teams)
+    values = solara.use_reactive(scenario_levers(sim.DEFAULT_SCENARIO))
+    run = solara.use_reactive(solara.use_memo(
+        lambda: LiveRun(sim.DEFAULT_SCENARIO, DEFAULT_SEED, teams.value, values.value), dependencies=[]))
+    shown_week = solara.use_reactive(0)  # re-renders the page after a step
+    playing = solara.use_reactive(False)
+
+    def start(name: str, seed_value: int, team_count: int, levers: dict[str, Any]) -> None:
+        playing.set(False)
+        run.set(LiveRun(name, seed_value, team_count, levers))
+        shown_week.set(0)
+
+    def pick(name: str) -> None:
+        scenario_name.set(name)
+        values.set(scenario_levers(name))
+        teams.set(sim.load_scenario(name).teams)
+        start(name, seed.value, teams.value, values.value)
+
+    def reset() -> None:
+        start(scenario_name.value, seed.value, teams.value, values.value)
+
+    def step() -> None:
+        run.value.step()
+        shown_week.set(run.value.model.steps)
+
+    def play() -> None:
+        while playing.value and not run.value.model.finished:
+            step()
+            time.sleep(PLAY_INTERVAL_S)
+        playing.set(False)
+
+    solara.use_thread(play, dependencies=[playing.value])
+
+    shown_week.value  # noqa: B018 -- read, so that a Step (which sets it) draws the page again
+    current = run.value
+    model = current.model
+    on_screen = (scenario_name.value, int(seed.value), int(teams.value), values.value)
+    changed = on_screen != current.settings
+
+    solara.Title(f"{TITLE} · Run a collaborative")
+    with solara.Sidebar():
+        with solara.Card("Scenario"):
+            solara.Select("Built-in scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
+            solara.Markdown(sim.load_scenario(scenario_name.value).description)
+            solara.Div(children=[f"Number of teams: {teams.value}"], classes=["qicsim-lever-label"])
+            solara.SliderInt("", value=teams, min=5, max=max(100, teams.value))
+            solara.Div(children=[f"Random seed: {seed.value} (same seed = same teams)"],
+                       classes=["qicsim-lever-label"])
+            solara.SliderInt("", value=seed, min=1, max=100)
+        with solara.Card("The levers (press Reset to run with them)"):
+            LeverInputs(LEVERS, values.value, lambda k, v: values.set({**values.value, k: v}))
+
+    with solara.Card(f"Scenario {current.settings[0]}"):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Button(f"Step {STEP_WEEKS} weeks", color="primary", on_click=step,
+                          disabled=playing.value or model.finished)
+            solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value),
+                          disabled=model.finished and not playing.value)
+            solara.Button("Reset", on_click=reset, color="warning" if changed else None)
+            if changed:
+                solara.Text("The levers on screen differ from this run's: press Reset to run with them.",
+                            style={"color": "#b36b00"})
+        solara.Div(children=[current.text], classes=["qicsim-readout"])
+        solara.Div(children=[lever_values(model)], style={"color": "grey", "font-size": "0.9em"})
+    with solara.ColumnsResponsive(12, large=6, xlarge=4):
+        for k, picture in enumerate(current.pictures):
+            solara.Image(picture, classes=["qicsim-chart", f"qicsim-chart-{k}"])
+
+
+# ---------------------------------------------------------------------------------------------
+# page 2: compare two designs
+# ---------------------------------------------------------------------------------------------
+
+
+@solara.component
+def ComparePage():
+    scenario_name = solara.use_reactive(sim.DEFAULT_SCENARIO)
     reps = solara.use_reactive(5)
     seed = solara.use_reactive(DEFAULT_SEED)
-    a = solara.use_reactive(design_levers(model.scenario_name))
-    b = solara.use_reactive(design_levers(model.scenario_name))
+    a = solara.use_reactive(design_levers(sim.DEFAULT_SCENARIO))
+    b = solara.use_reactive(design_levers(sim.DEFAULT_SCENARIO))
+
     def pick(name: str) -> None:
         scenario_name.set(name)
         a.set(design_levers(name))
         b.set(design_levers(name))
 
-    def design(values: dict) -> dict:
-        return {k: _as_param(k, values[k]) for k in values}
-
     def run() -> str:
-        table = compare_designs(scenario_name.value, design(a.value), design(b.value), reps.value, seed.value)
+        table = compare_designs(scenario_name.value, a.value, b.value, reps.value, seed.value)
         return format_comparison(table, sim.load_scenario(scenario_name.value).currency)
 
     task = solara.lab.use_task(run, dependencies=None)
-
-    with solara.Column(classes=["qicsim-compare"]):
+    solara.Title(f"{TITLE} · Compare two designs")
+    with solara.Column():
         solara.Markdown("## Compare two designs\nSet the levers and the components (coaching, site visits, "
                         "calls, benchmark reports, a forum) of design A and design B, then run both on the same "
                         "seeds: the difference is the designs', not chance's. Success factors stay at the "
                         "scenario's values. To search every combination within a budget: `qicsim design`.")
-        solara.Select("Scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
-        solara.SliderInt("Replicates (paired seeds)", value=reps, min=2, max=20, thumb_label="always")
-        solara.SliderInt("Base seed", value=seed, min=1, max=100, thumb_label="always")
-        with solara.Columns([1, 1]):
-            with solara.Column():
-                LeverInputs(a, "A")
-            with solara.Column():
-                LeverInputs(b, "B")
+        with solara.Row():
+            solara.Select("Scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
+            solara.SliderInt(f"Replicates (paired seeds): {reps.value}", value=reps, min=2, max=20,
+                             thumb_label="always")
+            solara.SliderInt(f"Base seed: {seed.value}", value=seed, min=1, max=100, thumb_label="always")
         solara.Button("Run A and B", color="primary", on_click=task, disabled=task.pending,
                       classes=["qicsim-compare-run"])
         if task.pending:
@@ -534,37 +246,249 @@ def Compare(model: DashboardModel):
         elif task.finished and task.value:
             solara.Markdown(task.value, style={"font-size": "1.05em"})
             solara.Text(f"means over {reps.value} paired seeds derived from base seed {seed.value}")
+        with solara.Columns([1, 1]):
+            with solara.Card("Design A"):
+                LeverInputs(DESIGN_LEVERS, a.value, lambda k, v: a.set({**a.value, k: v}))
+            with solara.Card("Design B"):
+                LeverInputs(DESIGN_LEVERS, b.value, lambda k, v: b.set({**b.value, k: v}))
 
 
-def lever_guide() -> str:
-    """Every lever in plain words, as markdown."""
-    return ("**What the levers mean** (they take effect when you press Reset)\n\n"
-            + "\n".join(f"- **{lv.title()}**: {lv.explanation}" for lv in LEVERS))
+# ---------------------------------------------------------------------------------------------
+# pages 3 and 4: the budget game
+# ---------------------------------------------------------------------------------------------
+
+_game: Game | None = None
+_game_lock = threading.Lock()
+
+
+def game_file() -> Path:
+    return Path(os.environ.get(GAME_FILE_ENV) or DEFAULT_GAME_FILE)
+
+
+def the_game() -> Game:
+    """The server's one game (every browser session shares it), opened from the game file on first use."""
+    global _game
+    with _game_lock:
+        if _game is None or _game.path != game_file():
+            _game = Game(game_file())
+        return _game
+
+
+def _interval_text(row: Any, key: str, currency: str) -> str:
+    mean, low, high = row[key], row[f"{key}_low"], row[f"{key}_high"]
+    if key.startswith("cost"):
+        if mean != mean:  # NaN: nobody sustained improvement on any seed
+            return "n/a"
+        if low != low:  # one seed: no interval
+            return money(mean, currency)
+        return f"{money(mean, currency)} ({low:,.0f}–{high:,.0f})"
+    return f"{mean:.2f} ({low:.2f}–{high:.2f})"
+
+
+def standings(game: Game) -> str:
+    """The facilitator's table: every committed group's outcomes with 95% intervals over the game's seeds."""
+    table = game.table()
+    currency = sim.load_scenario(game.settings.scenario).currency
+    if table.empty:
+        return "No group has committed a design yet."
+    head = "| rank | group | " + " | ".join(GAME_OUTCOMES.values()) + " |"
+    lines = [head, "|---:|---|" + "---:|" * len(GAME_OUTCOMES)]
+    for name, row in table.iterrows():
+        cells = " | ".join(_interval_text(row, key, currency) for key in GAME_OUTCOMES)
+        lines.append(f"| {int(row['rank'])} | {name} | {cells} |")
+    lines.append(f"\nMeans over {game.settings.reps} seeds (the same for every group) with 95% intervals, which "
+                 "show how much collaboratives differ by chance; the groups' differences are measured on the same "
+                 "seeds and are surer than the intervals suggest (the debrief gives them). Ranked by "
+                 f"{GAME_OUTCOMES[RANKED_BY]}, then by lower programme cost. Drop-out and improvement are shares "
+                 "of the teams.")
+    return "\n".join(lines)
+
+
+def group_summary(game: Game, name: str) -> str:
+    group = game.groups()[name]
+    if group.committed is None:
+        return "Not committed yet."
+    table = game.table()
+    row = table.loc[name]
+    currency = sim.load_scenario(game.settings.scenario).currency
+    parts = [f"{label}: {_interval_text(row, key, currency)}" for key, label in GAME_OUTCOMES.items()]
+    return f"Committed; rank {int(row['rank'])} of {len(table)} so far. " + "; ".join(parts) + "."
 
 
 @solara.component
-def LeverGuide(model: DashboardModel):
-    with solara.Card("The levers"):
-        solara.Markdown(lever_guide())
+def JoinGame(on_join) -> None:
+    name = solara.use_reactive("")
+    error = solara.use_reactive("")
 
+    def join() -> None:
+        try:
+            the_game().join(name.value.strip())
+        except GameError as err:
+            error.set(str(err))
+            return
+        on_join(name.value.strip())
 
-CHARTS = (performance_figure, ihi_figure, teams_figure, cost_figure, network_figure)
-COMPONENTS = [(Readout, 0), *[(_chart(f), 0) for f in CHARTS], (LeverGuide, 0), (Compare, 1)]
+    solara.Markdown("## Budget game\nEvery group designs a collaborative for the same budget; the model then runs "
+                    "every group's design on the same seeds. Type your group's name to start (a group that "
+                    "has already started finds its design again).")
+    with solara.Row():
+        solara.InputText("Your group's name", value=name, continuous_update=True)
+        solara.Button("Join the game", color="primary", on_click=join)
+    if error.value:
+        solara.Error(error.value)
 
 
 @solara.component
-def Page():
-    """The dashboard: a scenario picker, then Mesa's SolaraViz (page 0 live, page 1 compare)."""
-    scenario_name = solara.use_reactive(sim.DEFAULT_SCENARIO)
-    model = solara.use_memo(lambda: DashboardModel(scenario_name=scenario_name.value),
-                            dependencies=[scenario_name.value])
+def GamePage():
+    router = solara.use_router()
+    query = urllib.parse.parse_qs(router.search or "")
+    name = (query.get("group") or [""])[0]
+    solara.Title(f"{TITLE} · Budget game" + (f" · {name}" if name else ""))
+    if not name:
+        JoinGame(lambda n: router.push(f"{router.path or '/game'}?group={urllib.parse.quote(n)}"))
+        return
+    GroupDesign(name)
+
+
+@solara.component
+def GroupDesign(name: str) -> None:
+    game = the_game()
+    joined = solara.use_memo(lambda: game.join(name), dependencies=[name, game.settings])
+    draft = solara.use_reactive(joined.draft)
+    committed = solara.use_reactive(joined.committed)
+    message = solara.use_reactive("")
+    settings = game.settings
+    currency = sim.load_scenario(settings.scenario).currency
+
+    def change(key: str, value: Any) -> None:
+        draft.set({**draft.value, key: value})
+        game.save_draft(name, {key: value})
+
+    cost = solara.lab.use_task(lambda: design_cost(settings, draft.value), dependencies=[repr(draft.value)])
+
+    def commit() -> None:
+        try:
+            group = game.commit(name)
+        except GameError as err:
+            message.set(str(err))
+            return
+        committed.set(group.committed)
+        message.set("")
+
+    solara.Markdown(f"## Group {name}\nDesign a collaborative for scenario **{settings.scenario}** within a "
+                    f"budget of **{money(settings.budget, currency)}** for the programme (organisers, faculty, "
+                    f"sessions, travel, coaching and the other components). The aim: the largest share of teams "
+                    f"that improve significantly *and sustain it*. Your design is saved as you go.")
+    with solara.Card("Your design's cost"):
+        if cost.pending:
+            solara.Text("working out the programme cost ...")
+        elif cost.finished and cost.value is not None:
+            over = cost.value > settings.budget
+            solara.Markdown(f"Programme cost of this design: **{money(cost.value, currency)}** of "
+                            f"{money(settings.budget, currency)} — "
+                            + ("**over budget**: take something away." if over else "within budget."),
+                            style={"color": "#b00020" if over else "inherit"})
+        with solara.Row():
+            solara.Button("Commit our design", color="primary", on_click=commit,
+                          classes=["qicsim-commit"])
+            if committed.value is not None and committed.value != draft.value:
+                solara.Text("(your design has changed since you committed it)", style={"color": "#b36b00"})
+        if message.value:
+            solara.Error(message.value)
+        solara.Div(children=[group_summary(game, name)], classes=["qicsim-group-status"])
+    with solara.Card("The levers"), solara.ColumnsResponsive(12, medium=6, xlarge=4):
+        LeverInputs(DESIGN_LEVERS, draft.value, change)
+
+
+@solara.component
+def FacilitatorPage():
+    game = the_game()
+    tick = solara.use_reactive(0)
+    scenario_name = solara.use_reactive(game.settings.scenario)
+    budget = solara.use_reactive(game.settings.budget)
+    reps = solara.use_reactive(game.settings.reps)
+    seed = solara.use_reactive(game.settings.seed)
+
+    def poll() -> None:
+        while True:
+            time.sleep(REFRESH_S)
+            tick.set(tick.value + 1)
+
+    solara.use_thread(poll, dependencies=[])
+
+    def new_game() -> None:
+        game.new_game(Settings(scenario=scenario_name.value, budget=float(budget.value), reps=int(reps.value),
+                               seed=int(seed.value)))
+        tick.set(tick.value + 1)
+
+    def pick(name: str) -> None:
+        scenario_name.set(name)
+        budget.set(default_budget(name, reps.value, seed.value))
+
+    debrief = solara.lab.use_task(
+        lambda: "\n\n".join(format_explanation(e, sim.load_scenario(game.settings.scenario).currency)
+                            for e in game.debrief()) or "Fewer than two groups have committed.",
+        dependencies=None)
+
+    tick.value  # noqa: B018 -- read, so that each refresh draws the page again
+    currency = sim.load_scenario(game.settings.scenario).currency
+    groups = game.groups()
+    waiting = sorted(n for n, g in groups.items() if g.committed is None)
+    solara.Title(f"{TITLE} · Budget game: facilitator")
+    solara.Markdown(f"## Budget game: all groups\nScenario **{game.settings.scenario}**, budget "
+                    f"**{money(game.settings.budget, sim.load_scenario(game.settings.scenario).currency)}**, "
+                    f"{game.settings.reps} seeds from base seed {game.settings.seed}. Groups join at the "
+                    f"*Budget game: your group* page. Game file: `{game.path}`.")
+    with solara.Column(classes=["qicsim-standings"]):
+        solara.Markdown(standings(game))
+        table = game.table()
+        if not table.empty:
+            solara.FigureMatplotlib(standings_figure(table, game.settings.budget, currency), format="png",
+                                    dependencies=[repr(table.to_dict())])
+    if waiting:
+        solara.Text("Joined, not committed yet: " + ", ".join(waiting))
+    with solara.Row():
+        solara.Button("Debrief: why the groups differ", color="primary", on_click=debrief,
+                      disabled=debrief.pending)
+        solara.Button("Refresh", on_click=lambda: tick.set(tick.value + 1))
+    if debrief.pending:
+        solara.ProgressLinear(True)
+        solara.Text("running each group's design with the leader's choices, one challenge at a time ...")
+    elif debrief.error:
+        solara.Error(f"could not debrief: {debrief.exception}")
+    elif debrief.finished and debrief.value:
+        with solara.Column(classes=["qicsim-debrief"]):
+            solara.Markdown(debrief.value)
+    with solara.Card("A new game (the current one is kept as a .previous file)"):
+        with solara.Row():
+            solara.Select("Scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
+            solara.InputFloat("Budget for the programme", value=budget)
+            solara.SliderInt(f"Seeds per design: {reps.value}", value=reps, min=2, max=30, thumb_label="always")
+            solara.InputInt("Base seed", value=seed)
+        solara.Button("Start a new game", on_click=new_game, color="warning")
+
+
+# ---------------------------------------------------------------------------------------------
+# the app
+# ---------------------------------------------------------------------------------------------
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 -- solara's signature for a layout
+    """Solara's app layout with the pages' own names in the tabs (solara's would show their paths)."""
     solara.Style(CSS)
-    with solara.Sidebar(), solara.Card("Scenario"), solara.Column():
-        solara.Select("Built-in scenario", values=scenarios.names(), value=scenario_name)
-        solara.Markdown(sim.load_scenario(scenario_name.value).description)
-    SolaraViz(model, components=list(COMPONENTS), model_params=model_params(scenario_name.value),
-              name="qicsim: what if?", play_interval=PLAY_INTERVAL_MS,
-              render_interval=STEP_WEEKS).key(f"viz-{scenario_name.value}")
+    with solara.AppLayout(children=children, title=TITLE) as main, solara.AppBar(), \
+            solara.lab.Tabs(align="center"):
+        for route in routes:
+            solara.lab.Tab(route.label, path_or_route=route)
+    return main
 
 
-page = Page
+routes = [
+    solara.Route(path="/", component=RunPage, label="Run a collaborative", layout=Layout),  # the root's layout
+    # serves every page
+    solara.Route(path="compare", component=ComparePage, label="Compare two designs"),
+    solara.Route(path="game", component=GamePage, label="Budget game: your group"),
+    solara.Route(path="facilitator", component=FacilitatorPage, label="Budget game: facilitator"),
+]
+"""The four pages, named in the tabs of the page's bar."""

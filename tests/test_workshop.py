@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from qicsim import sim
-from qicsim.app import lever
+from qicsim.levers import lever
 
 WORKSHOP = Path(__file__).resolve().parents[1] / "docs" / "workshop.md"
 SEEDS = 64
