@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -107,6 +108,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=7)
     parser.add_argument("--scenarios", nargs="+", default=["breakthrough", "national"])
+    parser.add_argument("--label", default="", help="a name for this version in the results file")
+    parser.add_argument("--out", default=None, help="CSV file to append a row to (e.g. benchmarks/results/app.csv)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -140,6 +143,20 @@ def main() -> None:
         proc.wait(timeout=20)
     for key, value in results.items():
         print(f"{key}\t{value:.3f}")
+    if args.out:
+        import csv
+        import platform
+
+        path = Path(args.out)
+        row = {"label": args.label, "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                                               f"{platform.python_version()}", "load_1min": os.getloadavg()[0],
+               "steps": args.steps, **{k: round(v, 3) for k, v in results.items()}}
+        new = not path.exists()
+        with path.open("a", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
 
 
 if __name__ == "__main__":

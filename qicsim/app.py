@@ -29,6 +29,7 @@ from typing import Any
 
 import solara
 import solara.lab
+from pydantic import ValidationError
 
 from qicsim import scenarios, sim
 from qicsim.cli_app import DEFAULT_GAME_FILE, GAME_FILE_ENV
@@ -38,6 +39,7 @@ from qicsim.game import (
     Game,
     GameError,
     Settings,
+    check_group_name,
     compare_designs,
     default_budget,
     design_cost,
@@ -46,7 +48,7 @@ from qicsim.game import (
     money,
     standings_figure,
 )
-from qicsim.levers import DESIGN_LEVERS, LEVERS, Lever, as_param, design_levers, scenario_levers
+from qicsim.levers import DESIGN_LEVERS, GAME_LEVERS, LEVERS, Lever, as_param, design_levers, scenario_levers
 from qicsim.live import DEFAULT_SEED, STEP_WEEKS, DashboardModel, LiveCharts, lever_values, readout
 
 TITLE = "qicsim workshop"
@@ -79,9 +81,9 @@ def shown(value: Any) -> str:
 
 
 @solara.component
-def LeverInput(lv: Lever, value: Any, on_value, prefix: str = "") -> None:
+def LeverInput(lv: Lever, value: Any, on_value) -> None:
     """One lever: its name and value above its input, and its explanation beneath."""
-    label = f"{prefix}{lv.title()}: {shown(value)}"
+    label = f"{lv.title()}: {shown(value)}"
     with solara.Column(gap="0px", classes=["qicsim-lever"]):
         if lv.kind == "Checkbox":
             solara.Checkbox(label=label, value=bool(value), on_value=on_value)
@@ -99,10 +101,19 @@ def LeverInput(lv: Lever, value: Any, on_value, prefix: str = "") -> None:
 
 
 @solara.component
-def LeverInputs(levers: tuple[Lever, ...], values: dict[str, Any], on_change, prefix: str = "") -> None:
-    """An input for each of ``levers``; ``on_change(name, value)`` at every change."""
-    for lv in levers:
-        LeverInput(lv, values[lv.name], lambda v, name=lv.name: on_change(name, as_param(name, v)), prefix)
+def LeverInputs(levers: tuple[Lever, ...], values: dict[str, Any], on_change, wide: bool = False) -> None:
+    """An input for each of ``levers``; ``on_change(name, value)`` at every change. ``wide``: side by side in up
+    to three columns, as the page's width allows."""
+    def inputs() -> None:
+        for lv in levers:
+            LeverInput(lv, values[lv.name], lambda v, name=lv.name: on_change(name, as_param(name, v)))
+
+    if wide:
+        with solara.ColumnsResponsive(12, medium=6, xlarge=4):
+            inputs()
+    else:
+        with solara.Column(gap="0px"):
+            inputs()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,11 +188,13 @@ def RunPage():
         with solara.Card("Scenario"):
             solara.Select("Built-in scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
             solara.Markdown(sim.load_scenario(scenario_name.value).description)
-            solara.Div(children=[f"Number of teams: {teams.value}"], classes=["qicsim-lever-label"])
-            solara.SliderInt("", value=teams, min=5, max=max(100, teams.value))
-            solara.Div(children=[f"Random seed: {seed.value} (same seed = same teams)"],
-                       classes=["qicsim-lever-label"])
-            solara.SliderInt("", value=seed, min=1, max=100)
+            with solara.Column(gap="0px", classes=["qicsim-lever"]):
+                solara.Div(children=[f"Number of teams: {teams.value}"], classes=["qicsim-lever-label"])
+                solara.SliderInt("", value=teams, min=5, max=max(100, teams.value))
+            with solara.Column(gap="0px", classes=["qicsim-lever"]):
+                solara.Div(children=[f"Random seed: {seed.value} (same seed = same teams)"],
+                           classes=["qicsim-lever-label"])
+                solara.SliderInt("", value=seed, min=1, max=100)
         with solara.Card("The levers (press Reset to run with them)"):
             LeverInputs(LEVERS, values.value, lambda k, v: values.set({**values.value, k: v}))
 
@@ -316,9 +329,9 @@ def group_summary(game: Game, name: str) -> str:
 
 
 @solara.component
-def JoinGame(on_join) -> None:
+def JoinGame(on_join, problem: str = "") -> None:
     name = solara.use_reactive("")
-    error = solara.use_reactive("")
+    error = solara.use_reactive(problem)
 
     def join() -> None:
         try:
@@ -343,10 +356,14 @@ def GamePage():
     router = solara.use_router()
     query = urllib.parse.parse_qs(router.search or "")
     name = (query.get("group") or [""])[0]
-    solara.Title(f"{TITLE} · Budget game" + (f" · {name}" if name else ""))
-    if not name:
-        JoinGame(lambda n: router.push(f"{router.path or '/game'}?group={urllib.parse.quote(n)}"))
+    try:
+        check_group_name(name)
+    except GameError as err:
+        solara.Title(f"{TITLE} · Budget game")
+        JoinGame(lambda n: router.push(f"{router.path or '/game'}?group={urllib.parse.quote(n)}"),
+                 problem=str(err) if name else "")
         return
+    solara.Title(f"{TITLE} · Budget game · {name}")
     GroupDesign(name)
 
 
@@ -361,8 +378,12 @@ def GroupDesign(name: str) -> None:
     currency = sim.load_scenario(settings.scenario).currency
 
     def change(key: str, value: Any) -> None:
+        try:
+            game.save_draft(name, {key: value})
+        except GameError as err:  # the facilitator started a game that does not offer this lever
+            message.set(f"{err}; reload the page")
+            return
         draft.set({**draft.value, key: value})
-        game.save_draft(name, {key: value})
 
     cost = solara.lab.use_task(lambda: design_cost(settings, draft.value), dependencies=[repr(draft.value)])
 
@@ -396,8 +417,12 @@ def GroupDesign(name: str) -> None:
         if message.value:
             solara.Error(message.value)
         solara.Div(children=[group_summary(game, name)], classes=["qicsim-group-status"])
-    with solara.Card("The levers"), solara.ColumnsResponsive(12, medium=6, xlarge=4):
-        LeverInputs(DESIGN_LEVERS, draft.value, change)
+    with solara.Card("The levers"):
+        LeverInputs(settings.offered(), draft.value, change, wide=True)
+        if settings.levers == "challenges and components":
+            solara.Markdown("*In the model, planning, data support and most of the challenges' levers cost the "
+                            "sponsor nothing beyond the teams they keep in: an assumption (real planning takes "
+                            "faculty and team time) worth arguing about in the debrief.*")
 
 
 @solara.component
@@ -408,6 +433,7 @@ def FacilitatorPage():
     budget = solara.use_reactive(game.settings.budget)
     reps = solara.use_reactive(game.settings.reps)
     seed = solara.use_reactive(game.settings.seed)
+    offer = solara.use_reactive(game.settings.levers)
 
     def poll() -> None:
         while True:
@@ -416,9 +442,18 @@ def FacilitatorPage():
 
     solara.use_thread(poll, dependencies=[])
 
+    problem = solara.use_reactive("")
+
     def new_game() -> None:
-        game.new_game(Settings(scenario=scenario_name.value, budget=float(budget.value), reps=int(reps.value),
-                               seed=int(seed.value)))
+        try:
+            game.new_game(Settings(scenario=scenario_name.value, budget=budget.value, reps=reps.value,
+                                   seed=seed.value, levers=offer.value))
+        except (ValidationError, sim.ScenarioError, GameError) as err:
+            problem.set(f"could not start a new game: {str(err).splitlines()[0][:200]}"
+                        + (f" ({err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']})"
+                           if isinstance(err, ValidationError) else ""))
+            return
+        problem.set("")
         tick.set(tick.value + 1)
 
     def pick(name: str) -> None:
@@ -437,7 +472,8 @@ def FacilitatorPage():
     solara.Title(f"{TITLE} · Budget game: facilitator")
     solara.Markdown(f"## Budget game: all groups\nScenario **{game.settings.scenario}**, budget "
                     f"**{money(game.settings.budget, sim.load_scenario(game.settings.scenario).currency)}**, "
-                    f"{game.settings.reps} seeds from base seed {game.settings.seed}. Groups join at the "
+                    f"{game.settings.reps} seeds from base seed {game.settings.seed}; groups set the "
+                    f"{game.settings.levers}. Groups join at the "
                     f"*Budget game: your group* page. Game file: `{game.path}`.")
     with solara.Column(classes=["qicsim-standings"]):
         solara.Markdown(standings(game))
@@ -465,7 +501,10 @@ def FacilitatorPage():
             solara.InputFloat("Budget for the programme", value=budget)
             solara.SliderInt(f"Seeds per design: {reps.value}", value=reps, min=2, max=30, thumb_label="always")
             solara.InputInt("Base seed", value=seed)
+            solara.Select("Levers the groups set", values=list(GAME_LEVERS), value=offer)
         solara.Button("Start a new game", on_click=new_game, color="warning")
+        if problem.value:
+            solara.Error(problem.value)
 
 
 # ---------------------------------------------------------------------------------------------

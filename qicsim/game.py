@@ -1,13 +1,14 @@
 """Designs run side by side on the same seeds: compare mode's A and B, and the workshop's budget game.
 
-The budget game (docs/workshop.md): each group of a workshop, at its own browser, designs a collaborative from
-the organiser's levers (:data:`qicsim.levers.DESIGN_LEVERS`: the challenges' design choices and the
-components) under one budget for the sponsor's programme cost, and commits it; the model runs every committed
-design on the game's seeds (replicate r of every design runs with ``derive_seed(seed, r)``: common random
-numbers, so differences between groups are the designs' and not the dice's). The facilitator sees all groups
-side by side with intervals, and a debrief that links each group's gap to the leading group to the paper's
-challenges: each challenge's levers (and each component) are swapped, one at a time, from the group's design to
-the leader's, on the same seeds, and the change that makes is that challenge's share of the gap.
+The budget game (docs/workshop.md): each group of a workshop, at its own browser, designs a collaborative from the
+organiser's levers (:data:`qicsim.levers.GAME_LEVERS`: the challenges' design choices and the components, or the
+components alone, as the facilitator chooses) under one budget for the sponsor's programme cost, and commits it;
+the model runs every committed design on the game's seeds (replicate r of every design runs with
+``derive_seed(seed, r)``: common random numbers, so differences between groups are the designs' and not the
+dice's). The facilitator sees all groups side by side with intervals, and a debrief that links each group's gap to
+the leading group to the paper's challenges: each challenge's levers (and each component) are swapped, one at a
+time, from the group's design to the leader's, on the same seeds, and the change that makes is that challenge's
+share of the gap.
 
 Nothing here imports solara: the game is plain functions and a :class:`Game` kept in a JSON file, tested
 without a browser; :mod:`qicsim.app` draws it. A group's draft and committed design are written to the file at
@@ -24,14 +25,14 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qicsim import sim
-from qicsim.levers import CHALLENGES, DESIGN_LEVERS, as_param, challenge_of, design_levers, lever
+from qicsim.levers import CHALLENGES, DESIGN_LEVERS, GAME_LEVERS, Lever, as_param, challenge_of, lever
 
 DEFAULT_SEED = 1
 GAME_OUTCOMES: dict[str, str] = {
@@ -155,6 +156,16 @@ class Settings(BaseModel):
     budget: float = Field(gt=0, description="the sponsor's budget: most programme cost a design may have")
     reps: int = Field(8, ge=2, le=50, description="replicates (paired seeds) each design runs")
     seed: int = Field(DEFAULT_SEED, ge=0, description="base seed: replicate r runs with derive_seed(seed, r)")
+    levers: Literal["challenges and components", "components"] = Field(
+        "challenges and components", description="what groups set (the rest stays at the scenario's values)")
+
+    def offered(self) -> tuple[Lever, ...]:
+        return GAME_LEVERS[self.levers]
+
+    def first_design(self) -> dict[str, Any]:
+        """What a new group starts from: the scenario's own value of every lever offered."""
+        scenario = sim.load_scenario(self.scenario)
+        return {lv.name: getattr(scenario, lv.name) for lv in self.offered()}
 
 
 class Group(BaseModel):
@@ -187,12 +198,13 @@ def design_cost(settings: Settings, design: Mapping[str, Any]) -> float:
     return float(run_designs(settings.scenario, {"d": design}, settings.reps, settings.seed)["cost_programme"].mean())
 
 
-def clean_design(design: Mapping[str, Any]) -> dict[str, Any]:
-    """A design from a browser or the file: only the organiser's levers, each in the parameter's own type."""
-    allowed = {lv.name for lv in DESIGN_LEVERS}
+def clean_design(design: Mapping[str, Any], offered: tuple[Lever, ...]) -> dict[str, Any]:
+    """A design from a browser or the file: only the levers the game offers, each in the parameter's own type."""
+    allowed = {lv.name for lv in offered}
     unknown = sorted(set(design) - allowed)
     if unknown:
-        raise GameError(f"design: unknown lever {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        raise GameError(f"design: lever {unknown[0]!r} is not one this game offers; it offers: "
+                        f"{', '.join(lv.name for lv in offered)}")
     return {k: as_param(k, v) for k, v in design.items()}
 
 
@@ -226,7 +238,7 @@ class Game:
             sim.load_scenario(data.settings.scenario)
             for name, group in data.groups.items():
                 check_group_name(name)
-                clean_design(group.draft)
+                clean_design(group.draft, data.settings.offered())
             return data
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError, sim.ScenarioError,
                 GameError) as err:
@@ -272,13 +284,14 @@ class Game:
         check_group_name(name)
         with self._lock:
             if name not in self.data.groups:
-                self.data.groups[name] = Group(draft=design_levers(self.settings.scenario))
+                self.data.groups[name] = Group(draft=self.settings.first_design())
                 self._write()
             return self.data.groups[name].model_copy(deep=True)
 
     def save_draft(self, name: str, design: Mapping[str, Any]) -> None:
         """Keep the design a group is working on (every change a group makes, so a reload loses nothing)."""
-        draft = clean_design(design)
+        draft = clean_design(design, self.settings.offered())
+        self.join(name)  # a group whose page outlived a new game joins the new one
         with self._lock:
             group = self._group(name)
             group.draft = {**group.draft, **draft}
@@ -287,6 +300,7 @@ class Game:
     def commit(self, name: str, progress: Callable[[int, int], None] | None = None) -> Group:
         """Run the group's draft on the game's seeds and keep it as the group's committed design, if its mean
         programme cost is within the budget; otherwise :class:`GameError` saying by how much it is over."""
+        self.join(name)
         with self._lock:
             design = dict(self._group(name).draft)
             settings = self.settings
@@ -314,12 +328,15 @@ class Game:
         return {name: g for name, g in self.groups().items() if g.committed is not None}
 
     def table(self) -> pd.DataFrame:
-        """One row per committed group: each outcome's mean and 95% interval over the seeds, and the rank."""
+        """One row per committed group: each outcome's mean and 95% interval over the seeds (cut to the outcome's
+        range: no share below 0 or above 1, no cost below 0), and the rank."""
         rows = []
         for name, group in self.committed().items():
             row: dict[str, Any] = {"group": name}
             for key in GAME_OUTCOMES:
-                row[key], row[f"{key}_low"], row[f"{key}_high"] = interval(group.outcomes[key])
+                mean, low, high = interval(group.outcomes[key])
+                top = math.inf if key.startswith("cost") else 1.0  # shares of teams stay within 0-1
+                row[key], row[f"{key}_low"], row[f"{key}_high"] = mean, max(low, 0.0), min(high, top)
             rows.append(row)
         table = pd.DataFrame(rows)
         if table.empty:

@@ -28,6 +28,7 @@ class Lever:
     high: float = 1.0
     step: float = 0.05
     design: bool = True  # an organiser's design choice (compare mode offers it) rather than context
+    in_game: bool = True  # the budget game offers it (not a fact of life such as leaders leaving)
 
     @property
     def kind(self) -> str:
@@ -59,7 +60,7 @@ LEVERS: tuple[Lever, ...] = (
           "Applicants check their capacity to benefit and what support they need before enrolling."),
     Lever("leader_turnover_per_year", "Challenge 3", "Team-leader turnover per year",
           "Chance a year that a team's leader leaves; a change of leader often ends a team's project.",
-          0.0, 1.5, 0.05),
+          0.0, 1.5, 0.05, in_game=False),
     Lever("senior_engagement_plan", "Challenge 4", "Keeping senior leaders engaged",
           "0 = senior leaders only sign up; 1 = they are actively re-engaged at every session."),
     Lever("didactic_share", "Challenge 5", "Lecture share of sessions",
@@ -111,6 +112,14 @@ LEVER_NAMES: tuple[str, ...] = tuple(lever.name for lever in LEVERS)
 DESIGN_LEVERS: tuple[Lever, ...] = (*(lv for lv in LEVERS if lv.design), *COMPONENT_LEVERS)
 """What an organiser chooses: the challenges' design levers and the components (compare mode and the game offer
 these; the success factors are the context, kept at the scenario's values)."""
+
+
+GAME_LEVERS: dict[str, tuple[Lever, ...]] = {
+    "challenges and components": tuple(lv for lv in DESIGN_LEVERS if lv.in_game),
+    "components": COMPONENT_LEVERS,
+}
+"""What the budget game lets groups set, as the facilitator chooses: the challenges' design choices and the
+components, or the components alone (everything else stays at the scenario's values)."""
 
 
 def lever(name: str) -> Lever:

@@ -1,4 +1,4 @@
-"""Shared helpers: paired runs over many seeds for effect tests."""
+"""Shared helpers: paired runs over many seeds for effect tests; the dashboard's pages rendered without a browser."""
 
 from __future__ import annotations
 
@@ -27,3 +27,25 @@ def paired_difference(key: str, base: dict, changed: dict, seeds: int = 64, scen
 def small_run():
     """One small run shared by the invariant tests."""
     return sim.run("breakthrough", seed=11, teams=20)
+
+
+@pytest.fixture
+def render():
+    """Render a page in the app's layout; close it after the test (a live page re-renders from its threads)."""
+    opened = []
+
+    def open_page(page, path: str | None = None):
+        import solara
+
+        from qicsim import app
+
+        path = path or next(route.path for route in app.routes if route.component is page)
+        element = solara.RoutingProvider(routes=app.routes, pathname=path,
+                                         children=[app.Layout(children=[page()])])
+        box, rc = solara.render(element, handle_error=False)
+        opened.append(rc)
+        return box, rc
+
+    yield open_page
+    for rc in opened:
+        rc.close()

@@ -8,7 +8,6 @@ import math
 import ipyvuetify as v
 import numpy as np
 import pytest
-import solara
 
 from qicsim import app, cli, cli_app, levers, live, scenarios, sim
 from qicsim.game import compare_designs, format_comparison
@@ -133,21 +132,14 @@ def _readout(rc) -> str:
     return rc.find(v.Html, class_="qicsim-readout").widget.children[0]
 
 
-def _render(page):
-    """A page inside the app's layout (the sidebar is the layout's), as solara serves it."""
-    path = next(route.path for route in app.routes if route.component is page)
-    element = solara.RoutingProvider(routes=app.routes, pathname=path, children=[app.Layout(children=[page()])])
-    return solara.render(element, handle_error=False)
-
-
 def _button(rc, text: str):
     found = rc.find(v.Btn, children=[text])
     found.assert_single()
     return found.widget
 
 
-def test_step_button_runs_the_weeks_it_names():
-    box, rc = _render(app.RunPage)
+def test_step_button_runs_the_weeks_it_names(render):
+    box, rc = render(app.RunPage)
     assert _readout(rc).startswith("Week 0 ")
     step = _button(rc, f"Step {live.STEP_WEEKS} weeks")
     weeks = []
@@ -157,8 +149,8 @@ def test_step_button_runs_the_weeks_it_names():
     assert weeks == [4, 8, 12, 16, 20]
 
 
-def test_every_lever_shows_its_value_and_its_explanation():
-    box, rc = _render(app.RunPage)
+def test_every_lever_shows_its_value_and_its_explanation(render):
+    box, rc = render(app.RunPage)
     labels = [w.children[0] for w in rc.find(v.Html, class_="qicsim-lever-label").widgets]
     explained = [w.children[0] for w in rc.find(v.Html, class_="qicsim-explain").widgets]
     values = levers.scenario_levers(sim.DEFAULT_SCENARIO)
@@ -168,8 +160,8 @@ def test_every_lever_shows_its_value_and_its_explanation():
         assert lv.explanation in explained, lv.name
 
 
-def test_reset_runs_with_the_values_on_the_page():
-    box, rc = _render(app.RunPage)
+def test_reset_runs_with_the_values_on_the_page(render):
+    box, rc = render(app.RunPage)
     _button(rc, f"Step {live.STEP_WEEKS} weeks").click()
     teams = rc.find(v.Slider).widgets[0]  # the sidebar's first slider: the number of teams
     assert rc.find(v.Html, children=["Number of teams: 30"])
@@ -252,3 +244,19 @@ def test_app_refuses_a_damaged_game_file_before_serving(tmp_path, capsys):
     assert damaged.read_text() == '{"settings": {"budget": -1}}', "the file is left as it was"
     assert cli.main(["app", "--game", str(tmp_path / "no-such-folder" / "g.json")]) == 2
     assert "no folder" in capsys.readouterr().err
+
+
+def test_play_steps_until_paused(render):
+    import time
+
+    box, rc = render(app.RunPage)
+    _button(rc, "Play").click()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and int(_readout(rc).split()[1]) < 8:
+        time.sleep(0.05)
+    _button(rc, "Pause").click()
+    paused = int(_readout(rc).split()[1])
+    assert paused >= 8 and paused % live.STEP_WEEKS == 0, "Play runs whole Steps"
+    time.sleep(3 * app.PLAY_INTERVAL_S)
+    assert int(_readout(rc).split()[1]) <= paused + live.STEP_WEEKS, "Pause stops the run (a Step under way ends)"
+    assert rc.find(v.Btn, children=["Play"])
