@@ -35,20 +35,20 @@ from qicsim import scenarios, sim
 from qicsim.cli_app import DEFAULT_GAME_FILE, GAME_FILE_ENV
 from qicsim.game import (
     GAME_OUTCOMES,
+    NEW_GAME,
     RANKED_BY,
     Game,
     GameError,
     Settings,
-    check_group_name,
     compare_designs,
     default_budget,
-    design_cost,
     format_comparison,
     format_explanation,
     money,
+    standings,
     standings_figure,
 )
-from qicsim.levers import DESIGN_LEVERS, GAME_LEVERS, LEVERS, Lever, as_param, design_levers, scenario_levers
+from qicsim.levers import DESIGN_LEVERS, GAME_LEVERS, LEVERS, Lever, as_param, design_levers, scenario_levers, shown
 from qicsim.live import DEFAULT_SEED, STEP_WEEKS, DashboardModel, LiveCharts, lever_values, readout
 
 TITLE = "qicsim workshop"
@@ -69,15 +69,6 @@ CSS = """
 # ---------------------------------------------------------------------------------------------
 # inputs
 # ---------------------------------------------------------------------------------------------
-
-
-def shown(value: Any) -> str:
-    """A lever's value as the page shows it."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value).replace("_", " ")
 
 
 @solara.component
@@ -170,12 +161,17 @@ def RunPage():
         shown_week.set(run.value.model.steps)
 
     def play() -> None:
-        while playing.value and not run.value.model.finished:
-            step()
+        """Step until paused, reset or at the end; stopped only between Steps (a Step cut short would leave the
+        charts behind the model)."""
+        current = run.value
+        while playing.value and run.value is current and not current.model.finished:
+            current.step()
+            shown_week.set(current.model.steps)
             time.sleep(PLAY_INTERVAL_S)
-        playing.set(False)
+        if run.value is current:
+            playing.set(False)
 
-    solara.use_thread(play, dependencies=[playing.value])
+    solara.use_thread(play, dependencies=[playing.value], intrusive_cancel=False)
 
     shown_week.value  # noqa: B018 -- read, so that a Step (which sets it) draws the page again
     current = run.value
@@ -233,9 +229,11 @@ def ComparePage():
         a.set(design_levers(name))
         b.set(design_levers(name))
 
-    def run() -> str:
-        table = compare_designs(scenario_name.value, a.value, b.value, reps.value, seed.value)
-        return format_comparison(table, sim.load_scenario(scenario_name.value).currency)
+    def run() -> tuple[str, str]:
+        name, n, base = scenario_name.value, reps.value, seed.value
+        table = compare_designs(name, a.value, b.value, n, base)
+        return (format_comparison(table, sim.load_scenario(name).currency),
+                f"{name}: means over {n} paired seeds derived from base seed {base}")
 
     task = solara.lab.use_task(run, dependencies=None)
     solara.Title(f"{TITLE} · Compare two designs")
@@ -257,8 +255,8 @@ def ComparePage():
         elif task.error:
             solara.Error(f"could not compare: {task.exception}")
         elif task.finished and task.value:
-            solara.Markdown(task.value, style={"font-size": "1.05em"})
-            solara.Text(f"means over {reps.value} paired seeds derived from base seed {seed.value}")
+            solara.Markdown(task.value[0], style={"font-size": "1.05em"})
+            solara.Text(task.value[1])
         with solara.Columns([1, 1]):
             with solara.Card("Design A"):
                 LeverInputs(DESIGN_LEVERS, a.value, lambda k, v: a.set({**a.value, k: v}))
@@ -298,32 +296,32 @@ def _interval_text(row: Any, key: str, currency: str) -> str:
     return f"{mean:.2f} ({low:.2f}–{high:.2f})"
 
 
-def standings(game: Game) -> str:
-    """The facilitator's table: every committed group's outcomes with 95% intervals over the game's seeds."""
-    table = game.table()
-    currency = sim.load_scenario(game.settings.scenario).currency
+def standings_text(settings: Settings, table: Any) -> str:
+    """The facilitator's table: every committed group's outcomes with 95% intervals over the game's seeds, and
+    how far behind the leader it is on the same seeds."""
+    currency = sim.load_scenario(settings.scenario).currency
     if table.empty:
         return "No group has committed a design yet."
-    head = "| rank | group | " + " | ".join(GAME_OUTCOMES.values()) + " |"
-    lines = [head, "|---:|---|" + "---:|" * len(GAME_OUTCOMES)]
+    head = "| rank | group | " + " | ".join(GAME_OUTCOMES.values()) + " | behind the leader (same seeds) |"
+    lines = [head, "|---:|---|" + "---:|" * (len(GAME_OUTCOMES) + 1)]
     for name, row in table.iterrows():
         cells = " | ".join(_interval_text(row, key, currency) for key in GAME_OUTCOMES)
-        lines.append(f"| {int(row['rank'])} | {name} | {cells} |")
-    lines.append(f"\nMeans over {game.settings.reps} seeds (the same for every group) with 95% intervals, which "
-                 "show how much collaboratives differ by chance; the groups' differences are measured on the same "
-                 "seeds and are surer than the intervals suggest (the debrief gives them). Ranked by "
-                 f"{GAME_OUTCOMES[RANKED_BY]}, then by lower programme cost. Drop-out and improvement are shares "
-                 "of the teams.")
+        behind = "—" if row["rank"] == 1 else f"{100 * row['behind']:.0f} ± {100 * row['behind_se']:.0f} points"
+        lines.append(f"| {int(row['rank'])} | {name} | {cells} | {behind} |")
+    lines.append(f"\nMeans over {settings.reps} seeds (the same for every group) with 95% intervals, which show how "
+                 "much collaboratives differ by chance. The groups ran on the same seeds, so the last column -- "
+                 "each group's gap in sustained improvement to the leader, ± its standard error -- says how sure "
+                 f"the ranking is. Ranked by {GAME_OUTCOMES[RANKED_BY]}, then by lower programme cost; drop-out and "
+                 "improvement are shares of the teams; the cost per sustained improvement pools all seeds (interval: "
+                 "bootstrap over the seeds).")
     return "\n".join(lines)
 
 
-def group_summary(game: Game, name: str) -> str:
-    group = game.groups()[name]
-    if group.committed is None:
+def group_summary(settings: Settings, table: Any, name: str) -> str:
+    if table.empty or name not in table.index:
         return "Not committed yet."
-    table = game.table()
     row = table.loc[name]
-    currency = sim.load_scenario(game.settings.scenario).currency
+    currency = sim.load_scenario(settings.scenario).currency
     parts = [f"{label}: {_interval_text(row, key, currency)}" for key, label in GAME_OUTCOMES.items()]
     return f"Committed; rank {int(row['rank'])} of {len(table)} so far. " + "; ".join(parts) + "."
 
@@ -335,11 +333,11 @@ def JoinGame(on_join, problem: str = "") -> None:
 
     def join() -> None:
         try:
-            the_game().join(name.value.strip())
+            joined, _, _ = the_game().join(name.value)
         except GameError as err:
             error.set(str(err))
             return
-        on_join(name.value.strip())
+        on_join(joined)
 
     solara.Markdown("## Budget game\nEvery group designs a collaborative for the same budget; the model then runs "
                     "every group's design on the same seeds. Type your group's name to start (a group that "
@@ -355,13 +353,13 @@ def JoinGame(on_join, problem: str = "") -> None:
 def GamePage():
     router = solara.use_router()
     query = urllib.parse.parse_qs(router.search or "")
-    name = (query.get("group") or [""])[0]
+    asked = (query.get("group") or [""])[0]
     try:
-        check_group_name(name)
+        name = the_game().name_of(asked)
     except GameError as err:
         solara.Title(f"{TITLE} · Budget game")
         JoinGame(lambda n: router.push(f"{router.path or '/game'}?group={urllib.parse.quote(n)}"),
-                 problem=str(err) if name else "")
+                 problem=str(err) if asked else "")
         return
     solara.Title(f"{TITLE} · Budget game · {name}")
     GroupDesign(name)
@@ -370,7 +368,7 @@ def GamePage():
 @solara.component
 def GroupDesign(name: str) -> None:
     game = the_game()
-    joined = solara.use_memo(lambda: game.join(name), dependencies=[name, game.settings])
+    name, number, joined = solara.use_memo(lambda: game.join(name), dependencies=[name])
     draft = solara.use_reactive(joined.draft)
     committed = solara.use_reactive(joined.committed)
     message = solara.use_reactive("")
@@ -378,51 +376,73 @@ def GroupDesign(name: str) -> None:
     currency = sim.load_scenario(settings.scenario).currency
 
     def change(key: str, value: Any) -> None:
+        design = {**draft.value, key: value}
         try:
-            game.save_draft(name, {key: value})
-        except GameError as err:  # the facilitator started a game that does not offer this lever
-            message.set(f"{err}; reload the page")
+            game.save_draft(name, number, design)
+        except GameError as err:
+            message.set(str(err))
             return
-        draft.set({**draft.value, key: value})
+        draft.set(design)
 
-    cost = solara.lab.use_task(lambda: design_cost(settings, draft.value), dependencies=[repr(draft.value)])
+    def cost_now() -> float | None:
+        design = dict(draft.value)
 
-    def commit() -> None:
+        def wanted() -> bool:  # a slider still moving asks for another design: this one's runs can stop
+            return draft.value == design
+
+        time.sleep(0.3)
+        return game.cost_of(design, wanted) if wanted() else None
+
+    cost = solara.lab.use_task(cost_now, dependencies=[repr(draft.value)])
+
+    def commit_now() -> None:
         try:
-            group = game.commit(name)
+            group = game.commit(name, number, draft.value)
         except GameError as err:
             message.set(str(err))
             return
         committed.set(group.committed)
         message.set("")
 
+    commit = solara.lab.use_task(commit_now, dependencies=None)
+    stale = number != game.number
     solara.Markdown(f"## Group {name}\nDesign a collaborative for scenario **{settings.scenario}** within a "
                     f"budget of **{money(settings.budget, currency)}** for the programme (organisers, faculty, "
-                    f"sessions, travel, coaching and the other components). The aim: the largest share of teams "
+                    f"sessions, travel, coaching and the other components), held against the design's mean "
+                    f"programme cost on the game's {settings.reps} seeds. The aim: the largest share of teams "
                     f"that improve significantly *and sustain it*. Your design is saved as you go.")
+    if stale:
+        solara.Error(NEW_GAME)
     with solara.Card("Your design's cost"):
-        if cost.pending:
+        if cost.pending or (cost.finished and cost.value is None):
             solara.Text("working out the programme cost ...")
-        elif cost.finished and cost.value is not None:
+        elif cost.finished:
             over = cost.value > settings.budget
             solara.Markdown(f"Programme cost of this design: **{money(cost.value, currency)}** of "
                             f"{money(settings.budget, currency)} — "
                             + ("**over budget**: take something away." if over else "within budget."),
                             style={"color": "#b00020" if over else "inherit"})
         with solara.Row():
-            solara.Button("Commit our design", color="primary", on_click=commit,
+            solara.Button("Commit our design", color="primary", on_click=commit, disabled=commit.pending or stale,
                           classes=["qicsim-commit"])
-            if committed.value is not None and committed.value != draft.value:
+            if commit.pending:
+                solara.Text(f"running your design on {settings.reps} seeds ...")
+            elif committed.value is not None and committed.value != draft.value:
                 solara.Text("(your design has changed since you committed it)", style={"color": "#b36b00"})
         if message.value:
             solara.Error(message.value)
-        solara.Div(children=[group_summary(game, name)], classes=["qicsim-group-status"])
+        solara.Div(children=[group_summary(*_standings(game), name)], classes=["qicsim-group-status"])
     with solara.Card("The levers"):
         LeverInputs(settings.offered(), draft.value, change, wide=True)
         if settings.levers == "challenges and components":
             solara.Markdown("*In the model, planning, data support and most of the challenges' levers cost the "
                             "sponsor nothing beyond the teams they keep in: an assumption (real planning takes "
                             "faculty and team time) worth arguing about in the debrief.*")
+
+
+def _standings(game: Game) -> tuple[Settings, Any]:
+    settings, groups = game.snapshot()
+    return settings, standings(settings, groups)
 
 
 @solara.component
@@ -434,6 +454,8 @@ def FacilitatorPage():
     reps = solara.use_reactive(game.settings.reps)
     seed = solara.use_reactive(game.settings.seed)
     offer = solara.use_reactive(game.settings.levers)
+    sure = solara.use_reactive(False)
+    problem = solara.use_reactive("")
 
     def poll() -> None:
         while True:
@@ -442,45 +464,48 @@ def FacilitatorPage():
 
     solara.use_thread(poll, dependencies=[])
 
-    problem = solara.use_reactive("")
-
     def new_game() -> None:
         try:
-            game.new_game(Settings(scenario=scenario_name.value, budget=budget.value, reps=reps.value,
-                                   seed=seed.value, levers=offer.value))
+            kept = game.new_game(Settings(scenario=scenario_name.value, budget=budget.value, reps=reps.value,
+                                          seed=seed.value, levers=offer.value))
         except (ValidationError, sim.ScenarioError, GameError) as err:
-            problem.set(f"could not start a new game: {str(err).splitlines()[0][:200]}"
-                        + (f" ({err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']})"
-                           if isinstance(err, ValidationError) else ""))
+            detail = (f" ({err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']})"
+                      if isinstance(err, ValidationError) else "")
+            problem.set(f"could not start a new game: {str(err).splitlines()[0][:200]}{detail}")
             return
-        problem.set("")
+        sure.set(False)
+        problem.set(f"A new game has started; the last one is kept in {kept}." if kept else "")
         tick.set(tick.value + 1)
 
     def pick(name: str) -> None:
         scenario_name.set(name)
         budget.set(default_budget(name, reps.value, seed.value))
 
-    debrief = solara.lab.use_task(
-        lambda: "\n\n".join(format_explanation(e, sim.load_scenario(game.settings.scenario).currency)
-                            for e in game.debrief()) or "Fewer than two groups have committed.",
-        dependencies=None)
+    def debrief_now() -> tuple[int, tuple[str, ...], str]:
+        settings, groups = game.snapshot()
+        currency = sim.load_scenario(settings.scenario).currency
+        text = "\n\n".join(format_explanation(e, currency) for e in game.debrief())
+        return game.number, tuple(sorted((n, repr(g.committed)) for n, g in groups.items())), (
+            text or "Fewer than two groups have committed.")
+
+    debrief = solara.lab.use_task(debrief_now, dependencies=None)
 
     tick.value  # noqa: B018 -- read, so that each refresh draws the page again
-    currency = sim.load_scenario(game.settings.scenario).currency
-    groups = game.groups()
-    waiting = sorted(n for n, g in groups.items() if g.committed is None)
+    settings, groups = game.snapshot()
+    table = standings(settings, groups)
+    currency = sim.load_scenario(settings.scenario).currency
+    waiting = sorted(n for n, g in game.groups().items() if g.committed is None)
+    figure = solara.use_memo(lambda: None if table.empty else standings_figure(table, settings.budget, currency),
+                             dependencies=[repr(table.to_dict()), settings.budget])
     solara.Title(f"{TITLE} · Budget game: facilitator")
-    solara.Markdown(f"## Budget game: all groups\nScenario **{game.settings.scenario}**, budget "
-                    f"**{money(game.settings.budget, sim.load_scenario(game.settings.scenario).currency)}**, "
-                    f"{game.settings.reps} seeds from base seed {game.settings.seed}; groups set the "
-                    f"{game.settings.levers}. Groups join at the "
+    solara.Markdown(f"## Budget game: all groups\nGame {game.number}: scenario **{settings.scenario}**, budget "
+                    f"**{money(settings.budget, currency)}** for the mean programme cost over {settings.reps} seeds "
+                    f"from base seed {settings.seed}; groups set the {settings.levers}. Groups join at the "
                     f"*Budget game: your group* page. Game file: `{game.path}`.")
     with solara.Column(classes=["qicsim-standings"]):
-        solara.Markdown(standings(game))
-        table = game.table()
-        if not table.empty:
-            solara.FigureMatplotlib(standings_figure(table, game.settings.budget, currency), format="png",
-                                    dependencies=[repr(table.to_dict())])
+        solara.Markdown(standings_text(settings, table))
+        if figure is not None:
+            solara.FigureMatplotlib(figure, format="png", dependencies=[repr(table.to_dict())])
     if waiting:
         solara.Text("Joined, not committed yet: " + ", ".join(waiting))
     with solara.Row():
@@ -493,16 +518,22 @@ def FacilitatorPage():
     elif debrief.error:
         solara.Error(f"could not debrief: {debrief.exception}")
     elif debrief.finished and debrief.value:
+        number, committed_then, text = debrief.value
+        now = tuple(sorted((n, repr(g.committed)) for n, g in groups.items()))
+        if (number, committed_then) != (game.number, now):
+            solara.Warning("Groups have committed since this debrief (or a new game started): press Debrief again.")
         with solara.Column(classes=["qicsim-debrief"]):
-            solara.Markdown(debrief.value)
-    with solara.Card("A new game (the current one is kept as a .previous file)"):
+            solara.Markdown(text)
+    with solara.Card(f"A new game (this one is kept beside it, as {game.path.name}.game-{game.number})"):
         with solara.Row():
             solara.Select("Scenario", values=scenarios.names(), value=scenario_name.value, on_value=pick)
             solara.InputFloat("Budget for the programme", value=budget)
             solara.SliderInt(f"Seeds per design: {reps.value}", value=reps, min=2, max=30, thumb_label="always")
             solara.InputInt("Base seed", value=seed)
             solara.Select("Levers the groups set", values=list(GAME_LEVERS), value=offer)
-        solara.Button("Start a new game", on_click=new_game, color="warning")
+        with solara.Row():
+            solara.Checkbox(label="End the current game for every group", value=sure)
+            solara.Button("Start a new game", on_click=new_game, color="warning", disabled=not sure.value)
         if problem.value:
             solara.Error(problem.value)
 

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("qicsim.cli_validate", "predict published figures, calibration and validation, beside a naive model"),
     "calibrate": ("qicsim.cli_validate", "fit the shared behavioural inputs to every calibration figure (ABC-SMC)"),
     "report": ("qicsim.cli_report", "write one self-contained HTML report of a run, sweep or cea folder"),
-    "app": ("qicsim.cli_app", "serve the what-if dashboard in a web browser"),
+    "app": ("qicsim.cli_app", "serve the workshop dashboard and budget game in a web browser"),
 }
 """Every subcommand: the module that defines it (its ``add_commands``) and the one line ``qicsim --help`` shows.
 A command's module, and what it imports, is loaded only when that command runs (or shows its help)."""

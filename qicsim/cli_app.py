@@ -29,8 +29,9 @@ def add_commands(subparsers) -> None:
     """Register ``app`` on the ``qicsim`` command's subparsers."""
     app = subparsers.add_parser(
         "app", help=COMMANDS["app"][1],
-        description="Serve the what-if dashboard (Mesa SolaraViz): pick a scenario, move the ten challenge "
-                    "levers and five success factors, step through a collaborative, compare two designs.",
+        description="Serve the workshop dashboard: pick a scenario, move the ten challenge "
+                    "levers and five success factors, step through a collaborative, compare two designs, and "
+                    "play the budget game in groups with a facilitator's view.",
     )
     app.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                      help="port to listen on, 1-65535 (default: %(default)s)")

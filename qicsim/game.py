@@ -29,20 +29,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from qicsim import sim
-from qicsim.levers import CHALLENGES, DESIGN_LEVERS, GAME_LEVERS, Lever, as_param, challenge_of, lever
+from qicsim.levers import CHALLENGES, DESIGN_LEVERS, GAME_LEVERS, Lever, as_param, challenge_of, lever, shown
 
 DEFAULT_SEED = 1
-GAME_OUTCOMES: dict[str, str] = {
-    "cost_programme": "programme cost",
-    "dropout_rate": "drop-out",
-    "significant_improvement_rate": "significant improvement",
-    "sustained_rate": "sustained improvement",
-    "cost_per_sustained_improvement": "cost per sustained improvement",
-}
-"""What the facilitator's table shows for each group (shares of teams; costs in the scenario's currency)."""
 RANKED_BY = "sustained_rate"
 """The game's aim: the most teams that improve significantly and keep it, within the budget."""
 COMPARE_OUTCOMES: dict[str, str] = {
@@ -148,12 +140,31 @@ class GameError(ValueError):
     """A game request that cannot be taken (a bad group name, a design over the budget, a damaged file)."""
 
 
+NEW_GAME = "the facilitator has started a new game: reload this page"
+STORED = ("cost_programme", "dropout_rate", "significant_improvement_rate", "sustained_rate")
+"""What a commit keeps of each seed's run: enough for every column of the table and for the debrief."""
+PER_SUSTAINED = "cost_per_sustained_improvement"
+GAME_OUTCOMES: dict[str, str] = {
+    "cost_programme": "programme cost",
+    "dropout_rate": "drop-out",
+    "significant_improvement_rate": "significant improvement",
+    "sustained_rate": "sustained improvement",
+    PER_SUSTAINED: "programme cost per sustained improvement",
+}
+"""What the facilitator's table shows for each group (shares of teams; costs in the scenario's currency). The cost
+per sustained improvement is the programme cost of all seeds over the teams that sustained improvement on all
+seeds (a pooled ratio, so that a seed on which nobody sustained counts instead of dropping out)."""
+BOOTSTRAP = 2000
+
+
 class Settings(BaseModel):
     """What every group shares: the scenario, the budget for the programme cost, the seeds."""
 
     model_config = ConfigDict(extra="forbid")
     scenario: str = sim.DEFAULT_SCENARIO
-    budget: float = Field(gt=0, description="the sponsor's budget: most programme cost a design may have")
+    budget: float = Field(gt=0, allow_inf_nan=False,
+                          description="the sponsor's budget: the most mean programme cost over the seeds a design may "
+                                      "have")
     reps: int = Field(8, ge=2, le=50, description="replicates (paired seeds) each design runs")
     seed: int = Field(DEFAULT_SEED, ge=0, description="base seed: replicate r runs with derive_seed(seed, r)")
     levers: Literal["challenges and components", "components"] = Field(
@@ -169,56 +180,75 @@ class Settings(BaseModel):
 
 
 class Group(BaseModel):
-    """One group: the design it is working on, and the one it committed with its outcomes over the seeds."""
+    """One group: the design it is working on, and the one it committed with what each seed's run gave."""
 
     model_config = ConfigDict(extra="forbid")
     draft: dict[str, Any]
     committed: dict[str, Any] | None = None
-    outcomes: dict[str, list[float]] | None = None  # per outcome, one value per replicate
+    outcomes: dict[str, list[float]] | None = None  # each of STORED, one value per replicate
 
 
 class GameFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     qicsim_game: int = 1
+    game: int = Field(1, ge=1, description="the game's number: a new game counts on, so that a page of an earlier "
+                                           "game cannot write into this one")
     settings: Settings
     groups: dict[str, Group] = {}
 
 
 def default_budget(scenario_name: str, reps: int = 8, seed: int = DEFAULT_SEED) -> float:
     """The scenario's own design's mean programme cost on the game's seeds, rounded up to two significant
-    figures: the default design just fits, and anything added must be paid for by something taken away."""
+    figures: the default design just fits (with 0-10% to spare, by the rounding), and anything added must be paid
+    for by something taken away."""
     cost = float(run_designs(scenario_name, {"scenario": {}}, reps, seed)["cost_programme"].mean())
     step = 10 ** max(0, math.floor(math.log10(cost)) - 1)
     return float(math.ceil(cost / step) * step)
 
 
-def design_cost(settings: Settings, design: Mapping[str, Any]) -> float:
-    """A design's mean programme cost on the game's seeds: what the budget is held against (the same runs a
-    commit makes, so the figure a group sees before committing is the one its design is judged by)."""
-    return float(run_designs(settings.scenario, {"d": design}, settings.reps, settings.seed)["cost_programme"].mean())
-
-
-def clean_design(design: Mapping[str, Any], offered: tuple[Lever, ...]) -> dict[str, Any]:
-    """A design from a browser or the file: only the levers the game offers, each in the parameter's own type."""
+def clean_design(design: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """A whole design from a browser or the file: every lever the game offers and no other, each in the parameter's
+    own type and within its range (:class:`GameError` naming the lever otherwise)."""
+    offered = settings.offered()
     allowed = {lv.name for lv in offered}
     unknown = sorted(set(design) - allowed)
     if unknown:
         raise GameError(f"design: lever {unknown[0]!r} is not one this game offers; it offers: "
                         f"{', '.join(lv.name for lv in offered)}")
-    return {k: as_param(k, v) for k, v in design.items()}
+    missing = sorted(allowed - set(design))
+    if missing:
+        raise GameError(f"design: no value for lever {missing[0]!r}")
+    for lv in offered:
+        value, kind = design[lv.name], lv.kind
+        fits = (isinstance(value, bool) if kind == "Checkbox" else isinstance(value, str) if kind == "Select"
+                else isinstance(value, int | float) and not isinstance(value, bool))
+        if not fits:
+            wanted = {"Checkbox": "yes or no (true/false)", "Select": f"one of {', '.join(lv.choices)}"}
+            raise GameError(f"design: {lv.name} = {str(value)[:40]!r}: expected {wanted.get(kind, 'a number')}")
+    try:
+        clean = {k: as_param(k, v) for k, v in design.items()}
+        sim.load_scenario(settings.scenario).with_overrides(**clean)
+    except (TypeError, ValueError) as err:  # ScenarioError is a ValueError
+        raise GameError(f"design: {str(err).splitlines()[0][:200]}") from None
+    return clean
 
 
 class Game:
     """A workshop's game, kept in a JSON file: the settings and each group's draft and committed design.
 
     One server holds one :class:`Game`; every browser session reads and writes it through the methods here,
-    under one lock, and every change is written to the file before the method returns (a temporary file
-    renamed over the old one, so the file is always whole).
+    under one lock, and every change is written to the file before the method returns (a temporary file,
+    flushed to disk, renamed over the old one, so the file is always whole). A page says which game it belongs
+    to (:meth:`join` gives the game's number); a request from a page of an earlier game is refused.
     """
+
+    CACHED = 128
+    """Designs whose runs are kept in memory: the cost a group sees while designing is the commit's, run once."""
 
     def __init__(self, path: Path | str, settings: Settings | None = None) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._runs: dict[tuple[int, str], pd.DataFrame] = {}
         if self.path.exists():
             self.data = self._read()
             if settings is not None and settings != self.data.settings:
@@ -238,10 +268,17 @@ class Game:
             sim.load_scenario(data.settings.scenario)
             for name, group in data.groups.items():
                 check_group_name(name)
-                clean_design(group.draft, data.settings.offered())
+                clean_design(group.draft, data.settings)
+                if (group.committed is None) != (group.outcomes is None):
+                    raise GameError(f"group {name!r}: a committed design comes with its outcomes")
+                if group.committed is not None:
+                    clean_design(group.committed, data.settings)
+                    if sorted(group.outcomes) != sorted(STORED) or any(
+                            len(v) != data.settings.reps for v in group.outcomes.values()):
+                        raise GameError(f"group {name!r}: outcomes need {', '.join(STORED)}, "
+                                        f"{data.settings.reps} values each")
             return data
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError, sim.ScenarioError,
-                GameError) as err:
+        except (OSError, UnicodeDecodeError, ValueError, TypeError) as err:  # json, pydantic and ours are ValueErrors
             first = str(err).splitlines()[0][:200]
             raise GameError(f"game file {self.path}: not a qicsim game ({type(err).__name__}: {first}); move it "
                             "away or name another file with --game") from None
@@ -253,6 +290,8 @@ class Game:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -264,14 +303,28 @@ class Game:
     def settings(self) -> Settings:
         return self.data.settings
 
-    def new_game(self, settings: Settings) -> None:
-        """Start again with ``settings``; the old game's file is kept beside it as ``<file>.previous``."""
+    @property
+    def number(self) -> int:
+        """The game's number (a new game counts on)."""
+        return self.data.game
+
+    def new_game(self, settings: Settings) -> Path | None:
+        """Start again with ``settings``. The old game's file is kept beside the new one, named by its number
+        (``<file>.game-N``; never overwritten), and returned."""
         sim.load_scenario(settings.scenario)
         with self._lock:
+            kept = None
             if self.path.exists():
-                self.path.replace(self.path.with_name(self.path.name + ".previous"))
-            self.data = GameFile(settings=settings)
+                kept = self.path.with_name(f"{self.path.name}.game-{self.data.game}")
+                extra = 1
+                while kept.exists():
+                    extra += 1
+                    kept = self.path.with_name(f"{self.path.name}.game-{self.data.game}-{extra}")
+                self.path.replace(kept)
+            self.data = GameFile(game=self.data.game + 1 if hasattr(self, "data") else 1, settings=settings)
+            self._runs.clear()
             self._write()
+            return kept
 
     # -- what a group does ----------------------------------------------------------------------
 
@@ -279,42 +332,90 @@ class Game:
         with self._lock:
             return {name: group.model_copy(deep=True) for name, group in self.data.groups.items()}
 
-    def join(self, name: str) -> Group:
-        """The group called ``name``, made with the scenario's own design if it is new (a reload finds it)."""
-        check_group_name(name)
+    def name_of(self, name: str) -> str:
+        """The group a typed name means: spaces around it dropped, and an existing group's own spelling when the
+        name differs from it only in capitals (so "red" joins "Red" rather than a look-alike group)."""
+        name = check_group_name(name.strip() if isinstance(name, str) else name)
         with self._lock:
+            return next((known for known in self.data.groups if known.casefold() == name.casefold()), name)
+
+    def join(self, name: str) -> tuple[str, int, Group]:
+        """The group called ``name`` (see :meth:`name_of`), made with the scenario's own design if it is new (a
+        reload finds it): its name, the game's number and the group."""
+        with self._lock:
+            name = self.name_of(name)
             if name not in self.data.groups:
                 self.data.groups[name] = Group(draft=self.settings.first_design())
                 self._write()
-            return self.data.groups[name].model_copy(deep=True)
+            return name, self.data.game, self.data.groups[name].model_copy(deep=True)
 
-    def save_draft(self, name: str, design: Mapping[str, Any]) -> None:
-        """Keep the design a group is working on (every change a group makes, so a reload loses nothing)."""
-        draft = clean_design(design, self.settings.offered())
-        self.join(name)  # a group whose page outlived a new game joins the new one
+    def save_draft(self, name: str, game: int, design: Mapping[str, Any]) -> None:
+        """Keep the whole design a group's page shows (at every change, so a reload loses nothing)."""
         with self._lock:
-            group = self._group(name)
-            group.draft = {**group.draft, **draft}
+            self._same_game(game)
+            draft = clean_design(design, self.settings)
+            self._group(name).draft = draft
             self._write()
 
-    def commit(self, name: str, progress: Callable[[int, int], None] | None = None) -> Group:
-        """Run the group's draft on the game's seeds and keep it as the group's committed design, if its mean
-        programme cost is within the budget; otherwise :class:`GameError` saying by how much it is over."""
-        self.join(name)
+    def runs_of(self, design: Mapping[str, Any], wanted: Callable[[], bool] | None = None) -> pd.DataFrame | None:
+        """The design's runs on the game's seeds (kept for the next asker), or None when ``wanted()`` turns false
+        between two runs: a group's page asks for the cost of each design it shows, and a slider drag should not
+        queue a run of every design it passed."""
         with self._lock:
-            design = dict(self._group(name).draft)
-            settings = self.settings
-        runs = run_designs(settings.scenario, {name: design}, settings.reps, settings.seed, progress)
-        cost = float(runs["cost_programme"].mean())
-        if cost > settings.budget:
-            raise GameError(f"over budget: this design's programme cost is {cost:,.0f}, "
-                            f"{cost - settings.budget:,.0f} more than the budget of {settings.budget:,.0f}")
+            settings, number = self.settings, self.data.game
+            key = (number, json.dumps(clean_design(design, settings), sort_keys=True))
+            if key in self._runs:
+                return self._runs[key]
+
+        class Superseded(Exception):
+            pass
+
+        def check(done: int, total: int) -> None:
+            if wanted is not None and not wanted():
+                raise Superseded
+
+        try:
+            runs = run_designs(settings.scenario, {"design": dict(design)}, settings.reps, settings.seed, check)
+        except Superseded:
+            return None
+        runs = runs[["replicate", *STORED]]
         with self._lock:
+            if len(self._runs) >= self.CACHED:
+                self._runs.pop(next(iter(self._runs)))
+            self._runs[key] = runs
+        return runs
+
+    def cost_of(self, design: Mapping[str, Any], wanted: Callable[[], bool] | None = None) -> float | None:
+        """A design's mean programme cost on the game's seeds: what the budget is held against (the same runs a
+        commit makes, so the figure a group sees before committing is the one its design is judged by)."""
+        runs = self.runs_of(design, wanted)
+        return None if runs is None else float(runs["cost_programme"].mean())
+
+    def commit(self, name: str, game: int, design: Mapping[str, Any]) -> Group:
+        """Run the design the group's page shows on the game's seeds and keep it as the group's committed design,
+        if its mean programme cost is within the budget (otherwise :class:`GameError` saying by how much it is
+        over). Refused if a new game started or the group's design changed (another browser) meanwhile."""
+        self.save_draft(name, game, design)
+        design = clean_design(design, self.settings)
+        runs = self.runs_of(design)
+        with self._lock:
+            self._same_game(game)
             group = self._group(name)
+            if group.draft != design:
+                raise GameError("your group's design changed while it ran (in another browser?): commit again")
+            cost = float(runs["cost_programme"].mean())
+            budget = self.settings.budget
+            if cost > budget:
+                raise GameError(f"over budget: this design's programme cost is {cost:,.0f}, {cost - budget:,.0f} "
+                                f"more than the budget of {budget:,.0f}")
             group.committed = design
-            group.outcomes = {k: [float(v) for v in runs[k]] for k in GAME_OUTCOMES}
+            group.outcomes = {k: [float(v) for v in runs[k]] for k in STORED}
             self._write()
             return group.model_copy(deep=True)
+
+    def _same_game(self, game: int) -> None:
+        if game != self.data.game:
+            raise GameError(NEW_GAME)
 
     def _group(self, name: str) -> Group:
         try:
@@ -324,54 +425,79 @@ class Game:
 
     # -- what the room sees -----------------------------------------------------------------------
 
-    def committed(self) -> dict[str, Group]:
-        return {name: g for name, g in self.groups().items() if g.committed is not None}
+    def snapshot(self) -> tuple[Settings, dict[str, Group]]:
+        """The settings and the committed groups, taken together (a commit may come at any moment)."""
+        with self._lock:
+            committed = {n: g.model_copy(deep=True) for n, g in self.data.groups.items() if g.committed is not None}
+            return self.settings, committed
 
     def table(self) -> pd.DataFrame:
-        """One row per committed group: each outcome's mean and 95% interval over the seeds (cut to the outcome's
-        range: no share below 0 or above 1, no cost below 0), and the rank."""
-        rows = []
-        for name, group in self.committed().items():
-            row: dict[str, Any] = {"group": name}
-            for key in GAME_OUTCOMES:
-                mean, low, high = interval(group.outcomes[key])
-                top = math.inf if key.startswith("cost") else 1.0  # shares of teams stay within 0-1
-                row[key], row[f"{key}_low"], row[f"{key}_high"] = mean, max(low, 0.0), min(high, top)
-            rows.append(row)
-        table = pd.DataFrame(rows)
+        """:func:`standings` of the committed groups now."""
+        return standings(*self.snapshot())
+
+    def debrief(self) -> list[Explanation]:
+        """For every committed group but the leader, why it sustained less: :func:`explain` (one snapshot)."""
+        settings, groups = self.snapshot()
+        table = standings(settings, groups)
         if table.empty:
-            return table
-        table = table.sort_values([RANKED_BY, "cost_programme"], ascending=[False, True], kind="stable")
-        table.insert(1, "rank", range(1, len(table) + 1))
-        return table.set_index("group")
-
-    def leader(self) -> str | None:
-        table = self.table()
-        return None if table.empty else str(table.index[0])
-
-    def debrief(self, progress: Callable[[int, int], None] | None = None) -> list[Explanation]:
-        """For every committed group but the leader, why it sustained less (or more): :func:`explain`."""
-        groups = self.committed()
-        lead = self.leader()
-        if lead is None:
             return []
-        others = [name for name in groups if name != lead]
-        out = []
-        for k, name in enumerate(others):
-            def step(done: int, total: int, k: int = k) -> None:
-                if progress:
-                    progress(k * total + done, len(others) * total)
-
-            out.append(explain(self.settings, name, groups[name].committed, lead, groups[lead].committed, step))
-        return out
+        lead = str(table.index[0])
+        return [explain(settings, name, groups[name], lead, groups[lead]) for name in table.index[1:]]
 
 
 def check_group_name(name: str) -> str:
-    if not isinstance(name, str) or not GROUP_NAME.match(name):
-        shown = repr(name)[:40]
-        raise GameError(f"group name {shown}: use 1-30 letters, digits, spaces, '-' or '_', starting with a letter "
-                        "or digit")
+    if not isinstance(name, str) or not GROUP_NAME.fullmatch(name):
+        shown_name = repr(name)[:40]
+        raise GameError(f"group name {shown_name}: use 1-30 letters, digits, spaces, '-' or '_', starting with a "
+                        "letter or digit")
     return name
+
+
+def pooled_ratio(cost: np.ndarray, sustained: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """Programme cost of all seeds over sustained improvements on all seeds, with a 95% bootstrap interval over
+    the seeds (percentiles of :data:`BOOTSTRAP` resamples, drawn from ``seed``); NaN when nobody sustained."""
+    if sustained.sum() <= 0:
+        return math.nan, math.nan, math.nan
+    ratio = float(cost.sum() / sustained.sum())
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, cost.size, size=(BOOTSTRAP, cost.size))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = cost[picks].sum(axis=1) / sustained[picks].sum(axis=1)
+    ratios = ratios[np.isfinite(ratios)]
+    low, high = np.percentile(ratios, [50 * (1 - CONFIDENCE), 50 * (1 + CONFIDENCE)])
+    return ratio, float(low), float(high)
+
+
+def standings(settings: Settings, groups: Mapping[str, Group]) -> pd.DataFrame:
+    """One row per committed group: each outcome's mean and 95% interval over the seeds (shares cut to 0-1, costs
+    at 0), the cost per sustained improvement (:func:`pooled_ratio`), the rank (by sustained improvement, then
+    lower programme cost) and how far behind the leader the group is on the same seeds (``behind`` ± ``behind_se``,
+    in shares of teams): the intervals show how much collaboratives differ by chance, the paired gap how sure the
+    ranking is."""
+    teams = sim.load_scenario(settings.scenario).teams
+    rows = []
+    for name, group in groups.items():
+        row: dict[str, Any] = {"group": name}
+        for key in STORED:
+            mean, low, high = interval(group.outcomes[key])
+            top = math.inf if key.startswith("cost") else 1.0
+            row[key], row[f"{key}_low"], row[f"{key}_high"] = mean, max(low, 0.0), min(high, top)
+        cost = np.asarray(group.outcomes["cost_programme"])
+        sustained = np.asarray(group.outcomes["sustained_rate"]) * teams
+        row[PER_SUSTAINED], row[f"{PER_SUSTAINED}_low"], row[f"{PER_SUSTAINED}_high"] = pooled_ratio(
+            cost, sustained, settings.seed)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table = table.sort_values([RANKED_BY, "cost_programme"], ascending=[False, True], kind="stable")
+    table.insert(1, "rank", range(1, len(table) + 1))
+    table = table.set_index("group")
+    lead = np.asarray(groups[str(table.index[0])].outcomes[RANKED_BY])
+    gaps = [lead - np.asarray(groups[name].outcomes[RANKED_BY]) for name in table.index]
+    table["behind"] = [float(g.mean()) for g in gaps]
+    table["behind_se"] = [float(g.std(ddof=1) / math.sqrt(g.size)) for g in gaps]
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,36 +506,28 @@ def check_group_name(name: str) -> str:
 
 
 class Part(BaseModel):
-    """One challenge's (or one component's) share of the gap between two groups."""
+    """What taking the leader's choices for one challenge (or one component) alone does to a group's design."""
 
-    heading: str  # "Challenge 9: Learning and planning for sustaining improvements" or "Coaching calls per month"
+    heading: str  # "Challenge 9: Learning and planning for sustaining improvements" or "Component · Site visits"
     quote: str  # the paper's words on the challenge ("" for a component)
     levers: list[tuple[str, str, str]]  # (label, this group's value, the leader's value)
-    sustained: float  # mean change in sustained improvement, taking the leader's values for these levers
+    sustained: float  # mean paired change in sustained improvement (share of teams)
     sustained_se: float
-    cost: float  # mean change in programme cost
+    cost: float  # mean paired change in programme cost
 
 
 class Explanation(BaseModel):
     group: str
     leader: str
-    gap: float  # leader's mean sustained improvement minus this group's (same seeds)
+    gap: float  # leader's mean sustained improvement minus this group's (same seeds; share of teams)
     gap_se: float
     cost_gap: float
     parts: list[Part]
 
     @property
     def rest(self) -> float:
-        """What the one-at-a-time swaps do not account for: the levers acting together, and chance."""
+        """What the swaps, each taken alone, do not add up to: the choices acting together, and chance."""
         return self.gap - sum(p.sustained for p in self.parts)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value).replace("_", " ")
 
 
 def lever_groups(design: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -424,50 +542,57 @@ def lever_groups(design: Mapping[str, Any], other: Mapping[str, Any]) -> dict[st
     return out
 
 
-def explain(settings: Settings, name: str, design: Mapping[str, Any], leader: str, leader_design: Mapping[str, Any],
-            progress: Callable[[int, int], None] | None = None) -> Explanation:
-    """Why group ``name`` sustained less than the ``leader``: for each challenge whose levers differ (and each
-    differing component), the group's design with the leader's values for those levers, on the same seeds; the
-    mean paired change in sustained improvement (and programme cost) is that challenge's share of the gap."""
+def _paired(after: Any, before: Any) -> tuple[float, float]:
+    diff = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    se = float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else math.nan
+    return float(diff.mean()), se
+
+
+def explain(settings: Settings, name: str, group: Group, leader: str, lead: Group) -> Explanation:
+    """What separates group ``name`` from the ``leader``: for each challenge whose levers differ (and each differing
+    component), the group's design with the leader's choices for that challenge alone, run on the same seeds. Each
+    swap's mean paired change in sustained improvement (and programme cost) says what that challenge's choices do
+    from where the group stands; the swaps need not add up to the gap (choices act together)."""
+    design, leader_design = group.committed, lead.committed
     parts_levers = lever_groups(design, leader_design)
-    designs: dict[str, dict[str, Any]] = {"group": dict(design), "leader": dict(leader_design)}
-    for heading, names in parts_levers.items():
-        designs[heading] = {**design, **{k: leader_design[k] for k in names}}
-    runs = run_designs(settings.scenario, designs, settings.reps, settings.seed, progress)
-    by = {d: frame.set_index("replicate") for d, frame in runs.groupby("design", sort=False)}
-    base = by["group"]
-
-    def change(d: str, key: str) -> tuple[float, float]:
-        diff = (by[d][key] - base[key]).to_numpy(dtype=float)
-        se = float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else math.nan
-        return float(diff.mean()), se
-
-    gap, gap_se = change("leader", RANKED_BY)
+    designs = {heading: {**design, **{k: leader_design[k] for k in names}} for heading, names in parts_levers.items()}
+    runs = run_designs(settings.scenario, designs, settings.reps, settings.seed) if designs else pd.DataFrame()
     parts = []
     for heading, names in parts_levers.items():
-        sustained, se = change(heading, RANKED_BY)
+        swapped = runs[runs.design == heading].sort_values("replicate")
+        sustained, se = _paired(swapped[RANKED_BY], group.outcomes[RANKED_BY])
         number = challenge_of(lever(names[0]))
         parts.append(Part(heading=heading, quote=CHALLENGES[number][1] if number else "",
-                          levers=[(lever(k).label, _shown(design[k]), _shown(leader_design[k])) for k in names],
-                          sustained=sustained, sustained_se=se, cost=change(heading, "cost_programme")[0]))
+                          levers=[(lever(k).label, shown(design[k]), shown(leader_design[k])) for k in names],
+                          sustained=sustained, sustained_se=se,
+                          cost=_paired(swapped["cost_programme"], group.outcomes["cost_programme"])[0]))
     parts.sort(key=lambda p: -abs(p.sustained))
+    gap, gap_se = _paired(lead.outcomes[RANKED_BY], group.outcomes[RANKED_BY])
     return Explanation(group=name, leader=leader, gap=gap, gap_se=gap_se,
-                       cost_gap=change("leader", "cost_programme")[0], parts=parts)
+                       cost_gap=_paired(lead.outcomes["cost_programme"], group.outcomes["cost_programme"])[0],
+                       parts=parts)
+
+
+def points(share: float) -> str:
+    """A difference in shares of teams, in percentage points."""
+    return f"{100 * share:+.0f} points"
 
 
 def format_explanation(e: Explanation, currency: str) -> str:
     """The debrief of one group as markdown, for the facilitator to read out."""
     if not e.parts:
         return f"**{e.group}** committed the same design as **{e.leader}**."
-    lines = [f"**{e.group}** vs **{e.leader}**: {e.leader}'s design sustains improvement in {e.gap:+.2f} of the "
-             f"teams (± {e.gap_se:.2f}) on the same seeds, for {money(e.cost_gap, currency, signed=True)} programme "
-             f"cost. Taking {e.leader}'s choices one challenge at a time:", ""]
+    lines = [f"**{e.group}** vs **{e.leader}**: on the same seeds, {e.leader}'s design sustains improvement in "
+             f"{100 * e.gap:.0f} percentage points more of the teams (± {100 * e.gap_se:.0f}), for "
+             f"{money(e.cost_gap, currency, signed=True)} programme cost. {e.group}'s design with {e.leader}'s "
+             "choices for one challenge at a time:", ""]
     for p in e.parts:
         choices = "; ".join(f"{label} {ours} → {theirs}" for label, ours, theirs in p.levers)
         quote = f" — the paper: “{p.quote}”" if p.quote else ""
-        lines.append(f"- **{p.heading}** ({choices}): sustained improvement {p.sustained:+.2f} "
-                     f"(± {p.sustained_se:.2f}), programme cost {money(p.cost, currency, signed=True)}{quote}")
-    lines.append(f"- the levers acting together, and chance: {e.rest:+.2f}")
+        lines.append(f"- **{p.heading}** ({choices}): sustained improvement {points(p.sustained)} "
+                     f"(± {100 * p.sustained_se:.0f}), programme cost {money(p.cost, currency, signed=True)}{quote}")
+    lines.append(f"- the rest, {points(e.rest)}: the choices acting together (swaps taken one at a time need not "
+                 "add up), and chance")
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ class Lever:
 
     @property
     def kind(self) -> str:
-        """The Mesa input type for this parameter."""
+        """The kind of input the pages give this lever (a slider, a yes/no box or a list of choices)."""
         default = parameter_info(self.name)["default"]
         if self.choices:
             return "Select"
@@ -136,6 +136,15 @@ def scenario_levers(scenario_name: str, levers: tuple[Lever, ...] = LEVERS) -> d
 def design_levers(scenario_name: str) -> dict[str, Any]:
     """The built-in scenario's value of each of :data:`DESIGN_LEVERS`."""
     return scenario_levers(scenario_name, DESIGN_LEVERS)
+
+
+def shown(value: Any) -> str:
+    """A lever's value as a page shows it: yes/no, a number without trailing zeros, a choice in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
 
 
 def as_param(name: str, value: Any) -> Any:

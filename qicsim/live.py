@@ -23,9 +23,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from qicsim import sim
-from qicsim.levers import LEVER_NAMES, LEVERS, as_param
+from qicsim.game import DEFAULT_SEED
+from qicsim.levers import LEVER_NAMES, LEVERS, as_param, shown
 
-DEFAULT_SEED = 1
 STEP_WEEKS = 4
 """Weeks one press of Step runs: the charts are monthly, as the teams report monthly."""
 IHI_SCORES = tuple(x / 2 for x in range(1, 11))  # 0.5 ... 5.0: the IHI assessment scale
@@ -104,10 +104,7 @@ def readout(model: DashboardModel) -> str:
 
 def lever_values(model: DashboardModel) -> str:
     """The levers in effect in this run."""
-    parts = []
-    for lv in LEVERS:
-        value = getattr(model.params, lv.name)
-        parts.append(f"{lv.label}: {('yes' if value else 'no') if isinstance(value, bool) else f'{value:g}'}")
+    parts = [f"{lv.label}: {shown(getattr(model.params, lv.name))}" for lv in LEVERS]
     return "This run: " + "; ".join(parts) + f"; seed {model.seed}."
 
 
@@ -275,11 +272,14 @@ class CostChart(Chart):
     def update(self) -> None:
         month, cost = series(self.model, "month"), series(self.model, "cost_so_far") / 1000
         self.line.set_data(month, cost)
-        if self.fill is not None:
-            self.moving.remove(self.fill)
+        fill = self.ax.fill_between(month, cost, color="tab:orange", alpha=0.4)
+        fill.set_animated(True)
+        if self.fill is None:
+            self.moving.append(fill)
+        else:
+            self.moving[self.moving.index(self.fill)] = fill
             self.fill.remove()
-        self.fill = self.ax.fill_between(month, cost, color="tab:orange", alpha=0.4)
-        self.move(self.fill)
+        self.fill = fill
         _grow(self.ax, cost, low=0.0)
 
 
