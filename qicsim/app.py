@@ -78,8 +78,9 @@ def LeverInput(lv: Lever, value: Any, on_value) -> None:
     with solara.Column(gap="0px", classes=["qicsim-lever"]):
         if lv.kind == "Checkbox":
             solara.Checkbox(label=label, value=bool(value), on_value=on_value)
-        elif lv.kind == "Select":
-            solara.Select(label, values=list(lv.choices), value=value, on_value=on_value)
+        elif lv.kind == "Select":  # the choices in words ("in person"), their values as the model names them
+            solara.v.Select(label=label, items=[{"text": shown(c), "value": c} for c in lv.choices], v_model=value,
+                            on_v_model=on_value)
         else:
             solara.Div(children=[label], classes=["qicsim-lever-label"])
             if lv.kind == "SliderInt":

@@ -8,6 +8,7 @@ import math
 import ipyvuetify as v
 import numpy as np
 import pytest
+import solara
 
 from qicsim import app, cli, cli_app, levers, live, scenarios, sim
 from qicsim.game import compare_designs, format_comparison
@@ -272,3 +273,17 @@ def test_play_steps_until_paused_and_the_page_keeps_up_with_the_model(render, mo
         assert week() == paused, "paused"
         _button(rc, f"Step {live.STEP_WEEKS} weeks").click()
         assert week() == paused + live.STEP_WEEKS
+
+
+def test_a_choice_shows_words_and_hands_the_model_its_value():
+    lv = levers.lever("session_format")
+    got: list = []
+    box, rc = solara.render(app.LeverInput(lv, "in_person", got.append), handle_error=False)
+    try:
+        select = rc.find(v.Select).widget
+        assert {"text": "in person", "value": "in_person"} in select.items
+        assert select.label == "Component · Sessions held: in person"
+        select.v_model = "virtual"
+        assert got == ["virtual"]
+    finally:
+        rc.close()
