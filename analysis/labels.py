@@ -56,6 +56,8 @@ LABELS: dict[str, str] = {
     "spread_units_share": "Share of reachable units using the changes",
     "spread_organisations": "Organisations reached beyond the participants",
     "method_spread_units": "Units using the QI method beyond the participants",
+    # the workshop's budget game (qicsim.game)
+    "programme_cost_per_sustained_improvement": "Programme cost per sustained improvement (all seeds pooled)",
     # cost-effectiveness (qicsim cea)
     "cost": "Cost (health system, discounted)",
     "net_cost": "Net cost (cost − savings)",

@@ -32,11 +32,13 @@ import solara.lab
 from pydantic import ValidationError
 
 from qicsim import scenarios, sim
+from qicsim.analysis.labels import label
 from qicsim.cli_app import DEFAULT_GAME_FILE, GAME_FILE_ENV
 from qicsim.game import (
     GAME_OUTCOMES,
     NEW_GAME,
     RANKED_BY,
+    SHARES,
     Game,
     GameError,
     Settings,
@@ -288,7 +290,7 @@ def the_game() -> Game:
 
 def _interval_text(row: Any, key: str, currency: str) -> str:
     mean, low, high = row[key], row[f"{key}_low"], row[f"{key}_high"]
-    if key.startswith("cost"):
+    if key not in SHARES:  # money
         if mean != mean:  # NaN: nobody sustained improvement on any seed
             return "n/a"
         if low != low:  # one seed: no interval
@@ -303,7 +305,7 @@ def standings_text(settings: Settings, table: Any) -> str:
     currency = sim.load_scenario(settings.scenario).currency
     if table.empty:
         return "No group has committed a design yet."
-    head = "| rank | group | " + " | ".join(GAME_OUTCOMES.values()) + " | behind the leader (same seeds) |"
+    head = "| rank | group | " + " | ".join(map(label, GAME_OUTCOMES)) + " | Behind the leader (same seeds) |"
     lines = [head, "|---:|---|" + "---:|" * (len(GAME_OUTCOMES) + 1)]
     for name, row in table.iterrows():
         cells = " | ".join(_interval_text(row, key, currency) for key in GAME_OUTCOMES)
@@ -312,7 +314,7 @@ def standings_text(settings: Settings, table: Any) -> str:
     lines.append(f"\nMeans over {settings.reps} seeds (the same for every group) with 95% intervals, which show how "
                  "much collaboratives differ by chance. The groups ran on the same seeds, so the last column -- "
                  "each group's gap in sustained improvement to the leader, ± its standard error -- says how sure "
-                 f"the ranking is. Ranked by {GAME_OUTCOMES[RANKED_BY]}, then by lower programme cost; drop-out and "
+                 f"the ranking is. Ranked by {label(RANKED_BY).lower()}, then by lower programme cost; drop-out and "
                  "improvement are shares of the teams; the cost per sustained improvement pools all seeds (interval: "
                  "bootstrap over the seeds).")
     return "\n".join(lines)
@@ -323,7 +325,7 @@ def group_summary(settings: Settings, table: Any, name: str) -> str:
         return "Not committed yet."
     row = table.loc[name]
     currency = sim.load_scenario(settings.scenario).currency
-    parts = [f"{label}: {_interval_text(row, key, currency)}" for key, label in GAME_OUTCOMES.items()]
+    parts = [f"{label(key)}: {_interval_text(row, key, currency)}" for key in GAME_OUTCOMES]
     return f"Committed; rank {int(row['rank'])} of {len(table)} so far. " + "; ".join(parts) + "."
 
 

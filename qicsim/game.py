@@ -32,19 +32,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from qicsim import sim
+from qicsim.analysis.labels import label
 from qicsim.levers import CHALLENGES, DESIGN_LEVERS, GAME_LEVERS, Lever, as_param, challenge_of, lever, shown
 
 DEFAULT_SEED = 1
 RANKED_BY = "sustained_rate"
 """The game's aim: the most teams that improve significantly and keep it, within the budget."""
-COMPARE_OUTCOMES: dict[str, str] = {
-    "dropout_rate": "drop-out (share of teams)",
-    "significant_improvement_rate": "significant improvement (share of teams)",
-    "sustained_rate": "sustained improvement (share of teams)",
-    "cost_per_significant_improvement": "cost per significant improvement",
-    "cost_programme": "programme cost (the sponsor's budget)",
-}
-"""Outcomes compare mode reports, with the words it shows for them."""
+COMPARE_OUTCOMES: tuple[str, ...] = ("dropout_rate", "significant_improvement_rate", "sustained_rate",
+                                     "cost_per_significant_improvement", "cost_programme")
+"""Outcomes compare mode reports (in the words of :mod:`qicsim.analysis.labels`, the report's)."""
 GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,29}$")
 """A group's name: 1-30 letters, digits, spaces, '-' or '_' (it is shown to the room and kept in the file)."""
 CONFIDENCE = 0.95
@@ -127,7 +123,7 @@ def format_comparison(table: pd.DataFrame, currency: str) -> str:
             return "n/a" if math.isnan(x) else f"{x:.3f}"
 
         diff = "n/a" if math.isnan(row["B - A"]) else f"{fmt(row['B - A'])} (± {fmt(row['se'])})"
-        lines.append(f"| {COMPARE_OUTCOMES[key]} | {fmt(row['A'])} | {fmt(row['B'])} | {diff} |")
+        lines.append(f"| {label(key)} | {fmt(row['A'])} | {fmt(row['B'])} | {diff} |")
     return "\n".join(lines)
 
 
@@ -143,17 +139,14 @@ class GameError(ValueError):
 NEW_GAME = "the facilitator has started a new game: reload this page"
 STORED = ("cost_programme", "dropout_rate", "significant_improvement_rate", "sustained_rate")
 """What a commit keeps of each seed's run: enough for every column of the table and for the debrief."""
-PER_SUSTAINED = "cost_per_sustained_improvement"
-GAME_OUTCOMES: dict[str, str] = {
-    "cost_programme": "programme cost",
-    "dropout_rate": "drop-out",
-    "significant_improvement_rate": "significant improvement",
-    "sustained_rate": "sustained improvement",
-    PER_SUSTAINED: "programme cost per sustained improvement",
-}
-"""What the facilitator's table shows for each group (shares of teams; costs in the scenario's currency). The cost
-per sustained improvement is the programme cost of all seeds over the teams that sustained improvement on all
-seeds (a pooled ratio, so that a seed on which nobody sustained counts instead of dropping out)."""
+SHARES = ("dropout_rate", "significant_improvement_rate", "sustained_rate")
+"""The outcomes that are shares of the teams (0-1); the others here are money."""
+PER_SUSTAINED = "programme_cost_per_sustained_improvement"
+GAME_OUTCOMES: tuple[str, ...] = ("cost_programme", "dropout_rate", "significant_improvement_rate", "sustained_rate",
+                                  PER_SUSTAINED)
+"""What the facilitator's table shows for each group (in the words of :mod:`qicsim.analysis.labels`). The cost per
+sustained improvement is the programme cost of all seeds over the teams that sustained improvement on all seeds (a
+pooled ratio, so that a seed on which nobody sustained counts instead of dropping out)."""
 BOOTSTRAP = 2000
 
 
@@ -480,7 +473,7 @@ def standings(settings: Settings, groups: Mapping[str, Group]) -> pd.DataFrame:
         row: dict[str, Any] = {"group": name}
         for key in STORED:
             mean, low, high = interval(group.outcomes[key])
-            top = math.inf if key.startswith("cost") else 1.0
+            top = 1.0 if key in SHARES else math.inf
             row[key], row[f"{key}_low"], row[f"{key}_high"] = mean, max(low, 0.0), min(high, top)
         cost = np.asarray(group.outcomes["cost_programme"])
         sustained = np.asarray(group.outcomes["sustained_rate"]) * teams
@@ -604,7 +597,7 @@ def standings_figure(table: pd.DataFrame, budget: float, currency: str) -> Any:
     fig = Figure(figsize=(9.0, 0.9 + 0.45 * max(len(table), 1)), dpi=90, layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     y = np.arange(len(table))[::-1]
-    for ax, key, scale, label in ((left, RANKED_BY, 1.0, "sustained improvement (share of teams)"),
+    for ax, key, scale, words in ((left, RANKED_BY, 1.0, "sustained improvement (share of teams)"),
                                   (right, "cost_programme", 1000.0, f"programme cost ({currency} thousand)")):
         mean = table[key].to_numpy(dtype=float) / scale
         low = table[f"{key}_low"].to_numpy(dtype=float) / scale
@@ -612,7 +605,7 @@ def standings_figure(table: pd.DataFrame, budget: float, currency: str) -> Any:
         error = np.nan_to_num(np.vstack([mean - low, high - mean]))
         ax.errorbar(mean, y, xerr=error, fmt="o", color="tab:blue" if key == RANKED_BY else "tab:orange",
                     capsize=3)
-        ax.set_xlabel(label)
+        ax.set_xlabel(words)
         ax.grid(axis="x", alpha=0.3)
     right.axvline(budget / 1000.0, color="black", linestyle="--", linewidth=1, label="budget")
     right.legend(loc="lower right", fontsize=8)

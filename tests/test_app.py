@@ -184,7 +184,7 @@ def test_compare_designs_pairs_seeds_and_reports_b_minus_a():
     same = compare_designs("breakthrough", {"teams": 10}, {"teams": 10}, reps=2, seed=5)
     assert (same["B - A"].fillna(0) == 0).all()
     text = format_comparison(table, "USD")
-    assert "drop-out" in text and "USD" in text
+    assert "Drop-out rate" in text and "USD" in text
 
 
 def test_compare_designs_refuses_bad_input():
@@ -199,7 +199,7 @@ def test_cost_per_improvement_without_improvement_is_left_out():
     table = compare_designs("breakthrough", {"teams": 3, "mode": "none"}, {"teams": 3, "mode": "none"}, reps=2)
     row = table.loc["cost_per_significant_improvement"]
     assert math.isnan(row["A"]) and math.isnan(row["B"]) and math.isnan(row["B - A"])
-    assert "| cost per significant improvement | n/a | n/a | n/a |" in format_comparison(table, "USD")
+    assert "| Cost per significant improvement | n/a | n/a | n/a |" in format_comparison(table, "USD")
 
 
 def test_compare_mode_offers_the_components_as_levers():

@@ -176,7 +176,7 @@ def test_compare_page_runs_two_designs_on_the_same_seeds(page, server):
     page.get_by_role("tab", name="Compare two designs").click()
     expect(page).to_have_title("qicsim workshop · Compare two designs", timeout=30_000)
     page.get_by_role("button", name="Run A and B").click()
-    table = page.locator("table", has_text="drop-out (share of teams)")
+    table = page.locator("table", has_text="Drop-out rate")
     expect(table).to_be_visible(timeout=60_000)
     assert "(± 0.000)" in table.inner_text(), "two identical designs on the same seeds differ by nothing"
     page.screenshot(path=str(SHOTS / "qicsim-page-compare.png"), full_page=True)
