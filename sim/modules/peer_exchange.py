@@ -155,13 +155,20 @@ class PeerExchange(Module):
                                             / MONTHS_PER_YEAR)
 
     def meeting(self, days: float, teaching: bool) -> None:
-        """Teams that meet may start working together, tied teams seek each other out, and each pair that
-        talks learns both ways; the peers' examples a team heard build its confidence."""
+        """Teams that meet may start working together (each pair with the chance :func:`formation_chance`, more
+        in the room than by video), tied teams seek each other out, and each pair that talks learns both ways;
+        the peers' examples a team heard build its confidence. Each pair of teams has two draws (:func:`pair`):
+        one for forming a tie, one for seeking each other out."""
         model = self.model
         t, ideas = model.team_states, model.ideas
+        draws = self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size))
+        forming, seeking = draws[0::DRAWS_PER_PAIR], draws[1::DRAWS_PER_PAIR]
         in_room = self.p.virtual_tie_formation if self.p.session_format == "virtual" else 1.0
-        self.ties.carried += meet(t.record, ideas.matrix.record, ideas.count, self.ties.strength, self.ties.working,
-                                  model.pars, self.draws.uniforms(DRAWS_PER_PAIR * pairs(t.size)), in_room)
+        would = np.flatnonzero(forming < formation_chance(self.p) * in_room)
+        order = would[np.argsort(forming[would], kind="stable")]  # the would-be ties in a random order
+        formed = form_ties(t.record, self.ties.strength, self.ties.working, model.pars, order)
+        self.ties.carried += talk(t.record, ideas.matrix.record, ideas.count, self.ties.strength, model.pars, seeking,
+                                  formed)
 
     def month_end(self, month: int) -> None:
         """Outside the meetings tied teams still working on QI pass on changes (the confidence a room of
@@ -187,28 +194,19 @@ class PeerExchange(Module):
 
 
 @njit(cache=True)
-def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: no cover - compiled
-    """A meeting of the teams still in (``draws``: two uniforms per pair of teams, :func:`pair`). Every pair may start
-    working together -- the pairs that would, in a random order, each only while both teams have room
-    for another working tie -- and talks if it did, or with the chance of its tie's strength; pairs that
-    talk learn both ways, one pair after another. The peers' examples a team heard build its confidence.
-    ``in_room``: the factor on forming a tie (1 in person, ``virtual_tie_formation`` by video). Returns
-    the changes each team heard of from each other team (a row per hearer, as ``TeamTies.carried``)."""
+def form_ties(t, strength, working, pars, order):  # pragma: no cover - compiled
+    """New working ties at a meeting: the pairs of teams (places :func:`pair`) that would start working together,
+    in the random ``order`` given, each only while both teams are still in and have room for another working tie
+    (ties to teams that have left the collaborative no longer take a team's time). A tie formed is at full
+    strength. Returns which pairs formed a tie (``formed[a, b]``, a < b)."""
     p = pars[0]
-    chance = formation_chance(p) * in_room
     n = t.shape[0]
-    present = np.flatnonzero(t.status < COMPLETED)
-    # new working ties: the would-be ties, in a random order (of their draws), within each team's capacity
-    # (ties to teams that have left the collaborative no longer take a team's time)
     ties_held = np.zeros(n, np.int64)
     for a in range(n):
         for b in range(n):
             ties_held[a] += working[a, b] and t.status[b] < COMPLETED
     formed = np.zeros((n, n), np.bool_)
-    forming, seeking = draws[0::DRAWS_PER_PAIR], draws[1::DRAWS_PER_PAIR]
-    for k in np.argsort(forming):
-        if forming[k] >= chance:
-            break
+    for k in order:
         a, b = pair_of(k, n)
         if t.status[a] >= COMPLETED or t.status[b] >= COMPLETED:
             continue
@@ -219,7 +217,18 @@ def meet(t, ideas, count, strength, working, pars, draws, in_room):  # pragma: n
             working[a, b] = working[b, a] = True
             strength[a, b] = strength[b, a] = 1.0
             formed[a, b] = True
-    # every pair of teams present talks if it formed a tie, or with the chance of its tie's strength
+    return formed
+
+
+@njit(cache=True)
+def talk(t, ideas, count, strength, pars, seeking, formed):  # pragma: no cover - compiled
+    """Every pair of teams present at a meeting talks if it has just ``formed`` a tie, or with the chance of its
+    tie's strength (``seeking``: one uniform per pair, :func:`pair`); pairs that talk learn both ways, one pair
+    after another, and the peers' examples a team heard build its confidence. Returns the changes each team
+    heard of from each other team (a row per hearer, as ``TeamTies.carried``)."""
+    p = pars[0]
+    n = t.shape[0]
+    present = np.flatnonzero(t.status < COMPLETED)
     heard = np.zeros((n, n), np.int64)
     for x in range(present.shape[0]):
         for y in range(x + 1, present.shape[0]):
