@@ -62,7 +62,7 @@ CSS = """
 .qicsim-lever { margin-bottom: 6px; }
 .qicsim-lever-label { font-weight: 500; font-size: 0.95em; margin-bottom: -14px; }
 .qicsim-lever .v-input--checkbox, .qicsim-lever .v-select { margin-top: 0; }
-.qicsim-explain { color: #555; font-size: 0.85em; margin: -18px 0 4px 0; line-height: 1.25; }
+.qicsim-explain { color: #555; font-size: 0.85em; margin: -18px 0 12px 0; line-height: 1.25; }
 .qicsim-chart img { width: 100%; height: auto; }
 .qicsim-readout { font-size: 1.1em; }
 """
