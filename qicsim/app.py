@@ -59,10 +59,10 @@ PLAY_INTERVAL_S = 0.3
 REFRESH_S = 2.0
 """How often the facilitator's page looks for new commits."""
 CSS = """
-.qicsim-lever { margin-bottom: 6px; }
-.qicsim-lever-label { font-weight: 500; font-size: 0.95em; margin-bottom: -14px; }
+.qicsim-lever { padding-bottom: 10px; }  /* solara's column has margin 0 !important */
+.qicsim-lever-label { font-weight: 500; font-size: 0.95em; }
 .qicsim-lever .v-input--checkbox, .qicsim-lever .v-select { margin-top: 0; }
-.qicsim-explain { color: #555; font-size: 0.85em; margin: -18px 0 12px 0; line-height: 1.25; }
+.qicsim-explain { color: #555; font-size: 0.85em; line-height: 1.25; }
 .qicsim-chart img { width: 100%; height: auto; }
 .qicsim-readout { font-size: 1.1em; }
 """
@@ -548,12 +548,13 @@ def FacilitatorPage():
 
 @solara.component
 def Layout(children=[]):  # noqa: B006 -- solara's signature for a layout
-    """Solara's app layout with the pages' own names in the tabs (solara's would show their paths)."""
-    solara.Style(CSS)
-    with solara.AppLayout(children=children, title=TITLE) as main, solara.AppBar(), \
-            solara.lab.Tabs(align="center"):
-        for route in routes:
-            solara.lab.Tab(route.label, path_or_route=route)
+    """Solara's app layout with the pages' own names in the tabs (solara's would show their paths). The page's
+    style sheet rides in the app bar: an element made outside the returned layout would be dropped."""
+    with solara.AppLayout(children=children, title=TITLE) as main, solara.AppBar():
+        solara.Style(CSS)
+        with solara.lab.Tabs(align="center"):
+            for route in routes:
+                solara.lab.Tab(route.label, path_or_route=route)
     return main
 
 
