@@ -121,6 +121,8 @@ def test_live_page_is_named_steps_four_weeks_and_shows_values(page, server):
     expect(page).to_have_title("qicsim workshop · Run a collaborative")
     for name in PAGES:
         expect(page.get_by_role("tab", name=name)).to_be_visible()
+    assert page.evaluate("() => [...document.querySelectorAll('style')].some(s => s.textContent.includes("
+                         "'.qicsim-lever'))"), "the page's own style sheet reached the browser"
     for retired in ("Page 0", "Page 1", "Play Interval", "Render Interval", "Use Threads"):
         expect(page.get_by_text(retired)).to_have_count(0)
     # each lever shows its value and its explanation
