@@ -314,7 +314,7 @@ class Game:
                     extra += 1
                     kept = self.path.with_name(f"{self.path.name}.game-{self.data.game}-{extra}")
                 self.path.replace(kept)
-            self.data = GameFile(game=self.data.game + 1 if hasattr(self, "data") else 1, settings=settings)
+            self.data = GameFile(game=self.data.game + 1, settings=settings)
             self._runs.clear()
             self._write()
             return kept
@@ -356,7 +356,8 @@ class Game:
         queue a run of every design it passed."""
         with self._lock:
             settings, number = self.settings, self.data.game
-            key = (number, json.dumps(clean_design(design, settings), sort_keys=True))
+            design = clean_design(design, settings)
+            key = (number, json.dumps(design, sort_keys=True))
             if key in self._runs:
                 return self._runs[key]
 
@@ -368,7 +369,7 @@ class Game:
                 raise Superseded
 
         try:
-            runs = run_designs(settings.scenario, {"design": dict(design)}, settings.reps, settings.seed, check)
+            runs = run_designs(settings.scenario, {"design": design}, settings.reps, settings.seed, check)
         except Superseded:
             return None
         runs = runs[["replicate", *STORED]]
