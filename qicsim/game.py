@@ -33,7 +33,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qicsim import sim
 from qicsim.analysis.labels import label
-from qicsim.levers import CHALLENGES, DESIGN_LEVERS, GAME_LEVERS, Lever, as_param, challenge_of, lever, shown
+from qicsim.levers import (
+    CHALLENGES,
+    DESIGN_LEVERS,
+    GAME_LEVERS,
+    Lever,
+    as_param,
+    challenge_of,
+    lever,
+    scenario_levers,
+    shown,
+)
 
 DEFAULT_SEED = 1
 RANKED_BY = "sustained_rate"
@@ -93,15 +103,23 @@ def compare_designs(scenario_name: str, a: dict[str, Any], b: dict[str, Any], re
     differences) and ``se`` (its standard error). A cost per improvement with no improvement is NaN and left out.
     """
     runs = run_designs(scenario_name, {"A": a, "B": b}, reps, seed)
-    ra = runs[runs.design == "A"].set_index("replicate")
-    rb = runs[runs.design == "B"].set_index("replicate")
+    ra = runs[runs.design == "A"].set_index("replicate").sort_index()
+    rb = runs[runs.design == "B"].set_index("replicate").sort_index()
     table = []
     for key in COMPARE_OUTCOMES:
-        diff = (rb[key] - ra[key]).dropna()
-        se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else math.nan
-        table.append({"outcome": key, "A": ra[key].mean(), "B": rb[key].mean(),
-                      "B - A": diff.mean() if len(diff) else math.nan, "se": se})
+        mean, se = paired(rb[key], ra[key])
+        table.append({"outcome": key, "A": ra[key].mean(), "B": rb[key].mean(), "B - A": mean, "se": se})
     return pd.DataFrame(table).set_index("outcome")
+
+
+def paired(after: Any, before: Any) -> tuple[float, float]:
+    """Mean and standard error of the paired differences ``after - before`` (one per seed), leaving out seeds
+    where either is undefined (e.g. a cost per improvement without improvement); NaN where too few are left."""
+    diff = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    diff = diff[~np.isnan(diff)]
+    mean = float(diff.mean()) if diff.size else math.nan
+    se = float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else math.nan
+    return mean, se
 
 
 def money(x: float, currency: str, signed: bool = False) -> str:
@@ -168,8 +186,7 @@ class Settings(BaseModel):
 
     def first_design(self) -> dict[str, Any]:
         """What a new group starts from: the scenario's own value of every lever offered."""
-        scenario = sim.load_scenario(self.scenario)
-        return {lv.name: getattr(scenario, lv.name) for lv in self.offered()}
+        return scenario_levers(self.scenario, self.offered())
 
 
 class Group(BaseModel):
@@ -487,10 +504,9 @@ def standings(settings: Settings, groups: Mapping[str, Group]) -> pd.DataFrame:
     table = table.sort_values([RANKED_BY, "cost_programme"], ascending=[False, True], kind="stable")
     table.insert(1, "rank", range(1, len(table) + 1))
     table = table.set_index("group")
-    lead = np.asarray(groups[str(table.index[0])].outcomes[RANKED_BY])
-    gaps = [lead - np.asarray(groups[name].outcomes[RANKED_BY]) for name in table.index]
-    table["behind"] = [float(g.mean()) for g in gaps]
-    table["behind_se"] = [float(g.std(ddof=1) / math.sqrt(g.size)) for g in gaps]
+    lead = groups[str(table.index[0])].outcomes[RANKED_BY]
+    table["behind"], table["behind_se"] = zip(*(paired(lead, groups[name].outcomes[RANKED_BY])
+                                                for name in table.index), strict=True)
     return table
 
 
@@ -536,12 +552,6 @@ def lever_groups(design: Mapping[str, Any], other: Mapping[str, Any]) -> dict[st
     return out
 
 
-def _paired(after: Any, before: Any) -> tuple[float, float]:
-    diff = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
-    se = float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else math.nan
-    return float(diff.mean()), se
-
-
 def explain(settings: Settings, name: str, group: Group, leader: str, lead: Group) -> Explanation:
     """What separates group ``name`` from the ``leader``: for each challenge whose levers differ (and each differing
     component), the group's design with the leader's choices for that challenge alone, run on the same seeds. Each
@@ -554,16 +564,16 @@ def explain(settings: Settings, name: str, group: Group, leader: str, lead: Grou
     parts = []
     for heading, names in parts_levers.items():
         swapped = runs[runs.design == heading].sort_values("replicate")
-        sustained, se = _paired(swapped[RANKED_BY], group.outcomes[RANKED_BY])
+        sustained, se = paired(swapped[RANKED_BY], group.outcomes[RANKED_BY])
         number = challenge_of(lever(names[0]))
         parts.append(Part(heading=heading, quote=CHALLENGES[number][1] if number else "",
                           levers=[(lever(k).label, shown(design[k]), shown(leader_design[k])) for k in names],
                           sustained=sustained, sustained_se=se,
-                          cost=_paired(swapped["cost_programme"], group.outcomes["cost_programme"])[0]))
+                          cost=paired(swapped["cost_programme"], group.outcomes["cost_programme"])[0]))
     parts.sort(key=lambda p: -abs(p.sustained))
-    gap, gap_se = _paired(lead.outcomes[RANKED_BY], group.outcomes[RANKED_BY])
+    gap, gap_se = paired(lead.outcomes[RANKED_BY], group.outcomes[RANKED_BY])
     return Explanation(group=name, leader=leader, gap=gap, gap_se=gap_se,
-                       cost_gap=_paired(lead.outcomes["cost_programme"], group.outcomes["cost_programme"])[0],
+                       cost_gap=paired(lead.outcomes["cost_programme"], group.outcomes["cost_programme"])[0],
                        parts=parts)
 
 

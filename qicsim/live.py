@@ -84,7 +84,8 @@ def ihi_counts(model: sim.CollaborativeModel) -> list[int]:
     return [int(np.count_nonzero(scores == x)) for x in IHI_SCORES]
 
 
-def ihi_colour(score: float) -> tuple[float, float, float, float]:
+def ihi_colour(score: Any) -> Any:
+    """The colour of an IHI score (red 0.5 to green 5), or an array of colours (one row each) for an array."""
     from matplotlib import colormaps
 
     return colormaps["RdYlGn"]((score - 0.5) / 4.5)
@@ -336,7 +337,7 @@ class NetworkChart(Chart):
             self.carried.set_color(colours)
             self.carried.set_linewidths(0.3 + 2.2 * share**2)
         dropped = np.array([team.status == "dropped" for team in model.teams], dtype=bool)
-        colours = np.array([ihi_colour(s) for s in model.team_states.ihi_score])
+        colours = ihi_colour(np.asarray(model.team_states.ihi_score, dtype=float))
         colours[dropped] = (1.0, 1.0, 1.0, 0.0)
         self.teams.set_facecolors(colours)
         self.teams.set_edgecolors(np.where(dropped[:, None], (1.0, 1.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0)))
