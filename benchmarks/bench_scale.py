@@ -83,6 +83,39 @@ def slope(x0: float, x1: float, y0: float, y1: float) -> float:
     return math.log(y1 / y0) / math.log(x1 / x0) if min(x0, x1, y0, y1) > 0 and x0 != x1 else math.nan
 
 
+def curve(sizes: list[int], repeats: int, label: str = "", show: bool = False) -> list[dict[str, float]]:
+    """The median over ``repeats`` fresh processes at each size, per unit and per tie, with the log-log slope of
+    time and of memory above the base from the size before (1 = linear); ``show`` prints each row as it comes."""
+    rows: list[dict[str, float]] = []
+    for units in sizes:
+        runs = [measure(units, seed) for seed in range(1, repeats + 1)]
+        row = {"label": label, "units": runs[0]["units"], "other_organisations": other_organisations(units),
+               "ties": runs[0]["ties"], "repeats": repeats,
+               **{k: statistics.median(r[k] for r in runs) for k in ("build_s", "run_s", "results_s", "total_s",
+                                                                     "cpu_s", "rss_peak_mb", "rss_base_mb")},
+               "total_min_s": min(r["total_s"] for r in runs), "total_max_s": max(r["total_s"] for r in runs)}
+        row["us_per_unit"] = 1e6 * row["total_s"] / row["units"]
+        row["us_per_tie"] = 1e6 * row["total_s"] / row["ties"]
+        row["bytes_per_unit"] = 1e6 * (row["rss_peak_mb"] - row["rss_base_mb"]) / row["units"]
+        if rows:
+            prev = rows[-1]
+            row["time_slope"] = slope(prev["units"], row["units"], prev["total_s"], row["total_s"])
+            row["memory_slope"] = slope(prev["units"], row["units"], prev["rss_peak_mb"] - prev["rss_base_mb"],
+                                        row["rss_peak_mb"] - row["rss_base_mb"])
+        else:
+            row["time_slope"] = row["memory_slope"] = math.nan
+        rows.append(row)
+        if show:
+            print(f"{row['units']:>10,} units {row['ties']:>11,} ties  build {row['build_s']:6.2f}"
+                  f"  run {row['run_s']:6.2f}  results {row['results_s']:5.2f}"
+                  f"  total {row['total_s']:6.2f} s (cpu {row['cpu_s']:6.2f})"
+                  f"  peak {row['rss_peak_mb']:7.0f} MB | {row['us_per_unit']:5.2f} us/unit"
+                  f" {row['us_per_tie']:5.3f} us/tie"
+                  f" {row['bytes_per_unit']:6.0f} B/unit  slope time {row['time_slope']:5.2f}"
+                  f" memory {row['memory_slope']:5.2f}", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="units, comma-separated")
@@ -105,30 +138,7 @@ def main() -> None:
     print(f"{machine}; qicsim from {Path(qicsim.__file__).parent}; load average {os.getloadavg()[0]:.2f}")
     print(f"national with --set units_per_organisation={UNITS_PER_ORGANISATION} and other_organisations = "
           f"units / {UNITS_PER_ORGANISATION} - {TEAMS}; median of {args.repeats} fresh processes per size")
-    rows = []
-    for units in sizes:
-        runs = [measure(units, seed) for seed in range(1, args.repeats + 1)]
-        row = {"label": args.label, "units": runs[0]["units"], "other_organisations": other_organisations(units),
-               "ties": runs[0]["ties"], "repeats": args.repeats,
-               **{k: statistics.median(r[k] for r in runs) for k in ("build_s", "run_s", "results_s", "total_s",
-                                                                     "cpu_s", "rss_peak_mb", "rss_base_mb")},
-               "total_min_s": min(r["total_s"] for r in runs), "total_max_s": max(r["total_s"] for r in runs)}
-        row["us_per_unit"] = 1e6 * row["total_s"] / row["units"]
-        row["us_per_tie"] = 1e6 * row["total_s"] / row["ties"]
-        row["bytes_per_unit"] = 1e6 * (row["rss_peak_mb"] - row["rss_base_mb"]) / row["units"]
-        if rows:
-            prev = rows[-1]
-            row["time_slope"] = slope(prev["units"], row["units"], prev["total_s"], row["total_s"])
-            row["memory_slope"] = slope(prev["units"], row["units"], prev["rss_peak_mb"] - prev["rss_base_mb"],
-                                        row["rss_peak_mb"] - row["rss_base_mb"])
-        else:
-            row["time_slope"] = row["memory_slope"] = math.nan
-        rows.append(row)
-        print(f"{row['units']:>10,} units {row['ties']:>11,} ties  build {row['build_s']:6.2f}  run {row['run_s']:6.2f}"
-              f"  results {row['results_s']:5.2f}  total {row['total_s']:6.2f} s (cpu {row['cpu_s']:6.2f})"
-              f"  peak {row['rss_peak_mb']:7.0f} MB | {row['us_per_unit']:5.2f} us/unit {row['us_per_tie']:5.3f} us/tie"
-              f" {row['bytes_per_unit']:6.0f} B/unit  slope time {row['time_slope']:5.2f}"
-              f" memory {row['memory_slope']:5.2f}", flush=True)
+    rows = curve(sizes, args.repeats, args.label, show=True)
     frame = pd.DataFrame(rows)
     frame.insert(1, "machine", machine)
     args.csv.parent.mkdir(parents=True, exist_ok=True)

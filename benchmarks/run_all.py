@@ -1,7 +1,8 @@
 """The benchmark suite: every speed target of qicsim in one table, with the machine it ran on.
 
-    .venv/bin/python benchmarks/run_all.py [--repeats N] [--national-repeats N]
-                                           [--sweep-runs N] [--sweep-repeats N] [--csv FILE]
+    .venv/bin/python benchmarks/run_all.py [--repeats N] [--national-repeats N] [--sweep-runs N]
+                                           [--sweep-repeats N] [--scale-repeats N] [--first-runs N]
+                                           [--cold-dask N] [--before DIR] [--csv FILE]
 
 Outside the test run on purpose: speed is measured here, never asserted in tests. Every figure is a
 median of repeated measurements after a warm-up. Rows (benchmark, value, unit, target, met):
@@ -11,25 +12,34 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
 - ``team_week_us`` / ``boltzmann_agent_step_us`` / ``team_week_vs_boltzmann``: the wall time of
   ``model.run_model()`` of the default scenario per team-week (teams x model.steps), against the
   cost per agent-step of Mesa's Boltzmann wealth model with as many agents as teams run for as many
-  steps, timed in turn in this process; the ratio (the median of each round's) is the target, at most 1.5
+  steps, timed in turn in this process; the ratio (the median of each round's) has the target at most 1.5
   (the model's mechanisms are separate modules, each a call a week, where they were one compiled pass)
   (see :class:`MoneyModel` for the variant of the Boltzmann model: the tutorial's, the cheapest);
 - ``boltzmann_shipped_agent_step_us`` / ``team_week_vs_boltzmann_shipped``: the same against the
   Boltzmann model Mesa ships (``mesa.examples.BoltzmannWealth``: grid and data collection), for
   context; ``mesa_scheduling_us``: the model's weeks and scheduled events with every mechanism
   removed (:class:`SchedulingOnly`), the part of a team-week that is Mesa's own stepping;
-- ``whole_run_<teams>_teams_s`` / ``..._vs_boltzmann``: a whole ``sim.run`` of the default scenario (build, weeks,
-  result tables) with its own teams and with 300, against a whole tutorial Boltzmann run with as many agents and
-  steps, in turn in this process (median of the rounds' ratios; targets 1.0 and 0.5);
+- ``whole_run_<teams>_teams_s`` / ``..._vs_boltzmann``: a whole run of the default scenario (build, weeks, result
+  tables, each part also reported) with its own teams and with 300, against a whole tutorial Boltzmann run with as
+  many agents and steps, in turn in this process (median of the rounds' ratios; targets 1.0 and 0.5);
+  ``..._floor_vs_boltzmann``: the same model with every mechanism removed (its build, Mesa's agents and calendar),
+  what stands in the way of the first target;
 - ``national_s``: the ``national`` spread scenario, build + run + results (benchmarks/bench_national.py);
-  ``national_1m_units_s`` / ``national_1m_units_peak_mb``: national with 1,000,000 units in a fresh process
-  (benchmarks/bench_scale.py; targets 5 s and 1 GB);
+  ``national_<size>_units_s`` / ``..._peak_mb``: national with 20,000, 100,000, 300,000 and 1,000,000 units, each in
+  a fresh process (benchmarks/bench_scale.py; targets at 1,000,000: 5 s and 1 GB), and
+  ``national_time_growth_in_units`` / ``..._ties``: the log-log slope of time from 20,000 to 1,000,000 units
+  (1 = linear);
 - ``startup_*``: ``qicsim --help``, ``qicsim scenarios`` and ``import qicsim`` in fresh processes
   (benchmarks/bench_startup.py; target 0.5 s); ``first_run_s`` / ``warm_run_s``: ``qicsim run`` with an empty
-  compiled cache and then with it filled (target 10 s);
+  compiled cache and then with it filled (target 10 s); ``dask_first_task_cold_s`` / ``..._warm_s``: a new
+  2-worker Dask LocalCluster from asking for it to its first task's result, with an empty cache and then with
+  it filled (benchmarks/bench_first_run.py; target 5 s cold);
 - ``sweep_*``: sweep throughput (runs per second) in this process, in 2 local worker processes and on
   a 2-worker Dask LocalCluster, and each 2-worker backend's parallel efficiency,
-  runs/s / (2 x runs/s at 1 worker) (benchmarks/bench_sweep.py).
+  runs/s / (2 x runs/s at 1 worker) (benchmarks/bench_sweep.py; targets 0.9 and 0.85);
+- with ``--before DIR`` (a folder holding another version as package ``qicsim``): ``before_*`` and ``*_vs_before``,
+  that version's one-worker sweep and whole runs measured in turn with this one's, each in fresh processes
+  (benchmarks/side_by_side.py; target: the one-worker sweep at least twice the version before issue 19's work).
 
 Prints the table and writes it as CSV (default benchmarks/results/benchmarks.csv), each row with
 the machine's description: architecture, CPU, cores, and the Python, Mesa and NumPy versions.
@@ -43,9 +53,11 @@ import gc
 import os
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
+import bench_first_run
 import bench_national
 import bench_run
 import bench_scale
@@ -54,6 +66,7 @@ import bench_sweep
 import mesa
 import numpy as np
 import pandas as pd
+import side_by_side
 
 from qicsim import sim
 from qicsim.sim.files import write_csv
@@ -181,27 +194,46 @@ def cost_per_team_week(scenario: sim.Scenario, repeats: int) -> dict[str, float]
 
 
 def whole_run_ratio(teams: int, repeats: int) -> dict[str, float]:
-    """A whole ``sim.run`` of breakthrough with ``teams`` teams (build, weeks, result tables) against a whole
-    tutorial Boltzmann run (:class:`MoneyModel`, built and stepped) with as many agents for as many steps, timed in
-    turn in this process: the medians and the median of the rounds' ratios."""
+    """A whole run of breakthrough with ``teams`` teams against a whole tutorial Boltzmann run (:class:`MoneyModel`,
+    built and stepped) with as many agents for as many steps, timed in turn in this process: the medians of each
+    part and the median of the rounds' ratios.
+
+    The run is what ``sim.run`` does, timed in its three parts: building the model, its weeks (``run_model()``,
+    the summary included) and the result tables (``sim.results``). The floor is the same model with every
+    mechanism removed (:class:`SchedulingOnly`: the populations, network and Mesa agents built as before, the
+    weeks and scheduled events stepped by Mesa and doing nothing), built and run: what no change to a mechanism
+    can remove while the model keeps its agents and Mesa's calendar."""
     scenario = sim.load_scenario(sim.DEFAULT_SCENARIO).with_overrides(teams=teams)
     model = sim.CollaborativeModel(scenario, rng=0)
     model.run_model()
     steps = model.steps
-    runs, boltzmann, ratios = [], [], []
+    parts: dict[str, list[float]] = {"build_s": [], "weeks_s": [], "tables_s": [], "run_s": [], "boltzmann_s": [],
+                                     "floor_s": [], "ratio": [], "floor_ratio": []}
     for seed in range(1, repeats + 1):
         gc.collect()
         start = time.perf_counter()
-        sim.run(scenario, seed=seed)
-        runs.append(time.perf_counter() - start)
+        model = sim.CollaborativeModel(scenario, rng=seed)
+        built = time.perf_counter()
+        model.run_model()
+        stepped = time.perf_counter()
+        sim.results(model, seed)
+        done = time.perf_counter()
+        parts["build_s"].append(built - start)
+        parts["weeks_s"].append(stepped - built)
+        parts["tables_s"].append(done - stepped)
+        parts["run_s"].append(done - start)
         gc.collect()
         start = time.perf_counter()
         money = MoneyModel(teams, rng=seed)
-        built = time.perf_counter() - start
-        boltzmann.append(built + _stepping_seconds(money, steps))  # its own timer starts after a gc.collect()
-        ratios.append(runs[-1] / boltzmann[-1])
-    return {"run_s": statistics.median(runs), "boltzmann_s": statistics.median(boltzmann),
-            "ratio": statistics.median(ratios)}
+        money_built = time.perf_counter() - start
+        parts["boltzmann_s"].append(money_built + _stepping_seconds(money, steps))  # timer starts after a gc
+        gc.collect()
+        start = time.perf_counter()
+        SchedulingOnly(scenario, rng=seed).run_model()
+        parts["floor_s"].append(time.perf_counter() - start)
+        parts["ratio"].append(parts["run_s"][-1] / parts["boltzmann_s"][-1])
+        parts["floor_ratio"].append(parts["floor_s"][-1] / parts["boltzmann_s"][-1])
+    return {key: statistics.median(values) for key, values in parts.items()}
 
 
 def row(benchmark: str, value: float, unit: str, target: str = "", met: bool | None = None) -> dict[str, object]:
@@ -217,8 +249,15 @@ def main() -> None:
     parser.add_argument("--sweep-runs", type=int, default=200)
     parser.add_argument("--sweep-repeats", type=int, default=3)
     parser.add_argument("--startup-repeats", type=int, default=5, help="fresh processes per start-up command")
-    parser.add_argument("--scale-repeats", type=int, default=1, help="fresh processes at 1,000,000 units (0: skip)")
+    parser.add_argument("--scale-repeats", type=int, default=1,
+                        help="fresh processes at each of 20,000, 100,000, 300,000 and 1,000,000 units (0: skip)")
     parser.add_argument("--first-runs", type=int, default=1, help="first runs with an empty cache (0: skip)")
+    parser.add_argument("--cold-dask", type=int, default=1,
+                        help="new 2-worker Dask clusters timed to their first task, empty cache then warm (0: skip)")
+    parser.add_argument("--before", type=Path,
+                        help="a folder holding another version as package qicsim: its one-worker sweep and whole runs "
+                             "are timed in turn with this version's (benchmarks/side_by_side.py)")
+    parser.add_argument("--before-rounds", type=int, default=3)
     parser.add_argument("--csv", type=Path, default=RESULTS)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -241,19 +280,31 @@ def main() -> None:
     for teams, target in ((default.teams, 1.0), (300, 0.5)):
         whole = whole_run_ratio(teams, args.repeats)
         rows.append(row(f"whole_run_{teams}_teams_s", round(whole["run_s"], 4), "s"))
+        for part in ("build", "weeks", "tables"):
+            rows.append(row(f"whole_run_{teams}_teams_{part}_s", round(whole[f"{part}_s"], 4), "s"))
+        rows.append(row(f"boltzmann_whole_run_{teams}_agents_s", round(whole["boltzmann_s"], 4), "s"))
         rows.append(row(f"whole_run_{teams}_teams_vs_boltzmann", round(whole["ratio"], 2), "ratio", f"<= {target}",
                         whole["ratio"] <= target))
+        rows.append(row(f"whole_run_{teams}_teams_floor_vs_boltzmann", round(whole["floor_ratio"], 2), "ratio"))
 
     national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
     national_s = statistics.median(r["total_s"] for r in national)
     rows.append(row("national_s", round(national_s, 2), "s", "< 2", national_s < 2))
 
     if args.scale_repeats:
-        big = [bench_scale.measure(1_000_000, seed) for seed in range(1, args.scale_repeats + 1)]
-        big_s = statistics.median(r["total_s"] for r in big)
-        big_mb = statistics.median(r["rss_peak_mb"] for r in big)
-        rows.append(row("national_1m_units_s", round(big_s, 2), "s", "< 5", big_s < 5))
-        rows.append(row("national_1m_units_peak_mb", round(big_mb), "MB", "< 1000", big_mb < 1000))
+        curve = bench_scale.curve(list(bench_scale.SIZES), args.scale_repeats)
+        for point in curve:
+            size = f"{point['units'] // 1000}k" if point["units"] < 1_000_000 else f"{point['units'] // 1_000_000}m"
+            big = point["units"] >= 1_000_000
+            rows.append(row(f"national_{size}_units_s", round(point["total_s"], 2), "s", "< 5" if big else "",
+                            point["total_s"] < 5 if big else None))
+            rows.append(row(f"national_{size}_units_peak_mb", round(point["rss_peak_mb"]), "MB",
+                            "< 1000" if big else "", point["rss_peak_mb"] < 1000 if big else None))
+        first, last = curve[0], curve[-1]
+        for name, x0, x1 in (("units", first["units"], last["units"]), ("ties", first["ties"], last["ties"])):
+            growth = bench_scale.slope(x0, x1, first["total_s"], last["total_s"])
+            rows.append(row(f"national_time_growth_in_{name}", round(growth, 2), "log-log slope", "<= 1.1 (linear)",
+                            growth <= 1.1))
 
     startup = bench_startup.start_up(args.startup_repeats)
     for name in ("help_s", "scenarios_s"):
@@ -264,12 +315,37 @@ def main() -> None:
         rows.append(row("first_run_s", round(first["first_run_s"], 1), "s", "< 10", first["first_run_s"] < 10))
         rows.append(row("warm_run_s", round(first["warm_run_s"], 2), "s"))
 
+    if args.cold_dask:
+        with tempfile.TemporaryDirectory() as tmp:
+            cold, warm = [], []
+            for r in range(args.cold_dask):
+                cache = Path(tmp) / f"cache{r}"  # empty: a new version's first task on a new cluster
+                cold.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
+                warm.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
+            os.environ.pop("QICSIM_CACHE_DIR", None)  # time_dask points this process's (and workers') cache there
+        rows.append(row("dask_first_task_cold_s", round(statistics.median(cold), 1), "s", "< 5",
+                        statistics.median(cold) < 5))
+        rows.append(row("dask_first_task_warm_s", round(statistics.median(warm), 1), "s"))
+
     sweep = bench_sweep.measure_backends(args.sweep_runs, args.sweep_repeats)
-    for label, backend in zip(("1_worker", "2_workers", "dask_2_workers"), sweep, strict=True):
+    for label, backend, target in zip(("1_worker", "2_workers", "dask_2_workers"), sweep, (None, 0.9, 0.85),
+                                      strict=True):
         rows.append(row(f"sweep_{label}", backend["runs_per_s"], "runs/s"))
-        if int(backend["workers"]) > 1:
+        if target is not None:
             efficiency = float(backend["efficiency"])
-            rows.append(row(f"sweep_{label}_efficiency", efficiency, "share", ">= 0.85", efficiency >= 0.85))
+            rows.append(row(f"sweep_{label}_efficiency", efficiency, "share", f">= {target}", efficiency >= target))
+
+    if args.before is not None:
+        compared = side_by_side.compare(args.before, args.before_rounds, args.sweep_runs)
+        before, ratio = compared["before"], compared["ratio"]
+        rows.append(row("before_sweep_1_worker", round(before["sweep_runs_per_s"], 2), "runs/s"))
+        rows.append(row("sweep_1_worker_vs_before", round(ratio["sweep_runs_per_s"], 2), "ratio", ">= 2",
+                        ratio["sweep_runs_per_s"] >= 2))
+        for teams in side_by_side.WHOLE_RUN_TEAMS:
+            rows.append(row(f"before_whole_run_{teams}_teams_s", round(before[f"whole_run_{teams}_s"], 4), "s"))
+            rows.append(row(f"before_whole_run_{teams}_teams_vs_boltzmann",
+                            round(before[f"whole_run_{teams}_vs_boltzmann"], 2), "ratio"))
+            rows.append(row(f"whole_run_{teams}_teams_vs_before", round(ratio[f"whole_run_{teams}_s"], 2), "ratio"))
 
     table = pd.DataFrame(rows, columns=COLUMNS)
     for key, value in about.items():

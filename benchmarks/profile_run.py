@@ -1,0 +1,175 @@
+"""Where a run's time goes: building the model, each module's part of the weeks, Mesa's stepping, the tables.
+
+    .venv/bin/python benchmarks/profile_run.py [--runs 40] [--pyinstrument FILE.html]
+
+For ``breakthrough`` (30 teams), ``breakthrough`` with 300 teams and ``national``, after warm-up runs, each part
+timed by the wall clock as it is called (exclusive of the parts it calls, so that the parts add up):
+
+- building (``CollaborativeModel(...)``): Mesa's model, the modules (each with its random stream), the
+  organisations' network and the units, the populations (state arrays), the Mesa agents (teams, organisations,
+  leaders), each module's ``init`` (drawing the populations), the team table and the first month's row, and the
+  rest (the scenario's checks, the parameter record, the calendar and its events);
+- the weeks (``run_model()``): each module's hooks (``step`` every week, ``meeting`` at sessions, ``month_end``,
+  ``end_of_collaborative``), the model's own monthly record (team table and series; the summary in the last
+  month), and the rest: Mesa's stepping and event calendar and the model's ``step`` loop itself;
+- the result tables (``sim.results``).
+
+Milliseconds per run: medians over ``--runs`` runs on seeds 1.. (of each part separately, so the medians need
+not add up exactly). The timers add about a microsecond a call. ``--pyinstrument`` also writes pyinstrument's call
+tree of the breakthrough runs (``pip install pyinstrument``). Outside the test run on purpose: speed is measured
+here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import mesa
+
+from qicsim import sim
+from qicsim.sim import model as model_module
+from qicsim.sim.module import Module
+
+WARM_UP = 3
+
+
+class Stopwatch:
+    """Exclusive wall time per label: a timed call nested in another is counted for itself only."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = defaultdict(float)
+        self._children: list[float] = []
+
+    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._children.append(0.0)
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                self.spent[label] += elapsed - self._children.pop()
+                if self._children:
+                    self._children[-1] += elapsed
+        return timed
+
+
+@contextlib.contextmanager
+def timed_build(watch: Stopwatch) -> Iterator[None]:
+    """The parts of building a model timed into ``watch`` while the context lasts (patched, then restored)."""
+    patches: list[tuple[Any, str, Any]] = [
+        (mesa.Model, "__init__", "Mesa's model (Model.__init__)"),
+        (Module, "__init__", "modules and their random streams"),
+        (model_module, "organisation_graph", "organisations' network and units"),
+        (model_module.UnitNetwork, "build", "organisations' network and units"),
+        (model_module.CollaborativeModel, "_population", "populations (state arrays)"),
+        (model_module.Team, "__init__", "Mesa agents (teams, organisations, leaders)"),
+        (model_module.OrganisationAgents, "__init__", "Mesa agents (teams, organisations, leaders)"),
+        (model_module, "TeamTable", "team table, first month's row"),
+        (model_module.CollaborativeModel, "_record_month", "team table, first month's row"),
+        *((module, "init", f"init: {module.name}") for module in model_module.MODULES if "init" in vars(module)),
+    ]
+    originals = [(owner, name, vars(owner)[name]) for owner, name, _ in patches]
+    try:
+        for owner, name, label in patches:
+            original = vars(owner)[name]
+            if isinstance(original, classmethod | staticmethod):
+                setattr(owner, name, type(original)(watch.wrap(label, original.__func__)))
+            else:
+                setattr(owner, name, watch.wrap(label, original))
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def timed_weeks(model: sim.CollaborativeModel, watch: Stopwatch) -> None:
+    """Every module hook of a built ``model``, and its monthly record, timed into ``watch``."""
+    for hook in ("step", "meeting", "month_end", "end_of_collaborative"):
+        hooks = getattr(model.hooks, hook)
+        hooks[:] = [watch.wrap(f"{fn.__self__.name}.{hook}", fn) for fn in hooks]
+    model._record_month = watch.wrap("team table, series, summary (monthly record)", model._record_month)
+
+
+def profile(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Median milliseconds per run: the whole and its three phases; the build's parts; the weeks' parts."""
+    for seed in range(WARM_UP):
+        sim.run(scenario, seed=seed)
+    phases: dict[str, list[float]] = defaultdict(list)
+    build: dict[str, list[float]] = defaultdict(list)
+    weeks: dict[str, list[float]] = defaultdict(list)
+    for seed in range(1, runs + 1):
+        gc.collect()
+        building = Stopwatch()
+        with timed_build(building):
+            start = time.perf_counter()
+            model = sim.CollaborativeModel(scenario, rng=seed)
+            built = time.perf_counter()
+        stepping = Stopwatch()
+        timed_weeks(model, stepping)
+        begun = time.perf_counter()
+        model.run_model()
+        stepped = time.perf_counter()
+        sim.results(model, seed)
+        done = time.perf_counter()
+        for name, seconds in (("whole run", done - start - (begun - built)), ("build", built - start),
+                              ("weeks", stepped - begun), ("tables (sim.results)", done - stepped)):
+            phases[name].append(seconds)
+        for name, seconds in building.spent.items():
+            build[name].append(seconds)
+        rest = built - start - sum(building.spent.values())
+        build["the rest: checks, parameter record, calendar, events"].append(rest)
+        for name, seconds in stepping.spent.items():
+            weeks[name].append(seconds)
+        rest = stepped - begun - sum(stepping.spent.values())
+        weeks["Mesa's stepping and events, the model's step loop"].append(rest)
+
+    def medians(samples: dict[str, list[float]]) -> dict[str, float]:
+        return {name: 1e3 * statistics.median(values) for name, values in samples.items()}
+
+    return medians(phases), medians(build), medians(weeks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--pyinstrument", type=Path, help="write pyinstrument's call tree (HTML) here")
+    args = parser.parse_args()
+    scenarios = {"breakthrough (30 teams)": sim.load_scenario("breakthrough"),
+                 "breakthrough, 300 teams": sim.load_scenario("breakthrough").with_overrides(teams=300),
+                 "national (100 teams, 20,000 units)": sim.load_scenario("national")}
+    print(f"milliseconds per run, medians of {args.runs} runs after {WARM_UP} warm-up runs; "
+          f"1-min load average {os.getloadavg()[0]:.2f}")
+    for label, scenario in scenarios.items():
+        runs = max(3, args.runs // 4) if "national" in label else args.runs
+        phases, build, weeks = profile(scenario, runs)
+        print(f"\n{label}: whole run {phases['whole run']:.2f} ms")
+        for phase, parts in (("build", build), ("weeks", weeks)):
+            print(f"  {phase} {phases[phase]:.2f}")
+            for name, ms in sorted(parts.items(), key=lambda kv: -kv[1]):
+                if ms >= 0.05:
+                    print(f"    {name:<58} {ms:7.2f}")
+        print(f"  tables (sim.results) {phases['tables (sim.results)']:.2f}")
+    if args.pyinstrument:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        scenario = scenarios["breakthrough (30 teams)"]
+        with profiler:
+            for seed in range(1, args.runs + 1):
+                sim.run(scenario, seed=seed)
+        args.pyinstrument.write_text(profiler.output_html(), encoding="utf-8")
+        print(f"\nwrote {args.pyinstrument}")
+
+
+if __name__ == "__main__":
+    main()
