@@ -16,7 +16,7 @@ timed by the wall clock as it is called (exclusive of the parts it calls, so tha
 
 Milliseconds per run: medians over ``--runs`` runs on seeds 1.. (of each part separately, so the medians need
 not add up exactly). The timers add about a microsecond a call. ``--pyinstrument`` also writes pyinstrument's call
-tree of the breakthrough runs (``pip install pyinstrument``). Outside the test run on purpose: speed is measured
+tree of the breakthrough runs (``pip install -e '.[profile]'``). Outside the test run on purpose: speed is measured
 here, never asserted in tests.
 """
 
@@ -160,7 +160,10 @@ def main() -> None:
                     print(f"    {name:<58} {ms:7.2f}")
         print(f"  tables (sim.results) {phases['tables (sim.results)']:.2f}")
     if args.pyinstrument:
-        from pyinstrument import Profiler
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            parser.exit(2, "profile_run: error: --pyinstrument needs pyinstrument: pip install -e '.[profile]'\n")
 
         profiler = Profiler(interval=0.0002)
         scenario = scenarios["breakthrough (30 teams)"]

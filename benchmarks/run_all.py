@@ -38,8 +38,9 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
   a 2-worker Dask LocalCluster, and each 2-worker backend's parallel efficiency,
   runs/s / (2 x runs/s at 1 worker) (benchmarks/bench_sweep.py; targets 0.9 and 0.85);
 - with ``--before DIR`` (a folder holding another version as package ``qicsim``): ``before_*`` and ``*_vs_before``,
-  that version's one-worker sweep and whole runs measured in turn with this one's, each in fresh processes
-  (benchmarks/side_by_side.py; target: the one-worker sweep at least twice the version before issue 19's work).
+  that version's one-worker sweep, whole runs and first run (empty cache) measured in turn with this one's
+  (``side_by_side_*``), each in fresh processes (benchmarks/side_by_side.py; target: the one-worker sweep at least
+  twice the version before issue 19's work).
 
 Prints the table and writes it as CSV (default benchmarks/results/benchmarks.csv), each row with
 the machine's description: architecture, CPU, cores, and the Python, Mesa and NumPy versions.
@@ -338,13 +339,19 @@ def main() -> None:
     if args.before is not None:
         compared = side_by_side.compare(args.before, args.before_rounds, args.sweep_runs)
         before, ratio = compared["before"], compared["ratio"]
+        now = compared["now"]
         rows.append(row("before_sweep_1_worker", round(before["sweep_runs_per_s"], 2), "runs/s"))
+        rows.append(row("side_by_side_sweep_1_worker", round(now["sweep_runs_per_s"], 2), "runs/s"))
         rows.append(row("sweep_1_worker_vs_before", round(ratio["sweep_runs_per_s"], 2), "ratio", ">= 2",
                         ratio["sweep_runs_per_s"] >= 2))
+        rows.append(row("before_first_run_s", round(before["first_run_s"], 1), "s"))
+        rows.append(row("side_by_side_first_run_s", round(now["first_run_s"], 1), "s", "< 10", now["first_run_s"] < 10))
         for teams in side_by_side.WHOLE_RUN_TEAMS:
             rows.append(row(f"before_whole_run_{teams}_teams_s", round(before[f"whole_run_{teams}_s"], 4), "s"))
             rows.append(row(f"before_whole_run_{teams}_teams_vs_boltzmann",
                             round(before[f"whole_run_{teams}_vs_boltzmann"], 2), "ratio"))
+            rows.append(row(f"side_by_side_whole_run_{teams}_teams_vs_boltzmann",
+                            round(now[f"whole_run_{teams}_vs_boltzmann"], 2), "ratio"))
             rows.append(row(f"whole_run_{teams}_teams_vs_before", round(ratio[f"whole_run_{teams}_s"], 2), "ratio"))
 
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -11,8 +11,9 @@ the two versions take turns, the first alternating from round to round: a machin
 both alike. Measured in each process: a one-worker sweep of ``--runs`` runs of breakthrough through the whole
 sweep machinery (``benchmarks/bench_sweep.py``'s, after a warm-up sweep of 4 runs), and a whole run (build,
 weeks, result tables) of breakthrough with 30 and with 300 teams against a whole Boltzmann run with as many
-agents and steps (``benchmarks/run_all.py``'s ``whole_run_ratio``, 7 rounds). Reported: medians over the
-rounds, and the median of the rounds' ratios now / before. Used by ``benchmarks/run_all.py --before DIR``.
+agents and steps (``benchmarks/run_all.py``'s ``whole_run_ratio``, 7 rounds); then, in a process of its own with an
+empty compiled-kernel cache, the version's first ``qicsim run`` (unless ``--no-first-run``). Reported: medians over
+the rounds, and the median of the rounds' ratios now / before. Used by ``benchmarks/run_all.py --before DIR``.
 Outside the test run on purpose: speed is measured here, never asserted in tests.
 """
 
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import bench_startup
 
 HERE = Path(__file__).resolve().parent
 WHOLE_RUN_TEAMS = (30, 300)
@@ -52,23 +55,35 @@ def one(runs: int) -> dict[str, float | str]:
     return row
 
 
-def measure(version: Path | None, runs: int) -> dict[str, float | str]:
-    """:func:`one` in a fresh process: with ``version`` first on ``PYTHONPATH``, or with none (this checkout)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+def environment(version: Path | None) -> dict[str, str]:
+    """This process's environment with ``version`` first on ``PYTHONPATH``, or with none (this checkout)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR")}
     if version is not None:
         env["PYTHONPATH"] = str(version)
+    return env
+
+
+def measure(version: Path | None, runs: int, first_run: bool) -> dict[str, float | str]:
+    """:func:`one` in a fresh process, and (``first_run``) the first ``qicsim run --posterior none`` of the
+    version: a fresh process with an empty compiled-kernel cache, as ``benchmarks/bench_startup.py`` times it."""
+    env = environment(version)
     out = subprocess.run([sys.executable, __file__, "--one", str(runs)], check=True, capture_output=True, text=True,
                          env=env, cwd=HERE)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    if first_run:
+        with tempfile.TemporaryDirectory() as cache:
+            row["first_run_s"] = bench_startup.wall([sys.executable, "-m", "qicsim", "run", "--posterior", "none"],
+                                                    {**env, "QICSIM_CACHE_DIR": cache})
+    return row
 
 
-def compare(before: Path, rounds: int, runs: int) -> dict[str, dict[str, float]]:
+def compare(before: Path, rounds: int, runs: int, first_run: bool = True) -> dict[str, dict[str, float]]:
     """Medians of each version's measurements over ``rounds`` rounds in turn, and the medians of the ratios."""
     results: dict[str, list[dict[str, float | str]]] = {"now": [], "before": []}
     for r in range(rounds):
         order = [("now", None), ("before", before)]
         for label, version in order if r % 2 == 0 else order[::-1]:
-            row = measure(version, runs)
+            row = measure(version, runs, first_run)
             expected = HERE.parent if version is None else version
             if not Path(str(row["qicsim"])).resolve().is_relative_to(expected.resolve()):
                 raise SystemExit(f"side_by_side: the {label} version imported qicsim from {row['qicsim']}, "
@@ -88,6 +103,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="a folder holding the other version as package qicsim")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=200, help="runs of the one-worker sweep")
+    parser.add_argument("--no-first-run", action="store_true", help="leave out the first run with an empty cache")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
@@ -95,7 +111,7 @@ def main() -> None:
         return
     if args.before is None or not (args.before / "qicsim").is_dir():
         parser.error("--before: a folder holding a package 'qicsim' is required")
-    summary = compare(args.before, args.rounds, args.runs)
+    summary = compare(args.before, args.rounds, args.runs, not args.no_first_run)
     print(f"median of {args.rounds} rounds in turn, each version in fresh processes; load {os.getloadavg()[0]:.2f}")
     print(f"{'measurement':<32} {'before':>10} {'now':>10} {'now/before':>10}")
     for key in summary["now"]:

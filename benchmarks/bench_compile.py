@@ -1,0 +1,71 @@
+"""What the first run of a version compiles: numba's compile time kernel by kernel.
+
+    .venv/bin/python benchmarks/bench_compile.py [SCENARIO]
+
+One fresh process with an empty compiled-kernel cache (``QICSIM_CACHE_DIR`` in a new temporary folder: exactly a
+new version's first run) imports qicsim and runs the scenario (default breakthrough) once, recording numba's own
+compile events (``numba.core.event``, "numba:compile"): the seconds each function took to compile, with the
+functions it compiled on the way counted in its own time too (a kernel's helpers are compiled when the kernel is,
+and then reused by other kernels), so the column adds to more than the total. Printed: the import, the first run
+(compiling included), a second run (compiled), and each kernel's compile seconds, longest first.
+Outside the test run on purpose: speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def one(scenario: str) -> None:
+    """Measure in this process (its cache must be empty)."""
+    from numba.core import event
+
+    compiling: dict[int, list[float]] = {}
+    seconds: dict[str, float] = {}
+
+    class Listener(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            compiling.setdefault(id(ev.data["dispatcher"]), []).append(time.perf_counter())
+
+        def on_end(self, ev: event.Event) -> None:
+            dispatcher = ev.data["dispatcher"]
+            name = f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}"
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - compiling[id(dispatcher)].pop()
+
+    event.register("numba:compile", Listener())
+    start = time.perf_counter()
+    from qicsim import sim
+
+    imported = time.perf_counter()
+    sim.run(scenario, seed=0)
+    first = time.perf_counter()
+    sim.run(scenario, seed=1)
+    second = time.perf_counter()
+    print(f"import {imported - start:.2f} s, first run {first - imported:.2f} s (compiling), "
+          f"second run {second - first:.3f} s; {len(seconds)} functions compiled")
+    for name, spent in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        print(f"{spent:7.2f}  {name.removeprefix('qicsim.')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default="breakthrough")
+    parser.add_argument("--here", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.here:
+        one(args.scenario)
+        return
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "QICSIM_CACHE_DIR": cache}
+        env.pop("NUMBA_CACHE_DIR", None)
+        print(f"empty cache {cache}; 1-min load average {os.getloadavg()[0]:.2f}", flush=True)
+        subprocess.run([sys.executable, __file__, args.scenario, "--here"], env=env, check=True)
+
+
+if __name__ == "__main__":
+    main()
