@@ -15,8 +15,9 @@ then one run at the size, seed = the repeat's number): the wall time of building
 graph, the units and their ties, the populations), running it, and collecting its result tables, and the
 process CPU time of the three (``cpu_s``: what the wall time would be on an idle machine, the model
 being single-threaded; the wall time includes waiting for a core when other work shares the machine), and the
-process's peak resident memory over its whole life (``getrusage``'s ``ru_maxrss``: imports included, as a
-person running the command sees it; ``rss_base_mb`` is the peak before the size's run, after the warm-up).
+process's peak resident memory over its whole life (``VmHWM`` of /proc/self/status: imports included, as a
+person running the command sees it; ``rss_base_mb`` is the peak before the size's run, after the warm-up; not
+``getrusage``'s ``ru_maxrss``, which on Linux a child process inherits from its parent's peak).
 Reported: the median over the repeats, and per unit and per tie (both directions of a tie counted once) at
 each size, with the log-log slope from the size before (1 = cost grows linearly; the slope of time against
 units, of memory above the base against units). Writes benchmarks/results/scale.csv.
@@ -54,6 +55,16 @@ def other_organisations(units: int) -> int:
     return units // UNITS_PER_ORGANISATION - TEAMS
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory in MB since it started (its own program: ``VmHWM``; where there is no
+    /proc, ``ru_maxrss``, which may include what the parent had when it started this process)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def one(units: int, seed: int) -> dict[str, float]:
     """One measurement in this (fresh) process."""
     from qicsim import sim
@@ -63,13 +74,13 @@ def one(units: int, seed: int) -> dict[str, float]:
     model.run_model()
     sim.results(model, 0)
     del model
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = peak_mb()
     scenario = sim.load_scenario("national").with_overrides(other_organisations=other_organisations(units),
                                                             units_per_organisation=UNITS_PER_ORGANISATION)
     cpu = time.process_time()
     row = bench_national.measure(scenario, seed)  # build, run and result tables, timed as bench_national does
     return {**row, "ties": row["unit_ties"], "cpu_s": time.process_time() - cpu,
-            "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_base_mb": base}
+            "rss_peak_mb": peak_mb(), "rss_base_mb": base}
 
 
 def measure(units: int, seed: int) -> dict[str, float]:

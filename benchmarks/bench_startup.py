@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 QICSIM = str(Path(sys.executable).with_name("qicsim"))
+QICSIM_RUN = [sys.executable, "-P", "-m", "qicsim", "run", "--posterior", "none"]
+"""``qicsim run`` of breakthrough, one replicate, by whichever ``qicsim`` the path gives (``-P``: not the working
+directory's)."""
 
 COMMANDS: dict[str, list[str]] = {
     "python_baseline_s": [sys.executable, "-c", "pass"],
@@ -51,11 +54,12 @@ def start_up(repeats: int) -> dict[str, float]:
 
 def qicsim_run_seconds(cache: str | Path) -> float:
     """Seconds of ``qicsim run --posterior none`` (breakthrough, one replicate) in a fresh process whose compiled
-    kernels are kept in ``cache`` (run as ``python -m qicsim``, so that a version first on ``PYTHONPATH`` is the
-    one measured)."""
+    kernels are kept in ``cache`` (run as ``python -P -m qicsim``, so that a version first on ``PYTHONPATH`` is the
+    one measured: without ``-P`` the working directory comes first, and from the repository's root that is this
+    checkout's ``qicsim``)."""
     env = {**os.environ, "QICSIM_CACHE_DIR": str(cache)}
     env.pop("NUMBA_CACHE_DIR", None)
-    return wall([sys.executable, "-m", "qicsim", "run", "--posterior", "none"], env)
+    return wall(QICSIM_RUN, env)
 
 
 def first_run(repeats: int) -> dict[str, float]:

@@ -15,9 +15,10 @@ timed by the wall clock as it is called (exclusive of the parts it calls, so tha
 - the result tables (``sim.results``).
 
 Milliseconds per run: medians over ``--runs`` runs on seeds 1.. (of each part separately, so the medians need
-not add up exactly). The timers add about a microsecond a call. ``--pyinstrument`` also writes pyinstrument's call
-tree of the breakthrough runs (``pip install -e '.[profile]'``). Outside the test run on purpose: speed is measured
-here, never asserted in tests.
+not add up exactly). A timed call costs about half a microsecond beyond itself (some 2,000 a run), measured
+(:func:`timer_cost`) and taken out of the untimed rest and the totals. ``--pyinstrument`` also writes
+pyinstrument's call tree of the breakthrough runs (``pip install -e '.[profile]'``). Outside the test run on
+purpose: speed is measured here, never asserted in tests.
 """
 
 from __future__ import annotations
@@ -43,14 +44,17 @@ WARM_UP = 3
 
 
 class Stopwatch:
-    """Exclusive wall time per label: a timed call nested in another is counted for itself only."""
+    """Exclusive wall time per label: a timed call nested in another is counted for itself only. ``calls`` counts
+    the timed calls, so that their own cost (:func:`timer_cost`) can be taken out of what is left untimed."""
 
     def __init__(self) -> None:
         self.spent: dict[str, float] = defaultdict(float)
+        self.calls = 0
         self._children: list[float] = []
 
     def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
             self._children.append(0.0)
             start = time.perf_counter()
             try:
@@ -63,10 +67,27 @@ class Stopwatch:
         return timed
 
 
-@contextlib.contextmanager
-def timed_build(watch: Stopwatch) -> Iterator[None]:
-    """The parts of building a model timed into ``watch`` while the context lasts (patched, then restored)."""
-    patches: list[tuple[Any, str, Any]] = [
+def timer_cost(calls: int = 20_000, rounds: int = 5) -> float:
+    """Seconds a timed call costs beyond the call itself (the wrapper and its clock readings), median of rounds."""
+    def nothing() -> None:
+        return None
+
+    timed = Stopwatch().wrap("nothing", nothing)
+    costs = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            nothing()
+        bare = time.perf_counter()
+        for _ in range(calls):
+            timed()
+        costs.append((time.perf_counter() - bare - (bare - start)) / calls)
+    return max(0.0, statistics.median(costs))
+
+
+def build_patches() -> list[tuple[Any, str, str]]:
+    """What :func:`timed_build` times: (owner, attribute, label)."""
+    return [
         (mesa.Model, "__init__", "Mesa's model (Model.__init__)"),
         (Module, "__init__", "modules and their random streams"),
         (model_module, "organisation_graph", "organisations' network and units"),
@@ -78,6 +99,12 @@ def timed_build(watch: Stopwatch) -> Iterator[None]:
         (model_module.CollaborativeModel, "_record_month", "team table, first month's row"),
         *((module, "init", f"init: {module.name}") for module in model_module.MODULES if "init" in vars(module)),
     ]
+
+
+@contextlib.contextmanager
+def timed_build(watch: Stopwatch) -> Iterator[None]:
+    """The parts of building a model timed into ``watch`` while the context lasts (patched, then restored)."""
+    patches = build_patches()
     originals = [(owner, name, vars(owner)[name]) for owner, name, _ in patches]
     try:
         for owner, name, label in patches:
@@ -100,8 +127,15 @@ def timed_weeks(model: sim.CollaborativeModel, watch: Stopwatch) -> None:
     model._record_month = watch.wrap("team table, series, summary (monthly record)", model._record_month)
 
 
-def profile(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-    """Median milliseconds per run: the whole and its three phases; the build's parts; the weeks' parts."""
+BUILD_REST = "the rest: checks, parameter record, calendar and its events"
+WEEKS_REST = ("the rest: Mesa's stepping and events, the model's step, meeting and month-end loops, the "
+              "end-of-collaborative snapshot")
+
+
+def profile(scenario: sim.Scenario, runs: int, cost: float) -> tuple[dict[str, float], ...]:
+    """Median milliseconds per run: the whole and its three phases; the build's parts; the weeks' parts. The
+    timers' own cost (``cost`` seconds a timed call) is taken out of the untimed rest, and out of the whole and
+    its phases."""
     for seed in range(WARM_UP):
         sim.run(scenario, seed=seed)
     phases: dict[str, list[float]] = defaultdict(list)
@@ -121,17 +155,17 @@ def profile(scenario: sim.Scenario, runs: int) -> tuple[dict[str, float], dict[s
         stepped = time.perf_counter()
         sim.results(model, seed)
         done = time.perf_counter()
-        for name, seconds in (("whole run", done - start - (begun - built)), ("build", built - start),
-                              ("weeks", stepped - begun), ("tables (sim.results)", done - stepped)):
+        build_s = built - start - building.calls * cost
+        weeks_s = stepped - begun - stepping.calls * cost
+        for name, seconds in (("whole run", build_s + weeks_s + done - stepped), ("build", build_s),
+                              ("weeks", weeks_s), ("tables (sim.results)", done - stepped)):
             phases[name].append(seconds)
         for name, seconds in building.spent.items():
             build[name].append(seconds)
-        rest = built - start - sum(building.spent.values())
-        build["the rest: checks, parameter record, calendar, events"].append(rest)
+        build[BUILD_REST].append(build_s - sum(building.spent.values()))
         for name, seconds in stepping.spent.items():
             weeks[name].append(seconds)
-        rest = stepped - begun - sum(stepping.spent.values())
-        weeks["Mesa's stepping and events, the model's step loop"].append(rest)
+        weeks[WEEKS_REST].append(weeks_s - sum(stepping.spent.values()))
 
     def medians(samples: dict[str, list[float]]) -> dict[str, float]:
         return {name: 1e3 * statistics.median(values) for name, values in samples.items()}
@@ -147,17 +181,18 @@ def main() -> None:
     scenarios = {"breakthrough (30 teams)": sim.load_scenario("breakthrough"),
                  "breakthrough, 300 teams": sim.load_scenario("breakthrough").with_overrides(teams=300),
                  "national (100 teams, 20,000 units)": sim.load_scenario("national")}
-    print(f"milliseconds per run, medians of {args.runs} runs after {WARM_UP} warm-up runs; "
-          f"1-min load average {os.getloadavg()[0]:.2f}")
+    cost = timer_cost()
+    print(f"milliseconds per run, medians of {args.runs} runs after {WARM_UP} warm-up runs (national: a quarter); "
+          f"a timer's own cost, {cost * 1e6:.2f} us a call, taken out; 1-min load average {os.getloadavg()[0]:.2f}")
     for label, scenario in scenarios.items():
         runs = max(3, args.runs // 4) if "national" in label else args.runs
-        phases, build, weeks = profile(scenario, runs)
+        phases, build, weeks = profile(scenario, runs, cost)
         print(f"\n{label}: whole run {phases['whole run']:.2f} ms")
         for phase, parts in (("build", build), ("weeks", weeks)):
             print(f"  {phase} {phases[phase]:.2f}")
             for name, ms in sorted(parts.items(), key=lambda kv: -kv[1]):
                 if ms >= 0.05:
-                    print(f"    {name:<58} {ms:7.2f}")
+                    print(f"    {name:<100} {ms:7.2f}")
         print(f"  tables (sim.results) {phases['tables (sim.results)']:.2f}")
     if args.pyinstrument:
         try:

@@ -22,13 +22,15 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
 - ``whole_run_<teams>_teams_s`` / ``..._vs_boltzmann``: a whole run of the default scenario (build, weeks, result
   tables, each part also reported) with its own teams and with 300, against a whole tutorial Boltzmann run with as
   many agents and steps, in turn in this process (median of the rounds' ratios; targets 1.0 and 0.5);
-  ``..._floor_vs_boltzmann``: the same model with every mechanism removed (its build, Mesa's agents and calendar),
-  what stands in the way of the first target;
+  ``..._floor_build_s`` / ``..._floor_weeks_s`` / ``..._floor_vs_boltzmann``: the same model built as before (every
+  module's ``init`` included) and stepped by Mesa with no weekly mechanism, meeting or month's end acting
+  (:class:`SchedulingOnly`): what the run costs before any mechanism's week;
 - ``national_s``: the ``national`` spread scenario, build + run + results (benchmarks/bench_national.py);
   ``national_<size>_units_s`` / ``..._peak_mb``: national with 20,000, 100,000, 300,000 and 1,000,000 units, each in
   a fresh process (benchmarks/bench_scale.py; targets at 1,000,000: 5 s and 1 GB), and
-  ``national_time_growth_in_units`` / ``..._ties``: the log-log slope of time from 20,000 to 1,000,000 units
-  (1 = linear);
+  ``national_time_growth_to_<size>_units`` / ``national_memory_growth_to_...``: the log-log slope of time, and of
+  memory above the process's base, from the size before (1 = linear; at most 1.1 counts as linear: a slope between
+  two noisy medians; ties grow with units, 4.8 a unit);
 - ``startup_*``: ``qicsim --help``, ``qicsim scenarios`` and ``import qicsim`` in fresh processes
   (benchmarks/bench_startup.py; target 0.5 s); ``first_run_s`` / ``warm_run_s``: ``qicsim run`` with an empty
   compiled cache and then with it filled (target 10 s); ``dask_first_task_cold_s`` / ``..._warm_s``: a new
@@ -43,17 +45,21 @@ median of repeated measurements after a warm-up. Rows (benchmark, value, unit, t
   twice the version before issue 19's work).
 
 Prints the table and writes it as CSV (default benchmarks/results/benchmarks.csv), each row with
-the machine's description: architecture, CPU, cores, and the Python, Mesa and NumPy versions.
+the machine's description (architecture, CPU, cores, the Python, Mesa, NumPy and numba versions) and the run's
+(commit, time, options, load average before and after).
 Other processes on the machine skew timings; the 1-minute load average before and after is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -65,6 +71,7 @@ import bench_scale
 import bench_startup
 import bench_sweep
 import mesa
+import numba
 import numpy as np
 import pandas as pd
 import side_by_side
@@ -120,7 +127,27 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     return {"arch": platform.machine(), "cpu": cpu or "unknown", "cores": str(os.cpu_count()),
-            "python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__}
+            "python": platform.python_version(), "mesa": mesa.__version__, "numpy": np.__version__,
+            "numba": numba.__version__}
+
+
+def provenance(argv: list[str]) -> dict[str, str]:
+    """What was measured and how: the commit (with ``+changes`` when the working tree differs from it), the time
+    (UTC) and the options, so that a row of the CSV can be measured again."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                                  check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+changes"
+    return {"commit": commit, "measured_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+            "options": " ".join(argv) or "(defaults)"}
 
 
 class SchedulingOnly(sim.CollaborativeModel):
@@ -196,21 +223,20 @@ def cost_per_team_week(scenario: sim.Scenario, repeats: int) -> dict[str, float]
 
 def whole_run_ratio(teams: int, repeats: int) -> dict[str, float]:
     """A whole run of breakthrough with ``teams`` teams against a whole tutorial Boltzmann run (:class:`MoneyModel`,
-    built and stepped) with as many agents for as many steps, timed in turn in this process: the medians of each
-    part and the median of the rounds' ratios.
+    built and stepped) with as many agents for as many steps, timed in turn in this process after a warm-up round:
+    the medians of each part and the median of the rounds' ratios.
 
     The run is what ``sim.run`` does, timed in its three parts: building the model, its weeks (``run_model()``,
-    the summary included) and the result tables (``sim.results``). The floor is the same model with every
-    mechanism removed (:class:`SchedulingOnly`: the populations, network and Mesa agents built as before, the
-    weeks and scheduled events stepped by Mesa and doing nothing), built and run: what no change to a mechanism
-    can remove while the model keeps its agents and Mesa's calendar."""
+    the summary included) and the result tables (``sim.results``). The floor is :class:`SchedulingOnly`: the
+    model built exactly as before (checks, parameter record, network, populations, Mesa agents, every module's
+    ``init``), then its weeks and scheduled events stepped by Mesa doing nothing -- timed as ``floor_build_s``
+    and ``floor_weeks_s``: what the run costs before any weekly mechanism, meeting or month's end acts."""
     scenario = sim.load_scenario(sim.DEFAULT_SCENARIO).with_overrides(teams=teams)
-    model = sim.CollaborativeModel(scenario, rng=0)
-    model.run_model()
-    steps = model.steps
     parts: dict[str, list[float]] = {"build_s": [], "weeks_s": [], "tables_s": [], "run_s": [], "boltzmann_s": [],
-                                     "floor_s": [], "ratio": [], "floor_ratio": []}
-    for seed in range(1, repeats + 1):
+                                     "floor_build_s": [], "floor_weeks_s": [], "floor_s": [], "ratio": [],
+                                     "floor_ratio": []}
+    steps = 0
+    for seed in range(repeats + 1):  # round 0 warms every model up and is not counted
         gc.collect()
         start = time.perf_counter()
         model = sim.CollaborativeModel(scenario, rng=seed)
@@ -219,21 +245,27 @@ def whole_run_ratio(teams: int, repeats: int) -> dict[str, float]:
         stepped = time.perf_counter()
         sim.results(model, seed)
         done = time.perf_counter()
-        parts["build_s"].append(built - start)
-        parts["weeks_s"].append(stepped - built)
-        parts["tables_s"].append(done - stepped)
-        parts["run_s"].append(done - start)
+        steps = model.steps
         gc.collect()
-        start = time.perf_counter()
+        money_start = time.perf_counter()
         money = MoneyModel(teams, rng=seed)
-        money_built = time.perf_counter() - start
-        parts["boltzmann_s"].append(money_built + _stepping_seconds(money, steps))  # timer starts after a gc
+        for _ in range(steps):
+            money.step()
+        boltzmann = time.perf_counter() - money_start
         gc.collect()
-        start = time.perf_counter()
-        SchedulingOnly(scenario, rng=seed).run_model()
-        parts["floor_s"].append(time.perf_counter() - start)
-        parts["ratio"].append(parts["run_s"][-1] / parts["boltzmann_s"][-1])
-        parts["floor_ratio"].append(parts["floor_s"][-1] / parts["boltzmann_s"][-1])
+        floor_start = time.perf_counter()
+        floor = SchedulingOnly(scenario, rng=seed)
+        floor_built = time.perf_counter()
+        floor.run_model()
+        floor_done = time.perf_counter()
+        if seed == 0:
+            continue
+        for key, value in (("build_s", built - start), ("weeks_s", stepped - built), ("tables_s", done - stepped),
+                           ("run_s", done - start), ("boltzmann_s", boltzmann),
+                           ("floor_build_s", floor_built - floor_start), ("floor_weeks_s", floor_done - floor_built),
+                           ("floor_s", floor_done - floor_start), ("ratio", (done - start) / boltzmann),
+                           ("floor_ratio", (floor_done - floor_start) / boltzmann)):
+            parts[key].append(value)
     return {key: statistics.median(values) for key, values in parts.items()}
 
 
@@ -250,10 +282,10 @@ def main() -> None:
     parser.add_argument("--sweep-runs", type=int, default=200)
     parser.add_argument("--sweep-repeats", type=int, default=3)
     parser.add_argument("--startup-repeats", type=int, default=5, help="fresh processes per start-up command")
-    parser.add_argument("--scale-repeats", type=int, default=1,
+    parser.add_argument("--scale-repeats", type=int, default=3,
                         help="fresh processes at each of 20,000, 100,000, 300,000 and 1,000,000 units (0: skip)")
-    parser.add_argument("--first-runs", type=int, default=1, help="first runs with an empty cache (0: skip)")
-    parser.add_argument("--cold-dask", type=int, default=1,
+    parser.add_argument("--first-runs", type=int, default=3, help="first runs with an empty cache (0: skip)")
+    parser.add_argument("--cold-dask", type=int, default=3,
                         help="new 2-worker Dask clusters timed to their first task, empty cache then warm (0: skip)")
     parser.add_argument("--before", type=Path,
                         help="a folder holding another version as package qicsim: its one-worker sweep and whole runs "
@@ -261,8 +293,10 @@ def main() -> None:
     parser.add_argument("--before-rounds", type=int, default=3)
     parser.add_argument("--csv", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.before is not None and not (args.before / "qicsim").is_dir():
+        parser.error(f"--before {str(args.before)!r}: a folder holding a package 'qicsim' is required")
     load_before = os.getloadavg()[0]
-    about = machine()
+    about = {**machine(), **provenance(sys.argv[1:])}
     rows = []
 
     default = sim.load_scenario(sim.DEFAULT_SCENARIO)
@@ -286,6 +320,8 @@ def main() -> None:
         rows.append(row(f"boltzmann_whole_run_{teams}_agents_s", round(whole["boltzmann_s"], 4), "s"))
         rows.append(row(f"whole_run_{teams}_teams_vs_boltzmann", round(whole["ratio"], 2), "ratio", f"<= {target}",
                         whole["ratio"] <= target))
+        rows.append(row(f"whole_run_{teams}_teams_floor_build_s", round(whole["floor_build_s"], 4), "s"))
+        rows.append(row(f"whole_run_{teams}_teams_floor_weeks_s", round(whole["floor_weeks_s"], 4), "s"))
         rows.append(row(f"whole_run_{teams}_teams_floor_vs_boltzmann", round(whole["floor_ratio"], 2), "ratio"))
 
     national = bench_national.measure_repeats(sim.load_scenario("national"), args.national_repeats)
@@ -301,11 +337,11 @@ def main() -> None:
                             point["total_s"] < 5 if big else None))
             rows.append(row(f"national_{size}_units_peak_mb", round(point["rss_peak_mb"]), "MB",
                             "< 1000" if big else "", point["rss_peak_mb"] < 1000 if big else None))
-        first, last = curve[0], curve[-1]
-        for name, x0, x1 in (("units", first["units"], last["units"]), ("ties", first["ties"], last["ties"])):
-            growth = bench_scale.slope(x0, x1, first["total_s"], last["total_s"])
-            rows.append(row(f"national_time_growth_in_{name}", round(growth, 2), "log-log slope", "<= 1.1 (linear)",
-                            growth <= 1.1))
+        for point in curve[1:]:  # the slope from the size before: 1 = linear (ties are 4.8 a unit at every size)
+            size = f"{point['units'] // 1000}k" if point["units"] < 1_000_000 else f"{point['units'] // 1_000_000}m"
+            for what, key in (("time", "time_slope"), ("memory", "memory_slope")):
+                rows.append(row(f"national_{what}_growth_to_{size}_units", round(point[key], 2), "log-log slope",
+                                "<= 1.1 (linear)", point[key] <= 1.1))
 
     startup = bench_startup.start_up(args.startup_repeats)
     for name in ("help_s", "scenarios_s"):
@@ -317,13 +353,19 @@ def main() -> None:
         rows.append(row("warm_run_s", round(first["warm_run_s"], 2), "s"))
 
     if args.cold_dask:
-        with tempfile.TemporaryDirectory() as tmp:
-            cold, warm = [], []
-            for r in range(args.cold_dask):
-                cache = Path(tmp) / f"cache{r}"  # empty: a new version's first task on a new cluster
-                cold.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
-                warm.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
-            os.environ.pop("QICSIM_CACHE_DIR", None)  # time_dask points this process's (and workers') cache there
+        own_cache = os.environ.get("QICSIM_CACHE_DIR")  # time_dask points the workers' cache elsewhere: put it back
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                cold, warm = [], []
+                for r in range(args.cold_dask):
+                    cache = Path(tmp) / f"cache{r}"  # empty: a new version's first task on a new cluster
+                    cold.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
+                    warm.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
+        finally:
+            if own_cache is None:
+                os.environ.pop("QICSIM_CACHE_DIR", None)
+            else:
+                os.environ["QICSIM_CACHE_DIR"] = own_cache
         rows.append(row("dask_first_task_cold_s", round(statistics.median(cold), 1), "s", "< 5",
                         statistics.median(cold) < 5))
         rows.append(row("dask_first_task_warm_s", round(statistics.median(warm), 1), "s"))
@@ -337,15 +379,18 @@ def main() -> None:
             rows.append(row(f"sweep_{label}_efficiency", efficiency, "share", f">= {target}", efficiency >= target))
 
     if args.before is not None:
-        compared = side_by_side.compare(args.before, args.before_rounds, args.sweep_runs)
+        compared = side_by_side.compare(args.before, args.before_rounds, args.sweep_runs, args.first_runs > 0)
         before, ratio = compared["before"], compared["ratio"]
         now = compared["now"]
+        rows.append(row("before_team_week_vs_boltzmann", round(before["team_week_vs_boltzmann"], 2), "ratio"))
+        rows.append(row("side_by_side_team_week_vs_boltzmann", round(now["team_week_vs_boltzmann"], 2), "ratio"))
         rows.append(row("before_sweep_1_worker", round(before["sweep_runs_per_s"], 2), "runs/s"))
         rows.append(row("side_by_side_sweep_1_worker", round(now["sweep_runs_per_s"], 2), "runs/s"))
         rows.append(row("sweep_1_worker_vs_before", round(ratio["sweep_runs_per_s"], 2), "ratio", ">= 2",
                         ratio["sweep_runs_per_s"] >= 2))
-        rows.append(row("before_first_run_s", round(before["first_run_s"], 1), "s"))
-        rows.append(row("side_by_side_first_run_s", round(now["first_run_s"], 1), "s", "< 10", now["first_run_s"] < 10))
+        if args.first_runs:
+            rows.append(row("before_first_run_s", round(before["first_run_s"], 1), "s"))
+            rows.append(row("side_by_side_first_run_s", round(now["first_run_s"], 1), "s"))
         for teams in side_by_side.WHOLE_RUN_TEAMS:
             rows.append(row(f"before_whole_run_{teams}_teams_s", round(before[f"whole_run_{teams}_s"], 4), "s"))
             rows.append(row(f"before_whole_run_{teams}_teams_vs_boltzmann",
@@ -354,15 +399,17 @@ def main() -> None:
                             round(now[f"whole_run_{teams}_vs_boltzmann"], 2), "ratio"))
             rows.append(row(f"whole_run_{teams}_teams_vs_before", round(ratio[f"whole_run_{teams}_s"], 2), "ratio"))
 
+    load_after = os.getloadavg()[0]
     table = pd.DataFrame(rows, columns=COLUMNS)
-    for key, value in about.items():
+    for key, value in {**about, "load_before": f"{load_before:.2f}", "load_after": f"{load_after:.2f}"}.items():
         table[key] = value
     print(f"{about['arch']}, {about['cpu']}, {about['cores']} cores; Python {about['python']}, "
-          f"Mesa {about['mesa']}, NumPy {about['numpy']}")
+          f"Mesa {about['mesa']}, NumPy {about['numpy']}, numba {about['numba']}; commit {about['commit']}, "
+          f"{about['measured_utc']} UTC, options: {about['options']}")
     print(f"medians after warm-up: default scenario n={args.repeats} ({default.teams} teams, {cost['steps']} steps; "
           f"Boltzmann (Mesa tutorial, no space) with {default.teams} agents, {cost['steps']} steps), "
           f"national n={args.national_repeats}, sweeps of {sweep[0]['runs']} runs n={args.sweep_repeats}; "
-          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+          f"1-min load average {load_before:.2f} before, {load_after:.2f} after")
     print(table[COLUMNS].to_string(index=False))
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     write_csv(table, args.csv)

@@ -9,12 +9,16 @@ folders are linked into ``DIR/qicsim`` (its ``qicsim/*.py`` and the folders ``si
 Each measurement is a fresh process (so neither version's imports or caches help the other), and in each round
 the two versions take turns, the first alternating from round to round: a machine whose speed drifts slows
 both alike. Measured in each process: a one-worker sweep of ``--runs`` runs of breakthrough through the whole
-sweep machinery (``benchmarks/bench_sweep.py``'s, after a warm-up sweep of 4 runs), and a whole run (build,
+sweep machinery (``benchmarks/bench_sweep.py``'s, after a warm-up sweep of 4 runs), the cost of a team-week against a
+Boltzmann agent-step (``benchmarks/run_all.py``'s ``cost_per_team_week``, 7 rounds), and a whole run (build,
 weeks, result tables) of breakthrough with 30 and with 300 teams against a whole Boltzmann run with as many
 agents and steps (``benchmarks/run_all.py``'s ``whole_run_ratio``, 7 rounds); then, in a process of its own with an
-empty compiled-kernel cache, the version's first ``qicsim run`` (unless ``--no-first-run``). Reported: medians over
-the rounds, and the median of the rounds' ratios now / before. Used by ``benchmarks/run_all.py --before DIR``.
-Outside the test run on purpose: speed is measured here, never asserted in tests.
+empty compiled-kernel cache, the version's first ``qicsim run`` (unless ``--no-first-run``; ``python -P -m qicsim``,
+so that the working directory's ``qicsim`` never stands in for ``DIR``'s). Each process checks that ``qicsim`` and
+its subpackages came from the version meant (a link missing in ``DIR/qicsim`` would otherwise be filled in from the
+installed checkout). Reported: medians over the rounds, and the median of the rounds' ratios now / before. Used by
+``benchmarks/run_all.py --before DIR``. Outside the test run on purpose: speed is measured here, never asserted in
+tests.
 """
 
 from __future__ import annotations
@@ -40,14 +44,19 @@ def one(runs: int) -> dict[str, float | str]:
     import bench_sweep
     import run_all
 
-    import qicsim
+    import qicsim.experiments
+    import qicsim.scenarios
+    import qicsim.sim
     from qicsim.experiments.backends import SerialBackend
 
     with tempfile.TemporaryDirectory() as tmp:
         timed = bench_sweep.time_sweep(SerialBackend, bench_sweep.experiment(runs),
                                        bench_sweep.experiment(bench_sweep.WARM_UP_RUNS), Path(tmp))
-    row: dict[str, float | str] = {"qicsim": str(Path(qicsim.__file__).parent),
+    packages = (qicsim, qicsim.sim, qicsim.experiments, qicsim.scenarios)
+    row: dict[str, float | str] = {"qicsim": json.dumps([str(Path(p.__file__).parent) for p in packages]),
                                    "sweep_runs_per_s": runs / timed["sweep_s"]}
+    week = run_all.cost_per_team_week(qicsim.sim.load_scenario(qicsim.sim.DEFAULT_SCENARIO), WHOLE_RUN_REPEATS)
+    row["team_week_vs_boltzmann"] = week["ratio"]
     for teams in WHOLE_RUN_TEAMS:
         whole = run_all.whole_run_ratio(teams, WHOLE_RUN_REPEATS)
         row[f"whole_run_{teams}_s"] = whole["run_s"]
@@ -59,7 +68,7 @@ def environment(version: Path | None) -> dict[str, str]:
     """This process's environment with ``version`` first on ``PYTHONPATH``, or with none (this checkout)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "QICSIM_CACHE_DIR", "NUMBA_CACHE_DIR")}
     if version is not None:
-        env["PYTHONPATH"] = str(version)
+        env["PYTHONPATH"] = str(version.resolve())
     return env
 
 
@@ -72,8 +81,7 @@ def measure(version: Path | None, runs: int, first_run: bool) -> dict[str, float
     row = json.loads(out.stdout.strip().splitlines()[-1])
     if first_run:
         with tempfile.TemporaryDirectory() as cache:
-            row["first_run_s"] = bench_startup.wall([sys.executable, "-m", "qicsim", "run", "--posterior", "none"],
-                                                    {**env, "QICSIM_CACHE_DIR": cache})
+            row["first_run_s"] = bench_startup.wall(bench_startup.QICSIM_RUN, {**env, "QICSIM_CACHE_DIR": cache})
     return row
 
 
@@ -84,10 +92,10 @@ def compare(before: Path, rounds: int, runs: int, first_run: bool = True) -> dic
         order = [("now", None), ("before", before)]
         for label, version in order if r % 2 == 0 else order[::-1]:
             row = measure(version, runs, first_run)
-            expected = HERE.parent if version is None else version
-            if not Path(str(row["qicsim"])).resolve().is_relative_to(expected.resolve()):
-                raise SystemExit(f"side_by_side: the {label} version imported qicsim from {row['qicsim']}, "
-                                 f"not from {expected}")
+            expected = (HERE.parent if version is None else version).resolve()
+            for folder in json.loads(str(row["qicsim"])):  # qicsim and its subpackages: none filled in from elsewhere
+                if not Path(folder).resolve().is_relative_to(expected):
+                    raise SystemExit(f"side_by_side: the {label} version imported {folder}, not from {expected}")
             results[label].append(row)
     keys = [k for k in results["now"][0] if k != "qicsim"]
     summary = {label: {k: statistics.median(float(row[k]) for row in rows) for k in keys}
