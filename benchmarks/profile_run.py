@@ -1,6 +1,6 @@
 """Where a run's time goes: building the model, each module's part of the weeks, Mesa's stepping, the tables.
 
-    .venv/bin/python benchmarks/profile_run.py [--runs 40] [--pyinstrument FILE.html]
+    .venv/bin/python benchmarks/profile_run.py [--runs 40] [--pyinstrument FILE.html] [--csv FILE]
 
 For ``breakthrough`` (30 teams), ``breakthrough`` with 300 teams and ``national``, after warm-up runs, each part
 timed by the wall clock as it is called (exclusive of the parts it calls, so that the parts add up):
@@ -11,14 +11,15 @@ timed by the wall clock as it is called (exclusive of the parts it calls, so tha
   rest (the scenario's checks, the parameter record, the calendar and its events);
 - the weeks (``run_model()``): each module's hooks (``step`` every week, ``meeting`` at sessions, ``month_end``,
   ``end_of_collaborative``), the model's own monthly record (team table and series; the summary in the last
-  month), and the rest: Mesa's stepping and event calendar and the model's ``step`` loop itself;
+  month), and the rest: Mesa's stepping and event calendar, the model's own ``step``, meeting and month-end loops
+  and its end-of-collaborative snapshot;
 - the result tables (``sim.results``).
 
-Milliseconds per run: medians over ``--runs`` runs on seeds 1.. (of each part separately, so the medians need
-not add up exactly). A timed call costs about half a microsecond beyond itself (some 2,000 a run), measured
-(:func:`timer_cost`) and taken out of the untimed rest and the totals. ``--pyinstrument`` also writes
-pyinstrument's call tree of the breakthrough runs (``pip install -e '.[profile]'``). Outside the test run on
-purpose: speed is measured here, never asserted in tests.
+Milliseconds per run (printed, and written to benchmarks/results/profile.csv): medians over ``--runs`` runs on
+seeds 1.. (of each part separately, so the medians need not add up exactly). A timed call costs about half a
+microsecond beyond itself (some 2,000 a run), measured (:func:`timer_cost`) and taken out of the untimed rest and
+the totals. ``--pyinstrument`` also writes pyinstrument's call tree of the breakthrough runs
+(``pip install -e '.[profile]'``). Outside the test run on purpose: speed is measured here, never asserted in tests.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--pyinstrument", type=Path, help="write pyinstrument's call tree (HTML) here")
+    parser.add_argument("--csv", type=Path, default=Path(__file__).resolve().parent / "results" / "profile.csv")
     args = parser.parse_args()
     scenarios = {"breakthrough (30 teams)": sim.load_scenario("breakthrough"),
                  "breakthrough, 300 teams": sim.load_scenario("breakthrough").with_overrides(teams=300),
@@ -184,9 +186,13 @@ def main() -> None:
     cost = timer_cost()
     print(f"milliseconds per run, medians of {args.runs} runs after {WARM_UP} warm-up runs (national: a quarter); "
           f"a timer's own cost, {cost * 1e6:.2f} us a call, taken out; 1-min load average {os.getloadavg()[0]:.2f}")
+    table = []
     for label, scenario in scenarios.items():
         runs = max(3, args.runs // 4) if "national" in label else args.runs
         phases, build, weeks = profile(scenario, runs, cost)
+        table += [{"scenario": label, "part_of": part_of, "part": name, "ms": round(ms, 3), "runs": runs}
+                  for part_of, parts in (("run", phases), ("build", build), ("weeks", weeks))
+                  for name, ms in parts.items()]
         print(f"\n{label}: whole run {phases['whole run']:.2f} ms")
         for phase, parts in (("build", build), ("weeks", weeks)):
             print(f"  {phase} {phases[phase]:.2f}")
@@ -194,6 +200,13 @@ def main() -> None:
                 if ms >= 0.05:
                     print(f"    {name:<100} {ms:7.2f}")
         print(f"  tables (sim.results) {phases['tables (sim.results)']:.2f}")
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.csv, "w", encoding="utf-8") as out:
+        out.write("scenario,part_of,part,ms,runs,timer_cost_us,load\n")
+        for r in table:
+            out.write(f'"{r["scenario"]}",{r["part_of"]},"{r["part"]}",{r["ms"]},{r["runs"]},{cost * 1e6:.3f},'
+                      f"{os.getloadavg()[0]:.2f}\n")
+    print(f"\nwrote {args.csv}")
     if args.pyinstrument:
         try:
             from pyinstrument import Profiler
