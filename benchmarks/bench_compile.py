@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_startup
+
 RESULTS = Path(__file__).resolve().parent / "results" / "compile.csv"
 
 
@@ -74,8 +76,7 @@ def main() -> None:
         one(args.scenario, args.csv)
         return
     with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "QICSIM_CACHE_DIR": cache}
-        env.pop("NUMBA_CACHE_DIR", None)
+        env = bench_startup.cache_env(cache)
         print(f"empty cache {cache}; 1-min load average {os.getloadavg()[0]:.2f}", flush=True)
         subprocess.run([sys.executable, __file__, args.scenario, "--here", "--csv", str(args.csv.resolve())], env=env,
                        check=True)

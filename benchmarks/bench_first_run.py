@@ -36,13 +36,15 @@ RESULTS = Path(__file__).resolve().parent / "results" / "first_run.csv"
 
 def time_dask(cache: Path, runs: int, out: Path) -> float:
     """Seconds from asking for a new 2-worker LocalCluster (kernel cache at ``cache``, which its worker processes
-    inherit) to the result of its first task (``runs`` = 0) or to the end of a ``runs``-run sweep."""
+    inherit) to the result of its first task (``runs`` = 0) or to the end of a ``runs``-run sweep. This process's
+    ``QICSIM_CACHE_DIR`` is set for the workers and put back as it was afterwards."""
     from qicsim.experiments.backends import DaskBackend
     from qicsim.experiments.experiment import prepare
     from qicsim.experiments.runner import run_sweep
     from qicsim.experiments.spec import parse_spec
     from qicsim.experiments.tasks import RunTask, execute
 
+    own_cache = os.environ.get("QICSIM_CACHE_DIR")
     os.environ["QICSIM_CACHE_DIR"] = str(cache)
     spec = {"name": "bench", "base": "breakthrough", "vary": {"didactic_share": [0.2, 0.4, 0.6, 0.8]},
             "sampler": "grid", "replications": max(1, runs // 4), "seed": 1}
@@ -60,6 +62,10 @@ def time_dask(cache: Path, runs: int, out: Path) -> float:
         return time.perf_counter() - start
     finally:
         backend.close()
+        if own_cache is None:
+            os.environ.pop("QICSIM_CACHE_DIR", None)
+        else:
+            os.environ["QICSIM_CACHE_DIR"] = own_cache
 
 
 def measure(repeats: int, runs: int) -> list[dict[str, object]]:

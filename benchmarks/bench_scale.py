@@ -90,6 +90,11 @@ def measure(units: int, seed: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def size_label(units: int) -> str:
+    """A size as the benchmark rows name it: 20k, 300k, 1m."""
+    return f"{units // 1000}k" if units < 1_000_000 else f"{units // 1_000_000}m"
+
+
 def slope(x0: float, x1: float, y0: float, y1: float) -> float:
     return math.log(y1 / y0) / math.log(x1 / x0) if min(x0, x1, y0, y1) > 0 and x0 != x1 else math.nan
 

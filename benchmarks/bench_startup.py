@@ -52,14 +52,20 @@ def start_up(repeats: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def qicsim_run_seconds(cache: str | Path) -> float:
+def cache_env(cache: str | Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) with the compiled-kernel cache at ``cache`` (numba's own
+    ``NUMBA_CACHE_DIR`` dropped, so that ``QICSIM_CACHE_DIR`` decides)."""
+    env = {**(os.environ if base is None else base), "QICSIM_CACHE_DIR": str(cache)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    return env
+
+
+def qicsim_run_seconds(cache: str | Path, base: dict[str, str] | None = None) -> float:
     """Seconds of ``qicsim run --posterior none`` (breakthrough, one replicate) in a fresh process whose compiled
     kernels are kept in ``cache`` (run as ``python -P -m qicsim``, so that a version first on ``PYTHONPATH`` is the
     one measured: without ``-P`` the working directory comes first, and from the repository's root that is this
-    checkout's ``qicsim``)."""
-    env = {**os.environ, "QICSIM_CACHE_DIR": str(cache)}
-    env.pop("NUMBA_CACHE_DIR", None)
-    return wall(QICSIM_RUN, env)
+    checkout's ``qicsim``). ``base``: the environment to run in (default: this process's)."""
+    return wall(QICSIM_RUN, cache_env(cache, base))
 
 
 def first_run(repeats: int) -> dict[str, float]:

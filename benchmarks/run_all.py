@@ -331,14 +331,14 @@ def main() -> None:
     if args.scale_repeats:
         curve = bench_scale.curve(list(bench_scale.SIZES), args.scale_repeats)
         for point in curve:
-            size = f"{point['units'] // 1000}k" if point["units"] < 1_000_000 else f"{point['units'] // 1_000_000}m"
+            size = bench_scale.size_label(point["units"])
             big = point["units"] >= 1_000_000
             rows.append(row(f"national_{size}_units_s", round(point["total_s"], 2), "s", "< 5" if big else "",
                             point["total_s"] < 5 if big else None))
             rows.append(row(f"national_{size}_units_peak_mb", round(point["rss_peak_mb"]), "MB",
                             "< 1000" if big else "", point["rss_peak_mb"] < 1000 if big else None))
         for point in curve[1:]:  # the slope from the size before: 1 = linear (ties are 4.8 a unit at every size)
-            size = f"{point['units'] // 1000}k" if point["units"] < 1_000_000 else f"{point['units'] // 1_000_000}m"
+            size = bench_scale.size_label(point["units"])
             for what, key in (("time", "time_slope"), ("memory", "memory_slope")):
                 rows.append(row(f"national_{what}_growth_to_{size}_units", round(point[key], 2), "log-log slope",
                                 "<= 1.1 (linear)", point[key] <= 1.1))
@@ -353,19 +353,12 @@ def main() -> None:
         rows.append(row("warm_run_s", round(first["warm_run_s"], 2), "s"))
 
     if args.cold_dask:
-        own_cache = os.environ.get("QICSIM_CACHE_DIR")  # time_dask points the workers' cache elsewhere: put it back
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                cold, warm = [], []
-                for r in range(args.cold_dask):
-                    cache = Path(tmp) / f"cache{r}"  # empty: a new version's first task on a new cluster
-                    cold.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
-                    warm.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
-        finally:
-            if own_cache is None:
-                os.environ.pop("QICSIM_CACHE_DIR", None)
-            else:
-                os.environ["QICSIM_CACHE_DIR"] = own_cache
+        with tempfile.TemporaryDirectory() as tmp:
+            cold, warm = [], []
+            for r in range(args.cold_dask):
+                cache = Path(tmp) / f"cache{r}"  # empty: a new version's first task on a new cluster
+                cold.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
+                warm.append(bench_first_run.time_dask(cache, 0, Path(tmp)))
         rows.append(row("dask_first_task_cold_s", round(statistics.median(cold), 1), "s", "< 5",
                         statistics.median(cold) < 5))
         rows.append(row("dask_first_task_warm_s", round(statistics.median(warm), 1), "s"))
